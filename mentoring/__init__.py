@@ -1,0 +1,97 @@
+"""mentoring: city-to-city mentoring matchmaking for networks of local governments."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from mentoring import config as default_config
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MIGRATIONS_DIR = os.path.join(PROJECT_ROOT, "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(default_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(default_config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "mentoring.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError(
+            "SECRET_KEY is not set: put it in instance/config.py or MENTORING_SECRET_KEY "
+            "('make run' writes one for you)."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from mentoring import database, i18n, logs, security, templating
+    from mentoring.extensions import csrf, db, limiter, login_manager, migrate
+
+    database.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=database.render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+    logs.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from mentoring.admin import bp as admin_bp
+    from mentoring.api import bp as api_bp
+    from mentoring.auth import bp as auth_bp
+    from mentoring.cities import bp as cities_bp
+    from mentoring.dashboard import bp as dashboard_bp
+    from mentoring.mentorships import bp as mentorships_bp
+    from mentoring.rounds import bp as rounds_bp
+
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(cities_bp, url_prefix="/cities")
+    app.register_blueprint(rounds_bp, url_prefix="/rounds")
+    app.register_blueprint(mentorships_bp, url_prefix="/mentorships")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from mentoring import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from mentoring import cli
+
+    cli.init_app(app)

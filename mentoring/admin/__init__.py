@@ -1,0 +1,6 @@
+"""The admin blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from mentoring.admin import routes  # noqa: E402,F401  (registers the views)

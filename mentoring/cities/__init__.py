@@ -1,0 +1,6 @@
+"""The cities blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("cities", __name__)
+
+from mentoring.cities import routes  # noqa: E402,F401  (registers the views)

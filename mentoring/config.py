@@ -1,0 +1,90 @@
+"""Default settings.
+
+Precedence, lowest first: the constants below, ``instance/config.py``, environment variables named
+``MENTORING_<SETTING>`` (values are parsed as JSON when they look like JSON, so ``MENTORING_DEBUG=true``
+is a boolean), and finally the ``test_config`` mapping given to :func:`mentoring.create_app`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+# --- Core -------------------------------------------------------------------------------------
+SECRET_KEY = None  # set in instance/config.py or MENTORING_SECRET_KEY; make run writes one
+# ``None`` means "instance/mentoring.sqlite"; resolved in create_app because it needs the instance path.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+CSV_IMPORT_MAX_BYTES = 1024 * 1024
+
+# --- Sessions and cookies (SECURITY.md) -------------------------------------------------------
+# The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.
+SESSION_COOKIE_NAME = "__Host-mentoring_session"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle limit: refreshed on each request
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+REMEMBER_COOKIE_DURATION = timedelta(days=14)
+REMEMBER_COOKIE_SECURE = True
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PREFERRED_URL_SCHEME = "https"
+HSTS_MAX_AGE = 63072000  # two years
+
+# --- Passwords ------------------------------------------------------------------------------
+# "argon2id" in production; tests switch to a fast hash except where the real one is tested.
+PASSWORD_HASHER = "argon2id"
+PASSWORD_MIN_LENGTH = 10
+TOKEN_MAX_AGE = timedelta(hours=24)  # e-mail confirmation, invitations
+RESET_TOKEN_MAX_AGE = timedelta(hours=1)
+
+# --- Rate limits ----------------------------------------------------------------------------
+REDIS_URL = None  # e.g. "redis://127.0.0.1:6379/0": shared rate limits and background jobs
+RATELIMIT_STORAGE_URI = None  # defaults to REDIS_URL, else process memory
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_LIMIT_PER_ACCOUNT = "10 per minute;100 per hour"
+LOGIN_LIMIT_PER_ADDRESS = "30 per minute;300 per hour"
+
+# --- Mail -----------------------------------------------------------------------------------
+MAIL_SERVER = None  # None: mail is written to the log and kept in the outbox table only
+MAIL_PORT = 587
+MAIL_USE_TLS = True
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "mentoring@localhost"
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGES = ("en", "fr", "es")
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+BABEL_TRANSLATION_DIRECTORIES = "translations"
+
+# --- Pages ----------------------------------------------------------------------------------
+CITIES_PER_PAGE = 25
+MATCHING_SYNC_LIMIT = 2000  # rounds with more cities than this run in the background
+LOG_LEVEL = "INFO"
+DEMO = False
+
+
+def from_environment(prefix: str = "MENTORING_") -> dict:
+    """Return the settings given as ``MENTORING_*`` environment variables.
+
+    A value that parses as JSON (``true``, ``42``, ``["en"]``) becomes that value; any other
+    value stays a string. ``MENTORING_DATABASE_URL`` is accepted as the usual alias of
+    ``SQLALCHEMY_DATABASE_URI``.
+    """
+    settings = {}
+    for name, raw in os.environ.items():
+        if not name.startswith(prefix):
+            continue
+        key = name[len(prefix):]
+        if key == "DATABASE_URL":
+            key = "SQLALCHEMY_DATABASE_URI"
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        settings[key] = value
+    return settings

@@ -1,0 +1,89 @@
+"""Database set-up: the Flask-SQLAlchemy binding and SQLite's safety settings.
+
+SQLite runs with WAL (readers never block the writer), foreign keys on, a busy timeout, and
+``BEGIN IMMEDIATE`` for transactions that may write, so two writers queue up instead of one failing
+with "database is locked" half-way through (SECURITY.md). Read-only requests (GET, HEAD, OPTIONS)
+begin deferred transactions so they do not queue behind writers.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from mentoring.extensions import db
+
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is broken).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def read_only():
+    """Begin deferred transactions inside this block (only meaningful on SQLite)."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # Copies: the defaults are module constants shared by every app built in this process.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+
+    @app.before_request
+    def _declare_write_intent():
+        request.environ["mentoring.write_token"] = _write_intent.set(
+            request.method not in ("GET", "HEAD", "OPTIONS")
+        )
+
+    @app.teardown_request
+    def _reset_write_intent(exc):
+        # Flask-SQLAlchemy removes the session after this, rolling back anything not committed:
+        # views commit once, after their service call succeeded.
+        token = request.environ.pop("mentoring.write_token", None)
+        if token is not None:
+            _write_intent.reset(token)
+
+
+def render_migration_item(type_, obj, autogen_context):
+    """Write our column types into migrations as plain SQLAlchemy types.
+
+    Migrations then never import application code, which may change after they are written.
+    """
+    from mentoring.models.base import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

@@ -1,0 +1,6 @@
+"""The mentorships blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("mentorships", __name__)
+
+from mentoring.mentorships import routes  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,34 @@
+"""The data model, one module per aggregate; importing this package registers every table."""
+from mentoring.models.accounts import Notification, OutboxMessage, User
+from mentoring.models.audit import AuditEvent
+from mentoring.models.base import Base, utcnow
+from mentoring.models.cities import (
+    Assessment,
+    CapabilityArea,
+    City,
+    CityCommission,
+    CityInvitation,
+    CityLanguage,
+    CityMember,
+    Commission,
+)
+from mentoring.models.mentorships import (
+    Feedback,
+    Goal,
+    GoalProgress,
+    LearningNote,
+    MentoringSession,
+    Mentorship,
+    MentorshipMentor,
+    ReminderSent,
+    SharedLink,
+)
+from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
+
+__all__ = [
+    "Assessment", "AuditEvent", "Base", "CapabilityArea", "City", "CityCommission",
+    "CityInvitation", "CityLanguage", "CityMember", "Commission", "Feedback", "Goal",
+    "GoalProgress", "LearningNote", "MatchRound", "MentoringSession", "Mentorship",
+    "MentorshipMentor", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
+    "RoundCommission", "SharedLink", "User", "utcnow",
+]
