@@ -1,0 +1,4 @@
+POLICY = {
+    "auth.login": "public",
+    "auth.logout": "login",
+}

@@ -1,0 +1,6 @@
+POLICY = {
+    "dashboard.index": "public",
+    "dashboard.set_language": "public",
+    "rounds.index": "coordinator",
+    "mentorships.index": "login",
+}
