@@ -146,11 +146,16 @@ def oracle(people, params):
         g.add_edge(("r", j), "t", capacity=int(model.demand[j]), weight=0)
     for i, j in zip(*np.nonzero(ok)):
         g.add_edge(("l", i), ("r", j), capacity=1, weight=-int(w[i, j]))
-    if params.objective == "max_score":
-        g.add_edge("s", "t", capacity=10 ** 6, weight=0)
     if "t" not in g or "s" not in g:
         return 0, 0
-    flow = nx.max_flow_min_cost(g, "s", "t")
+    if params.objective == "max_score":
+        # Any amount of flow may go through the free bypass: pure min cost.
+        f = int(min(model.capacity.sum(), model.demand.sum()))
+        g.add_edge("s", "t", capacity=f, weight=0)
+        g.nodes["s"]["demand"], g.nodes["t"]["demand"] = -f, f
+        flow = nx.min_cost_flow(g)
+    else:
+        flow = nx.max_flow_min_cost(g, "s", "t")
     total = n = 0
     for i, j in zip(*np.nonzero(ok)):
         if flow[("l", i)][("r", j)]:
