@@ -32,9 +32,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 # Compiled catalogues are build output (git-ignored); they are rebuilt whenever a .po changes.
 translations: install
-	@if ls mentoring/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d mentoring/translations 2>/dev/null || \
-		$(BIN)/pybabel compile -q -d mentoring/translations; fi
+	@$(BIN)/pybabel compile -d mentoring/translations 2>&1 | grep -v '^compiling' || true
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o mentoring/translations/messages.pot .
