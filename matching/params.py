@@ -1,0 +1,143 @@
+"""Parameters of a matching round."""
+
+import dataclasses
+import math
+from collections.abc import Mapping
+
+from ._frozen import FrozenMap
+from .exceptions import InvalidInput
+
+__all__ = ["MatchParams", "DEFAULT_WEIGHTS", "OBJECTIVES", "SOLVERS"]
+
+DEFAULT_WEIGHTS = FrozenMap({"complementarity": 0.7, "text": 0.2, "context": 0.1})
+OBJECTIVES = ("max_coverage", "max_score")
+SOLVERS = ("auto", "exact", "greedy")
+
+
+def _bad(field, message):
+    raise InvalidInput(message, field=field)
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchParams:
+    """Rules and options of a matching round (validated on creation).
+
+    Parameters
+    ----------
+    weights : mapping, default {"complementarity": 0.7, "text": 0.2, "context": 0.1}
+        Non-negative weights of the score components; missing keys take the default.
+    require_shared_language : bool, default True
+        Pair only cities with at least one working language in common.
+    allow_same_country : bool, default False
+        Allow a mentor and a mentee from the same country.
+    min_score : float, default 0.0
+        Pairs scoring below this are not eligible.
+    mentors_per_mentee : int, default 1
+        Each mentee gets up to this many distinct mentors.
+    objective : {"max_coverage", "max_score"}, default "max_coverage"
+        ``max_coverage`` matches as many mentor places as possible (one per mentee by
+        default), then maximises the total score; ``max_score`` maximises the total score.
+    solver : {"auto", "exact", "greedy"}, default "auto"
+        ``auto``: exact; large rounds are pruned to candidates then priced with dual
+        values until certified. ``exact``: the exact problem on every eligible pair.
+        ``greedy``: the best-score-first baseline (not optimal).
+    top_k : int or None, default None
+        Candidate mentors kept per mentee before pricing (None: chosen from the size).
+    random_state : int or None, default 0
+        Seed for the randomised text projection; results are deterministic for a seed.
+    area_labels : mapping or None, default None
+        Readable (possibly translated) label per area key for explanations; by default
+        the key with underscores turned into spaces.
+
+    Examples
+    --------
+    >>> p = MatchParams(objective="max_score", weights={"text": 0.0})
+    >>> p.weights["complementarity"], p.weights["text"]
+    (0.7, 0.0)
+    >>> MatchParams.from_dict(p.to_dict()) == p
+    True
+    >>> MatchParams(mentors_per_mentee=0)
+    Traceback (most recent call last):
+    ...
+    matching.exceptions.InvalidInput: field 'mentors_per_mentee': must be a whole number >= 1, got 0
+    """
+
+    weights: Mapping = DEFAULT_WEIGHTS
+    require_shared_language: bool = True
+    allow_same_country: bool = False
+    min_score: float = 0.0
+    mentors_per_mentee: int = 1
+    objective: str = "max_coverage"
+    solver: str = "auto"
+    top_k: int | None = None
+    random_state: int | None = 0
+    area_labels: Mapping | None = None
+
+    def __post_init__(self):
+        put = object.__setattr__.__get__(self)
+        if not isinstance(self.weights, Mapping):
+            _bad("weights", "must be a mapping of component name to weight")
+        weights = dict(DEFAULT_WEIGHTS)
+        for key, value in self.weights.items():
+            if key not in DEFAULT_WEIGHTS:
+                _bad("weights", f"unknown component {key!r} (known: {', '.join(DEFAULT_WEIGHTS)})")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or value < 0:
+                _bad("weights", f"weight of {key!r} must be a finite number >= 0, got {value!r}")
+            weights[key] = float(value)
+        if weights["complementarity"] <= 0:
+            _bad("weights", "the complementarity weight must be > 0 (it is what a pairing is for)")
+        put("weights", FrozenMap(weights))
+        for name in ("require_shared_language", "allow_same_country"):
+            if not isinstance(getattr(self, name), bool):
+                _bad(name, "must be true or false")
+        ms = self.min_score
+        if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not math.isfinite(ms) or ms < 0:
+            _bad("min_score", f"must be a finite number >= 0, got {ms!r}")
+        put("min_score", float(ms))
+        mpm = self.mentors_per_mentee
+        if isinstance(mpm, bool) or not isinstance(mpm, int) or mpm < 1:
+            _bad("mentors_per_mentee", f"must be a whole number >= 1, got {mpm!r}")
+        if self.objective not in OBJECTIVES:
+            _bad("objective", f"must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
+        if self.solver not in SOLVERS:
+            _bad("solver", f"must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
+        k = self.top_k
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            _bad("top_k", f"must be a whole number >= 1 or None, got {k!r}")
+        rs = self.random_state
+        if rs is not None and (isinstance(rs, bool) or not isinstance(rs, int) or rs < 0):
+            _bad("random_state", f"must be a whole number >= 0 or None, got {rs!r}")
+        if self.area_labels is not None:
+            if not isinstance(self.area_labels, Mapping) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in self.area_labels.items()):
+                _bad("area_labels", "must map area keys to text labels")
+            put("area_labels", FrozenMap(self.area_labels))
+
+    def label(self, area):
+        """Readable label of an area key.
+
+        Examples
+        --------
+        >>> MatchParams().label("open_data")
+        'open data'
+        """
+        if self.area_labels and area in self.area_labels:
+            return self.area_labels[area]
+        return area.replace("_", " ")
+
+    def to_dict(self):
+        """JSON-ready dict of the parameters."""
+        out = dataclasses.asdict(self)
+        out["weights"] = dict(self.weights)
+        out["area_labels"] = dict(self.area_labels) if self.area_labels is not None else None
+        return out
+
+    @classmethod
+    def from_dict(cls, data):
+        """Build parameters from a mapping; unknown keys are an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in known:
+                raise InvalidInput(f"unknown parameter (known: {', '.join(sorted(known))})", field=key)
+        return cls(**dict(data))

@@ -1,0 +1,99 @@
+"""Result objects of a matching round: pairs, unmatched mentees, metrics."""
+
+import dataclasses
+import json
+import os
+
+__all__ = ["Pair", "Unmatched", "MatchResult"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    """A proposed mentor -> mentee pair.
+
+    Attributes
+    ----------
+    mentor, mentee : str
+        Participant ids.
+    score : float
+        Sum of ``components``.
+    components : dict of str to float
+        ``complementarity``, ``text`` and ``context`` parts (priority included).
+    areas : tuple of str
+        Focus areas, best first (where the mentor's strength meets the mentee's need).
+    explanation : str
+        One or two plain sentences.
+    """
+
+    mentor: str
+    mentee: str
+    score: float
+    components: dict
+    areas: tuple
+    explanation: str
+
+    def to_dict(self):
+        """JSON-ready dict."""
+        out = dataclasses.asdict(self)
+        out["areas"] = list(self.areas)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Unmatched:
+    """A mentee left without a mentor.
+
+    Attributes
+    ----------
+    mentee : str
+    reason : str
+        ``"no_eligible_mentor"`` (a rule excludes every mentor) or ``"capacity"``
+        (eligible mentors exist but their places went to other mentees).
+    detail : str
+        A plain sentence naming the rule or the situation.
+    """
+
+    mentee: str
+    reason: str
+    detail: str
+
+    def to_dict(self):
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class MatchResult:
+    """Outcome of :func:`matching.propose`.
+
+    Attributes
+    ----------
+    pairs : list of Pair
+        Sorted by mentee id, then by score (best first).
+    unmatched : list of Unmatched
+    metrics : dict
+        ``objective`` (total of the solver's scaled scores, in score units),
+        ``upper_bound``, ``certified``, ``coverage`` and more (see the README).
+    params : dict
+        The parameters used.
+    """
+
+    pairs: list
+    unmatched: list
+    metrics: dict
+    params: dict = dataclasses.field(default_factory=dict)
+
+    def to_dict(self):
+        """JSON-ready dict with ``pairs``, ``unmatched``, ``metrics`` and ``params``."""
+        return {"pairs": [p.to_dict() for p in self.pairs],
+                "unmatched": [u.to_dict() for u in self.unmatched],
+                "metrics": self.metrics, "params": self.params}
+
+    def to_json(self, path=None, indent=2):
+        """Write the result as JSON to ``path`` (or return the text when ``path`` is None)."""
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        if path is None:
+            return text
+        with open(os.fspath(path), "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        return None
