@@ -55,7 +55,7 @@ def run_round(round_id: int, actor_id: int | None = None) -> str:
 
     reporter = _ProgressWriter(round_id)
     try:
-        result = matchmaking.solve(records, params, progress=reporter)
+        result = matchmaking.solve(records, params, progress=reporter)  # no database access
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         return _fail(round_id, error)

@@ -93,9 +93,12 @@ def open_round(actor, *, name: str, commission_ids: list[int], regions: list[str
     regions = list(dict.fromkeys(regions or []))
     if any(r not in REGIONS for r in regions):
         errors["regions"] = [_("Unknown region.")]
+    try:
+        cleaned = clean_params(params)
+    except ServiceError as error:
+        errors.update(error.errors)
     if errors:
         raise ServiceError(_("The round could not be opened."), errors)
-    cleaned = clean_params(params)
     cleaned["random_state"] = int(seed)
     round_ = MatchRound(name=name, regions=regions, params=cleaned, seed=int(seed), status="draft",
                         created_by_id=getattr(actor, "id", None))
@@ -165,12 +168,12 @@ def eligibility(round_: MatchRound) -> Eligibility:
 
 def _exclusions(round_: MatchRound, city_ids: list[int]) -> dict[int, set[int]]:
     pairs: set[tuple[int, int]] = set()
-    pairs |= set(db.session.execute(
+    pairs |= set(tuple(row) for row in db.session.execute(
         select(Mentorship.mentor_city_id, Mentorship.mentee_city_id).where(
             or_(Mentorship.mentor_city_id.in_(city_ids), Mentorship.mentee_city_id.in_(city_ids))
         )
-    ).tuples())
-    pairs |= set(db.session.execute(
+    ).all())
+    pairs |= set(tuple(row) for row in db.session.execute(
         select(Proposal.mentor_city_id, Proposal.mentee_city_id).where(
             or_(
                 Proposal.state.in_(HOLDING_STATES),
@@ -178,7 +181,7 @@ def _exclusions(round_: MatchRound, city_ids: list[int]) -> dict[int, set[int]]:
             ),
             or_(Proposal.mentor_city_id.in_(city_ids), Proposal.mentee_city_id.in_(city_ids)),
         )
-    ).tuples())
+    ).all())
     out: dict[int, set[int]] = {}
     for a, b in pairs:
         out.setdefault(a, set()).add(b)
@@ -219,6 +222,7 @@ def participants(round_: MatchRound, elig: Eligibility | None = None) -> list[ma
 def engine_params(round_: MatchRound) -> matching.MatchParams:
     values = {k: v for k, v in (round_.params or {}).items() if k in PARAM_DEFAULTS and k != "area_labels"}
     values["random_state"] = round_.seed
+    values["area_labels"] = _area_labels()
     return matching.MatchParams.from_dict(values)
 
 
@@ -235,11 +239,17 @@ def check_can_run(round_: MatchRound) -> None:
         raise NotAllowed(_("This round is already running."))
 
 
+def area_labels() -> dict[str, str]:
+    """Readable area names for the engine's explanations (stored, so in English)."""
+    return _area_labels()
+
+
 def solve(records: list[matching.Participant], params: matching.MatchParams,
-          progress: Callable[[float, str], None] | None = None) -> matching.MatchResult:
-    """Run the engine; its errors become a ServiceError a coordinator can act on."""
+          progress: Callable[[float, str], None] | None = None,
+          labels: dict[str, str] | None = None) -> matching.MatchResult:
+    """Run the engine (no database access); its errors become a ServiceError."""
     try:
-        return matching.propose(records, params, progress=progress, area_labels=_area_labels())
+        return matching.propose(records, params, progress=progress, area_labels=labels)
     except matching.Infeasible as error:
         raise ServiceError(_("The round cannot be run: %(problem)s", problem=str(error))) from None
     except matching.InvalidInput as error:
