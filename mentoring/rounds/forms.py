@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -27,6 +28,11 @@ REGION_LABELS = {
 }
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label), …]`` as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -38,7 +44,7 @@ class OpenRoundForm(FlaskForm):
         _l("Commissions"), coerce=int, validators=[DataRequired(message=_l("Choose at least one commission."))]
     )
     regions = MultiCheckboxField(
-        _l("Regions"), choices=list(REGION_LABELS.items()),
+        _l("Regions"), choices=[SelectChoice(k, v) for k, v in REGION_LABELS.items()],
         description=_l("Leave all unticked to include every region."),
     )
     require_shared_language = BooleanField(
@@ -52,8 +58,8 @@ class OpenRoundForm(FlaskForm):
     objective = SelectField(
         _l("Objective"),
         choices=[
-            ("max_coverage", _l("Give a mentor to as many cities as possible, then the best pairs")),
-            ("max_score", _l("The best total score, even if fewer cities get a mentor")),
+            SelectChoice("max_coverage", _l("Give a mentor to as many cities as possible, then the best pairs")),
+            SelectChoice("max_score", _l("The best total score, even if fewer cities get a mentor")),
         ],
         default="max_coverage",
     )

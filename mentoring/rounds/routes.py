@@ -27,6 +27,7 @@ from mentoring.rounds.forms import (
     ManualMatchForm,
     OpenRoundForm,
     ReasonForm,
+    choices,
 )
 from mentoring.services import ServiceError
 from mentoring.services import matchmaking
@@ -111,7 +112,7 @@ def _open_form() -> OpenRoundForm:
 
     form = OpenRoundForm()
     commissions = db.session.scalars(select(Commission).order_by(Commission.id)).all()
-    form.commissions.choices = [(c.id, localized(c.labels, c.key)) for c in commissions]
+    form.commissions.choices = choices((c.id, localized(c.labels, c.key)) for c in commissions)
     return form
 
 
@@ -310,7 +311,7 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
     areas_form = forms.get("areas") or AreasForm(prefix="areas", formdata=None, version=proposal.version,
                                                  areas=list(proposal.areas or []))
     labels = _area_labels()
-    areas_form.areas.choices = list(labels.items())
+    areas_form.areas.choices = choices(labels.items())
     for form in (reject_form, decline_form, areas_form):
         form.version.data = proposal.version
     status = error.status if error is not None else 200
@@ -373,7 +374,7 @@ def reject(proposal_id: int):
 def areas(proposal_id: int):
     _proposal_or_404(proposal_id)
     form = AreasForm(prefix="areas")
-    form.areas.choices = list(_area_labels().items())
+    form.areas.choices = choices(_area_labels().items())
     if not form.validate_on_submit():
         return _refused(proposal_id, ServiceError(_("Choose at least one focus area."), form.errors), {"areas": form})
     try:
