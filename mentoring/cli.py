@@ -51,5 +51,8 @@ def load_taxonomy_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from mentoring.rounds.cli import rounds_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(taxonomy_cli)
+    app.cli.add_command(rounds_cli)

@@ -28,6 +28,8 @@ class MatchRound(Base):
     progress: Mapped[float] = mapped_column(default=0.0)
     progress_message: Mapped[str | None] = mapped_column(String(200))
     metrics: Mapped[dict | None] = mapped_column(JSON)
+    # The engine's unmatched mentees of the last run: [{"mentee": city id, "reason", "detail"}].
+    unmatched: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -41,6 +43,15 @@ class MatchRound(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def commission_ids(self) -> list[int]:
+        return [link.commission_id for link in self.commissions]
+
+    @property
+    def is_busy(self) -> bool:
+        """A run is waiting or working: it must not be started again."""
+        return self.status in ("queued", "running")
 
 
 class RoundCommission(Base):

@@ -1,13 +1,425 @@
-"""Views of the rounds blueprint."""
+"""Views of the rounds blueprint: open and run rounds, decide proposals, endorse them.
+
+Views are thin: they check access, parse the form, call a service from
+:mod:`mentoring.services.matchmaking` / :mod:`mentoring.services.proposals`, commit once and
+render or redirect. A refused decision renders the proposal page again with the service's message
+and its status (409 for a conflict or a forbidden transition, 422 for bad input).
+"""
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
 
-from mentoring.access import coordinator_required
+from mentoring import jobs
+from mentoring.access import coordinator_required, login_required, owner_required
+from mentoring.extensions import db
+from mentoring.models import City, Commission, MatchRound, Proposal
 from mentoring.rounds import bp
+from mentoring.rounds.forms import (
+    REGION_LABELS,
+    ActionForm,
+    AreasForm,
+    DecisionForm,
+    ManualMatchForm,
+    OpenRoundForm,
+    ReasonForm,
+    choices,
+)
+from mentoring.services import ServiceError
+from mentoring.services import matchmaking
+from mentoring.services import proposals as proposal_service
+from mentoring.services.taxonomy import active_areas
+from mentoring.urls import safe_next
 
+PER_PAGE = 50
+
+
+# --- Access checks ----------------------------------------------------------------------------
+
+def _proposal_or_404(proposal_id: int) -> Proposal:
+    return db.get_or_404(Proposal, proposal_id)
+
+
+def can_see_proposal(user, proposal_id: int, **_kwargs) -> bool:
+    """Coordinators, and the representatives of either city of an approved (or later) pair."""
+    proposal = _proposal_or_404(proposal_id)
+    if user.is_coordinator:
+        return True
+    return proposal.state != "proposed" and bool(proposal_service.representative_sides(user, proposal))
+
+
+def represents_a_city_of(user, proposal_id: int, **_kwargs) -> bool:
+    """Only a representative of one of the two cities endorses or declines for it."""
+    proposal = _proposal_or_404(proposal_id)
+    return bool(proposal_service.representative_sides(user, proposal))
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+def city_url(city, endpoint: str = "cities.profile") -> str | None:
+    """A link to a city page of the cities blueprint, when that page exists."""
+    if endpoint not in current_app.view_functions:
+        return None
+    for key in ("city_id", "id"):
+        try:
+            return url_for(endpoint, **{key: city.id})
+        except BuildError:
+            continue
+    return None
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"city_url": city_url, "region_label": lambda key: REGION_LABELS.get(key, key),
+            "state_label": proposal_service.state_label}
+
+
+def _area_labels() -> dict[str, str]:
+    from mentoring.i18n import localized
+
+    return {area.key: localized(area.labels, area.key) for area in active_areas()}
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _round_or_404(round_id: int) -> MatchRound:
+    return db.get_or_404(MatchRound, round_id)
+
+
+# --- Rounds -----------------------------------------------------------------------------------
 
 @bp.get("/")
 @coordinator_required
 def index():
-    return render_template("rounds/index.html")
+    rounds = db.session.scalars(
+        select(MatchRound).options(selectinload(MatchRound.commissions)).order_by(MatchRound.created_at.desc())
+    ).all()
+    waiting = proposal_service.waiting_for_endorsement()
+    return render_template("rounds/index.html", rounds=rounds, waiting=waiting)
+
+
+def _open_form() -> OpenRoundForm:
+    from mentoring.i18n import localized
+
+    form = OpenRoundForm()
+    commissions = db.session.scalars(select(Commission).order_by(Commission.id)).all()
+    form.commissions.choices = choices((c.id, localized(c.labels, c.key)) for c in commissions)
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_required
+def open_round():
+    form = _open_form()
+    if form.validate_on_submit():
+        try:
+            round_ = matchmaking.open_round(
+                current_user, name=form.name.data, commission_ids=form.commissions.data,
+                regions=form.regions.data, params=form.engine_params(), seed=form.seed.data or 0,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The round is open. Check who takes part, then run it."), "success")
+            return redirect(url_for("rounds.show", round_id=round_.id))
+    status = 422 if form.errors else 200
+    return render_template("rounds/new.html", form=form), status
+
+
+def _form_errors(form, error: ServiceError) -> None:
+    mapping = {"weights": "weight_complementarity"}
+    for field, messages in error.errors.items():
+        target = getattr(form, mapping.get(field, field), None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + list(messages)
+        else:
+            form.form_errors.append(" ".join(messages))
+    if not error.errors:
+        form.form_errors.append(error.message)
+
+
+def _filters() -> dict:
+    args = request.args
+    out = {
+        "region": args.get("region") if args.get("region") in REGION_LABELS else "",
+        "area": args.get("area", "")[:60],
+        "state": args.get("state") if args.get("state") in proposal_service.TRANSITIONS else "",
+        "min_score": None,
+    }
+    try:
+        out["min_score"] = float(args["min_score"]) if args.get("min_score") else None
+    except ValueError:
+        out["min_score"] = None
+    return out
+
+
+@bp.get("/<int:round_id>")
+@coordinator_required
+def show(round_id: int):
+    round_ = _round_or_404(round_id)
+    filters = _filters()
+    query = (
+        select(Proposal)
+        .where(Proposal.round_id == round_.id)
+        .options(
+            selectinload(Proposal.mentor_city).selectinload(City.languages),
+            selectinload(Proposal.mentee_city).selectinload(City.languages),
+        )
+        .order_by(Proposal.score.desc(), Proposal.id)
+    )
+    if filters["state"]:
+        query = query.where(Proposal.state == filters["state"])
+    if filters["min_score"] is not None:
+        query = query.where(Proposal.score >= filters["min_score"])
+    if filters["region"]:
+        query = query.where(Proposal.mentee_city_id.in_(select(City.id).where(City.region == filters["region"])))
+    if filters["area"]:
+        # JSON containment differs per backend; the list is filtered in Python on the page.
+        pass
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    items = page.items
+    if filters["area"]:
+        items = [p for p in items if filters["area"] in (p.areas or [])]
+    elig = matchmaking.eligibility(round_) if round_.status in ("draft", "failed") else None
+    unmatched = proposal_service.unmatched_mentees(round_) if round_.status == "done" else []
+    return render_template(
+        "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
+        unmatched=unmatched, area_labels=_area_labels(), regions=REGION_LABELS,
+        action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
+    )
+
+
+@bp.get("/<int:round_id>/status.json")
+@coordinator_required
+def status(round_id: int):
+    round_ = _round_or_404(round_id)
+    return jsonify({
+        "id": round_.id, "status": round_.status, "progress": round_.progress,
+        "message": round_.progress_message, "error": round_.error,
+    })
+
+
+@bp.post("/<int:round_id>/run")
+@coordinator_required
+def run(round_id: int):
+    round_ = _round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        background = matchmaking.request_run(current_user, round_)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    db.session.commit()
+    if background:
+        jobs.enqueue_round(round_, current_user.id)
+        flash(_("The round is running in the background; this page shows its progress."), "info")
+    else:
+        outcome = jobs.run_round(round_id, current_user.id)
+        if outcome == "done":
+            flash(_("The round ran: review the proposals below."), "success")
+        else:
+            flash(_("The round failed; the error is shown below. You can correct it and retry."), "error")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/approve")
+@coordinator_required
+def bulk_approve(round_id: int):
+    round_ = _round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ids = [int(x) for x in request.form.getlist("proposal") if x.isdigit()]
+    ids = list(db.session.scalars(
+        select(Proposal.id).where(Proposal.id.in_(ids), Proposal.round_id == round_.id)
+    ))
+    if not ids:
+        flash(_("Select at least one proposal."), "warning")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    approved, refused = proposal_service.bulk_approve(current_user, ids)
+    db.session.commit()
+    if approved:
+        flash(_("%(n)d proposals approved.", n=len(approved)), "success")
+    for proposal_id, message in refused.items():
+        flash(_("Proposal %(id)d not approved: %(message)s", id=proposal_id, message=message), "error")
+    return redirect(safe_next(request.form.get("next")) or url_for("rounds.show", round_id=round_id))
+
+
+@bp.get("/<int:round_id>/manual/<int:mentee_id>")
+@coordinator_required
+def manual(round_id: int, mentee_id: int):
+    round_ = _round_or_404(round_id)
+    mentee = db.get_or_404(City, mentee_id)
+    suggestions = matchmaking.suggestions(round_, mentee.id, k=5)
+    return render_template("rounds/manual.html", round=round_, mentee=mentee, suggestions=suggestions,
+                           form=ManualMatchForm(), area_labels=_area_labels())
+
+
+@bp.post("/<int:round_id>/manual/<int:mentee_id>")
+@coordinator_required
+def manual_match(round_id: int, mentee_id: int):
+    round_ = _round_or_404(round_id)
+    mentee = db.get_or_404(City, mentee_id)
+    form = ManualMatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        proposal = proposal_service.manual_match(current_user, round_, mentee.id, form.mentor.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("rounds.manual", round_id=round_id, mentee_id=mentee_id)), 303
+    db.session.commit()
+    flash(_("Pair approved: %(mentor)s will mentor %(mentee)s once both cities endorse.",
+            mentor=proposal.mentor_city.name, mentee=proposal.mentee_city.name), "success")
+    return redirect(url_for("rounds.proposal", proposal_id=proposal.id))
+
+
+@bp.get("/waiting")
+@coordinator_required
+def waiting():
+    return render_template("rounds/waiting.html", proposals=proposal_service.waiting_for_endorsement())
+
+
+# --- Proposals --------------------------------------------------------------------------------
+
+@bp.get("/proposals/mine")
+@login_required
+def mine():
+    return render_template("rounds/mine.html", proposals=proposal_service.proposals_for_user(current_user),
+                           area_labels=_area_labels())
+
+
+def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, forms: dict | None = None):
+    proposal = db.session.get(Proposal, proposal.id) or proposal
+    sides = proposal_service.representative_sides(current_user, proposal) if current_user.is_authenticated else []
+    forms = forms or {}
+    reject_form = forms.get("reject") or ReasonForm(prefix="reject", formdata=None, version=proposal.version)
+    decline_form = forms.get("decline") or ReasonForm(prefix="decline", formdata=None, version=proposal.version)
+    areas_form = forms.get("areas") or AreasForm(prefix="areas", formdata=None, version=proposal.version,
+                                                 areas=list(proposal.areas or []))
+    labels = _area_labels()
+    areas_form.areas.choices = choices(labels.items())
+    for form in (reject_form, decline_form, areas_form):
+        form.version.data = proposal.version
+    status = error.status if error is not None else 200
+    return render_template(
+        "rounds/proposal.html", proposal=proposal, sides=sides, error=error,
+        decision_form=DecisionForm(formdata=None, version=proposal.version),
+        reject_form=reject_form, decline_form=decline_form, areas_form=areas_form, area_labels=labels,
+    ), status
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@owner_required("proposal", can_see_proposal)
+def proposal(proposal_id: int):
+    return _render_proposal(_proposal_or_404(proposal_id))
+
+
+def _after_decision(proposal: Proposal, changed: bool, message: str):
+    db.session.commit()
+    if changed:
+        flash(message, "success")
+    target = safe_next(request.form.get("next")) or url_for("rounds.proposal", proposal_id=proposal.id)
+    return redirect(target)
+
+
+def _refused(proposal_id: int, error: ServiceError, forms: dict | None = None):
+    db.session.rollback()
+    return _render_proposal(_proposal_or_404(proposal_id), error=error, forms=forms)
+
+
+@bp.post("/proposals/<int:proposal_id>/approve")
+@coordinator_required
+def approve(proposal_id: int):
+    _proposal_or_404(proposal_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        proposal, changed = proposal_service.approve(current_user, proposal_id, _version(form))
+    except ServiceError as error:
+        return _refused(proposal_id, error)
+    return _after_decision(proposal, changed, _("Approved. Both cities are asked to endorse the pair."))
+
+
+@bp.post("/proposals/<int:proposal_id>/reject")
+@coordinator_required
+def reject(proposal_id: int):
+    _proposal_or_404(proposal_id)
+    form = ReasonForm(prefix="reject")
+    if not form.validate_on_submit():
+        return _refused(proposal_id, ServiceError(_("Please give a reason."), form.errors), {"reject": form})
+    try:
+        proposal, changed = proposal_service.reject(current_user, proposal_id, form.reason.data, _version(form))
+    except ServiceError as error:
+        return _refused(proposal_id, error, {"reject": form})
+    return _after_decision(proposal, changed, _("Rejected. The mentee is back among the unmatched cities."))
+
+
+@bp.post("/proposals/<int:proposal_id>/areas")
+@coordinator_required
+def areas(proposal_id: int):
+    _proposal_or_404(proposal_id)
+    form = AreasForm(prefix="areas")
+    form.areas.choices = choices(_area_labels().items())
+    if not form.validate_on_submit():
+        return _refused(proposal_id, ServiceError(_("Choose at least one focus area."), form.errors), {"areas": form})
+    try:
+        proposal, changed = proposal_service.change_areas(current_user, proposal_id, form.areas.data, _version(form))
+    except ServiceError as error:
+        return _refused(proposal_id, error, {"areas": form})
+    return _after_decision(proposal, changed, _("Focus areas saved."))
+
+
+def _side(proposal_id: int) -> str:
+    proposal = _proposal_or_404(proposal_id)
+    sides = proposal_service.representative_sides(current_user, proposal)
+    wanted = request.form.get("side")
+    if wanted in sides:
+        return wanted
+    return sides[0]
+
+
+@bp.post("/proposals/<int:proposal_id>/endorse")
+@owner_required("proposal_city", represents_a_city_of)
+def endorse(proposal_id: int):
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        proposal, changed = proposal_service.endorse(current_user, proposal_id, _side(proposal_id), _version(form))
+    except ServiceError as error:
+        return _refused(proposal_id, error)
+    if proposal.state == "endorsed":
+        message = _("Endorsed by both cities: the mentorship has started.")
+    else:
+        message = _("Endorsed for your city. The other city is asked to endorse too.")
+    return _after_decision(proposal, changed, message)
+
+
+@bp.post("/proposals/<int:proposal_id>/decline")
+@owner_required("proposal_city", represents_a_city_of)
+def decline(proposal_id: int):
+    form = ReasonForm(prefix="decline")
+    if not form.validate_on_submit():
+        return _refused(proposal_id, ServiceError(_("Please give a reason."), form.errors), {"decline": form})
+    try:
+        proposal, changed = proposal_service.decline(
+            current_user, proposal_id, _side(proposal_id), form.reason.data, _version(form)
+        )
+    except ServiceError as error:
+        return _refused(proposal_id, error, {"decline": form})
+    return _after_decision(proposal, changed, _("Declined. The coordinators have been told."))

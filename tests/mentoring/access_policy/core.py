@@ -1,6 +1,5 @@
 POLICY = {
     "dashboard.index": "public",
     "dashboard.set_language": "public",
-    "rounds.index": "coordinator",
     "mentorships.index": "login",
 }

@@ -1,0 +1,163 @@
+"""Background work: running a matching round outside the request.
+
+With ``REDIS_URL`` configured, rounds are queued on Redis with RQ (queue ``mentoring``; start a
+worker with ``rq worker mentoring --url $REDIS_URL`` next to the application, with the same
+``MENTORING_*`` environment). Without Redis, a single local worker thread in the web process
+runs them (good for the embedded SQLite set-up; a restart loses a queued run, which can then be
+retried from the round page).
+
+:func:`run_round` is the job itself. It manages its own transactions, because progress must be
+visible to other requests while the engine works:
+
+1. mark the round ``running`` and read the cities' profiles (committed);
+2. run the engine outside any transaction, writing progress in small separate transactions;
+3. store the proposals and metrics, ``done`` (committed) — or ``failed`` with the error.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from flask import Flask, current_app
+from sqlalchemy import update
+
+from mentoring.extensions import db
+
+log = logging.getLogger("mentoring.jobs")
+QUEUE_NAME = "mentoring"
+JOB_TIMEOUT = 3600
+_local_executor: ThreadPoolExecutor | None = None
+
+
+def run_round(round_id: int, actor_id: int | None = None) -> str:
+    """Run round ``round_id`` now (in the current application context); returns the final status."""
+    from mentoring.models import MatchRound, User, utcnow
+    from mentoring.services import matchmaking
+
+    actor = db.session.get(User, actor_id) if actor_id else None
+    round_ = db.session.get(MatchRound, round_id)
+    if round_ is None:
+        return "missing"
+    try:
+        round_.status = "running"
+        round_.started_at = utcnow()
+        round_.progress = 0.0
+        round_.progress_message = "reading profiles"
+        round_.error = None
+        db.session.flush()
+        records = matchmaking.participants(round_)
+        params = matchmaking.engine_params(round_)
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - any failure is recorded on the round
+        db.session.rollback()
+        return _fail(round_id, error)
+
+    reporter = _ProgressWriter(round_id)
+    try:
+        result = matchmaking.solve(records, params, progress=reporter)  # no database access
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return _fail(round_id, error)
+
+    try:
+        round_ = db.session.get(MatchRound, round_id, populate_existing=True)
+        matchmaking.store_result(actor, round_, result)
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return _fail(round_id, error)
+    return "done"
+
+
+def _fail(round_id: int, error: Exception) -> str:
+    from mentoring.models import MatchRound
+    from mentoring.services import ServiceError, matchmaking
+
+    if isinstance(error, ServiceError):
+        message = error.message
+    else:
+        log.exception("round %s failed", round_id, exc_info=error)
+        message = f"{type(error).__name__}: {error}"
+    round_ = db.session.get(MatchRound, round_id, populate_existing=True)
+    if round_ is not None:
+        matchmaking.mark_failed(round_, message)
+        db.session.commit()
+    return "failed"
+
+
+class _ProgressWriter:
+    """The engine's progress callback: a small committed UPDATE, at most every 0.3 s."""
+
+    def __init__(self, round_id: int):
+        self.round_id = round_id
+        self.last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.3 and fraction < 1.0:
+            return
+        self.last = now
+        from mentoring.models import MatchRound
+
+        # A separate connection: the version column is not bumped (progress is not an edit).
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(MatchRound.__table__)
+                .where(MatchRound.__table__.c.id == self.round_id)
+                .values(progress=float(fraction), progress_message=str(message)[:200])
+            )
+
+
+# --- Queues ---------------------------------------------------------------------------------
+
+def rq_queue(app: Flask | None = None):
+    """The RQ queue on the configured Redis, or None without ``REDIS_URL``."""
+    app = app or current_app
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=Redis.from_url(url))
+
+
+def rq_run_round(round_id: int, actor_id: int | None = None) -> str:
+    """RQ entry point: uses the current app context (tests, in-process) or builds the app."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return run_round(round_id, actor_id)
+    from mentoring import create_app
+
+    with create_app().app_context():
+        return run_round(round_id, actor_id)
+
+
+def enqueue_round(round_, actor_id: int | None = None) -> str | Future:
+    """Queue a run of ``round_`` (already marked ``queued`` and committed by the caller).
+
+    Returns the RQ job id, or the local worker's Future.
+    """
+    queue = rq_queue()
+    if queue is not None:
+        job = queue.enqueue(rq_run_round, round_.id, actor_id, job_timeout=JOB_TIMEOUT)
+        return job.id
+    app = current_app._get_current_object()
+    return _executor().submit(_run_in_app, app, round_.id, actor_id)
+
+
+def _run_in_app(app: Flask, round_id: int, actor_id: int | None) -> str:
+    with app.app_context():
+        try:
+            return run_round(round_id, actor_id)
+        finally:
+            db.session.remove()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _local_executor
+    if _local_executor is None:
+        _local_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mentoring-jobs")
+    return _local_executor

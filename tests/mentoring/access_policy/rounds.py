@@ -1,0 +1,18 @@
+POLICY = {
+    "rounds.index": "coordinator",
+    "rounds.open_round": "coordinator",
+    "rounds.show": "coordinator",
+    "rounds.status": "coordinator",
+    "rounds.run": "coordinator",
+    "rounds.bulk_approve": "coordinator",
+    "rounds.manual": "coordinator",
+    "rounds.manual_match": "coordinator",
+    "rounds.waiting": "coordinator",
+    "rounds.mine": "login",
+    "rounds.proposal": "owner:proposal",
+    "rounds.approve": "coordinator",
+    "rounds.reject": "coordinator",
+    "rounds.areas": "coordinator",
+    "rounds.endorse": "owner:proposal_city",
+    "rounds.decline": "owner:proposal_city",
+}
