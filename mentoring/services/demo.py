@@ -45,7 +45,9 @@ __all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "DEMO_CITIES", "DemoSummary", "demo_l
            "load_demo"]
 
 DEMO_PASSWORD = "demo-password-2026"  # development only; documented in the README
-DEMO_DOMAIN = "demo.mentoring.test"  # .test is reserved (RFC 2606): mail can never reach anyone
+# .example is reserved (RFC 2606): mail can never reach anyone. Not .test: the e-mail validator of the
+# sign-in form (email_validator) refuses .test as a "special-use" name, so .test accounts could not sign in.
+DEMO_DOMAIN = "demo.mentoring.example"
 
 # (name, country, mentor city?, languages when the country's GeoNames list would be misleading)
 DEMO_CITIES: tuple[tuple[str, str, bool, tuple[str, ...] | None], ...] = (
