@@ -80,6 +80,7 @@ BASE_COLUMNS = (
 )
 AREA_FIELDS = ("maturity", "need", "can_mentor")
 REQUIRED_COLUMNS = ("name", "country")
+TEXT_COLUMNS = ("practices", "needs")
 
 MAX_NAME_LENGTH = 120  # City.name
 MAX_TEXT_LENGTH = 4000  # practices, needs
@@ -334,7 +335,9 @@ def _parse_row(index, header, record_, delimiter, commissions, area_keys) -> Par
                                                      n=len(record_), m=len(header))))
     for name, raw in zip(header, record_):
         if name:
-            cells[name] = _unescape(raw).strip()
+            value = _unescape(raw)
+            # Texts keep their exact content (export → import is lossless); codes and numbers are trimmed.
+            cells[name] = value if name in TEXT_COLUMNS and value.strip() else value.strip()
 
     def error(column: str, message: str) -> None:
         row.errors.append(CellError(index, column, message))
