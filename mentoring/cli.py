@@ -50,9 +50,96 @@ def load_taxonomy_command() -> None:
     )
 
 
+cities_cli = AppGroup("cities", help="City profiles: survey import and export.")
+
+
+@cities_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+@click.option("--actor", metavar="EMAIL", help="Record the import as done by this (coordinator) account.")
+def import_cities_command(file, dry_run: bool, actor: str | None) -> None:
+    """Import city profiles from a survey CSV FILE ('-' for standard input); all or nothing."""
+    from mentoring.extensions import db
+    from mentoring.services.accounts import find_user_by_email
+    from mentoring.services.survey import SurveyError, import_csv, preview_import
+
+    user = None
+    if actor:
+        user = find_user_by_email(actor)
+        if user is None or not user.is_coordinator:
+            raise click.ClickException(f"{actor} is not a coordinator's account.")
+    data = file.read()
+    try:
+        if dry_run:
+            preview = preview_import(data)
+            if not preview.ok:
+                raise SurveyError("Nothing would be imported.", preview.errors)
+            click.echo(f"The file is valid: {preview.new_count} new, {preview.update_count} to update.")
+            return
+        summary = import_csv(data, user)
+    except SurveyError as error:
+        db.session.rollback()
+        for problem in error.cell_errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(
+        f"Imported: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
+        f"({summary.assessments} assessments recorded)."
+    )
+
+
+@cities_cli.command("export")
+@click.argument("file", type=click.File("wb", lazy=True))
+@click.option("--region", help="Only this UCLG region (e.g. europe).")
+@click.option("--country", help="Only this country (ISO 3166-1 alpha-2).")
+@click.option("--commission", help="Only members of this commission (its key).")
+@click.option("--status", help="Only cities with this status (pending, verified, rejected, suspended).")
+@click.option("--bom", is_flag=True, help="Start the file with a UTF-8 byte order mark (for Excel).")
+def export_cities_command(file, region, country, commission, status, bom: bool) -> None:
+    """Export city profiles as survey CSV to FILE ('-' for standard output)."""
+    from mentoring.database import read_only
+    from mentoring.services.survey import export_csv
+
+    with read_only():
+        text = export_csv(bom=bom, region=region, country=country, commission=commission, status=status)
+    file.write(text.encode("utf-8"))  # binary: the \r\n of CSV must not be translated again
+
+
+demo_cli = AppGroup("demo", help="The demonstration programme (development and demos only).")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any city exists already.")
+@click.option("--force", is_flag=True, help="Load even when the DEMO setting is off (known passwords!).")
+def load_demo_command(if_empty: bool, force: bool) -> None:
+    """Load about 60 demo cities with illustrative profiles, and demo accounts."""
+    from mentoring.extensions import db
+    from mentoring.services import ServiceError
+    from mentoring.services.demo import load_demo
+
+    try:
+        summary = load_demo(if_empty=if_empty, force=force)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(summary.describe())
+
+
+@demo_cli.command("logins")
+def demo_logins_command() -> None:
+    """Print the demo accounts: e-mail, password, role, city."""
+    from mentoring.services.demo import demo_logins, format_logins
+
+    click.echo(format_logins(demo_logins()))
+
+
 def init_app(app: Flask) -> None:
     from mentoring.rounds.cli import rounds_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(taxonomy_cli)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(cities_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,119 @@
+"""flask demo load / logins: the demonstration programme."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from mentoring.extensions import db
+from mentoring.models import Assessment, City, CityMember, User
+from mentoring.models.cities import REGIONS
+from mentoring.security import verify_password
+from mentoring.services import ServiceError
+from mentoring.services.demo import DEMO_PASSWORD, load_demo
+
+
+@pytest.fixture
+def demo_app(app_factory, app):
+    """The test application with DEMO switched on (the reference data is loaded by ``app``)."""
+    return app_factory(DEMO=True)
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_demo_load_builds_a_programme_across_every_region(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    with demo_app.app_context():
+        cities = db.session.scalars(select(City)).all()
+        assert len(cities) >= 60 and all(c.is_demo for c in cities)
+        per_region = {r: sum(1 for c in cities if c.region == r) for r in REGIONS}
+        assert min(per_region.values()) >= 5, per_region
+        mentors = [c for c in cities if c.mentor_capacity > 0]
+        assert len(mentors) >= 15 and all(1 <= c.mentor_capacity <= 3 for c in mentors)
+        for city in cities:
+            assert city.latitude is not None and city.population and city.timezone
+            assert city.languages and city.practices and city.needs and city.commission_keys
+            offered = [a for a in city.assessments if a.can_mentor]
+            assert all(a.maturity >= 3 for a in offered)
+            assert bool(offered) == (city.mentor_capacity > 0)
+        lyon = next(c for c in cities if c.name == "Lyon")
+        assert lyon.language_codes[0] == "fr" and lyon.practices.startswith("Lyon est")
+        assert count(Assessment) == len(cities) * 25
+        assert {c.status for c in cities} == {"verified", "pending"}
+
+
+def test_demo_accounts_share_one_password_and_have_their_roles(demo_app):
+    with demo_app.app_context():
+        load_demo()
+        db.session.commit()
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.mentoring.example"))
+        assert admin.role == "admin" and verify_password(admin.password_hash, DEMO_PASSWORD)
+        assert db.session.scalar(select(User.role).where(User.email == "coordinator@demo.mentoring.example")) \
+            == "coordinator"
+        rep = db.session.scalar(select(User).where(User.email == "rep.lyon@demo.mentoring.example"))
+        assert [(m.city.name, m.role) for m in rep.memberships] == [("Lyon", "representative")]
+        assert count(CityMember, CityMember.role == "mentor") >= 3
+        hashes = set(db.session.scalars(select(User.password_hash)))
+        assert len(hashes) == 1  # hashed once, reused
+
+
+def test_demo_load_is_idempotent(demo_app):
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with demo_app.app_context():
+        before = (count(City), count(User), count(CityMember), count(Assessment))
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0 and "0 created" in second.output
+    with demo_app.app_context():
+        assert (count(City), count(User), count(CityMember), count(Assessment)) == before
+
+
+def test_if_empty_does_nothing_when_a_city_exists(demo_app, make_city):
+    make_city("Somewhere", "FR")
+    result = demo_app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "not loaded" in result.output
+    with demo_app.app_context():
+        assert count(City) == 1 and count(User) == 0
+
+
+def test_if_empty_loads_on_an_empty_database(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "60 created" in result.output
+
+
+def test_refused_without_the_demo_setting_unless_forced(app, runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code != 0 and "DEMO" in result.output
+    with app.app_context():
+        assert count(City) == 0 and count(User) == 0
+        with pytest.raises(ServiceError):
+            load_demo()
+    forced = runner.invoke(args=["demo", "load", "--force"])
+    assert forced.exit_code == 0
+    with app.app_context():
+        assert count(City) >= 60
+
+
+def test_logins_prints_the_table(demo_app):
+    runner = demo_app.test_cli_runner()
+    empty = runner.invoke(args=["demo", "logins"])
+    assert empty.exit_code == 0 and "No demo accounts" in empty.output
+    runner.invoke(args=["demo", "load"])
+    result = runner.invoke(args=["demo", "logins"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert any("admin@demo.mentoring.example" in l and DEMO_PASSWORD in l and "admin" in l for l in lines)
+    assert any("rep.lyon@demo.mentoring.example" in l and "representative" in l and "Lyon" in l for l in lines)
+    assert any("coordinator@demo.mentoring.example" in l and "coordinator" in l for l in lines)
+
+
+def test_demo_accounts_can_sign_in(demo_app):
+    with demo_app.app_context():
+        load_demo()
+        db.session.commit()
+    client = demo_app.test_client()
+    response = client.post("/auth/login", data={"email": "rep.lyon@demo.mentoring.example",
+                                                 "password": DEMO_PASSWORD})
+    assert response.status_code == 302
