@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from mentoring.models.cities import CityMember
 
 ROLES = ("admin", "coordinator")
+# Fields a user may never set through a form or JSON body of their own (SECURITY.md, family C).
+PROTECTED_FIELDS = ("id", "email", "role", "active", "session_token", "calendar_token",
+                    "email_confirmed_at", "password_hash", "created_at", "last_login_at")
 
 
 def new_token() -> str:
@@ -54,6 +57,15 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether the user proved they read mail at their address."""
+        return self.email_confirmed_at is not None
+
+    def rotate_session_token(self) -> None:
+        """End every session and remember-me cookie of this user, on every device."""
+        self.session_token = new_token()
 
     @property
     def is_admin(self) -> bool:
