@@ -41,11 +41,15 @@ def _user_or_fail(email: str):
 
 
 def _commit_or_fail(action) -> None:
+    from flask import current_app
+
     from mentoring.extensions import db
     from mentoring.services import ServiceError
 
     try:
-        action()
+        # A request context lets the service's translated messages pick a language.
+        with current_app.test_request_context():
+            action()
     except ServiceError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None

@@ -6,7 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, Length, Optional
 
-ROLE_CHOICES = [("none", _l("No programme role")), ("coordinator", _l("Coordinator")), ("admin", _l("Administrator"))]
+from wtforms.fields.choices import SelectChoice
+
+ROLE_CHOICES = [
+    SelectChoice("none", _l("No programme role")),
+    SelectChoice("coordinator", _l("Coordinator")),
+    SelectChoice("admin", _l("Administrator")),
+]
 
 
 class RoleForm(FlaskForm):

@@ -84,7 +84,7 @@ def set_role(user_id: int):
         return _failed(person, form, _active_form(person), form.errors)
     role = None if form.role.data == "none" else form.role.data
     try:
-        accounts.set_role(current_user, person, role, reason=form.reason.data or None)
+        accounts.set_role(current_user._get_current_object(), person, role, reason=form.reason.data or None)
     except ServiceError as error:
         db.session.rollback()
         form.role.errors = [error.message]
@@ -104,7 +104,7 @@ def set_active(user_id: int):
         return _failed(person, role_form, form, form.errors)
     active = form.active.data == "1"
     try:
-        accounts.set_active(current_user, person, active, reason=form.reason.data or None)
+        accounts.set_active(current_user._get_current_object(), person, active, reason=form.reason.data or None)
     except ServiceError as error:
         db.session.rollback()
         form.reason.errors = [error.message]

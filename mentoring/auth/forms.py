@@ -10,11 +10,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+from wtforms.fields.choices import SelectChoice
+
+# Each language named in itself (lang attribute so screen readers pronounce it right).
+LANGUAGE_CHOICES = [
+    SelectChoice(code, name, render_kw={"lang": code})
+    for code, name in (("en", "English"), ("fr", "Français"), ("es", "Español"))
+]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
@@ -22,7 +32,7 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=256)],
@@ -37,7 +47,7 @@ class RegisterForm(FlaskForm):
 
 
 class EmailForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send me a link"))
 
 

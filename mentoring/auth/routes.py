@@ -41,6 +41,11 @@ def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
+def _me():
+    """The signed-in user as a model object (services record it by type in the audit trail)."""
+    return current_user._get_current_object()
+
+
 def _limit(setting: str):
     return lambda: current_app.config[setting]
 
@@ -92,7 +97,7 @@ def logout():
 def logout_everywhere():
     if not ActionForm().validate_on_submit():
         abort(400)
-    accounts.logout_everywhere(current_user)
+    accounts.logout_everywhere(_me())
     db.session.commit()
     end_session()
     flash(_("You are signed out on every device."), "info")
@@ -159,7 +164,7 @@ def resend_confirmation():
     if current_user.is_confirmed:
         flash(_("Your e-mail address is already confirmed."), "info")
     else:
-        accounts.send_confirmation(current_user)
+        accounts.send_confirmation(_me())
         db.session.commit()
         flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(safe_next(request.form.get("next")) or url_for("auth.account"))
@@ -214,7 +219,7 @@ def account():
         form.locale.data = current_user.locale or str(_current_locale())
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+            accounts.update_profile(_me(), name=form.name.data, locale=form.locale.data)
         except ServiceError as error:
             db.session.rollback()
             _apply_errors(form, error)
@@ -223,7 +228,7 @@ def account():
             flash(_("Your account is saved."), "success")
             return redirect(url_for("auth.account"))
     if wants_json():
-        return jsonify(accounts.personal_data(current_user))
+        return jsonify(accounts.personal_data(_me()))
     return render_template("auth/account.html", form=form, action=ActionForm())
 
 
@@ -233,14 +238,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.password.data)
+            accounts.change_password(_me(), form.current_password.data, form.password.data)
         except ServiceError as error:
             db.session.rollback()
             _apply_errors(form, error)
         else:
             db.session.commit()
             # The token rotated: every other session ended; this browser gets a fresh one.
-            start_session(current_user._get_current_object())
+            start_session(_me())
             flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
@@ -249,7 +254,7 @@ def change_password():
 @bp.get("/account/data")
 @login_required
 def personal_data():
-    data = accounts.personal_data(current_user)
+    data = accounts.personal_data(_me())
     if wants_json() or request.args.get("format") == "json":
         response = jsonify(data)
         if request.args.get("format") == "json":
@@ -283,7 +288,7 @@ def notifications():
 def notifications_read():
     if not ActionForm().validate_on_submit():
         abort(400)
-    accounts.mark_notifications_read(current_user)
+    accounts.mark_notifications_read(_me())
     db.session.commit()
     return redirect(url_for("auth.notifications"))
 
