@@ -26,6 +26,8 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mentoring.extensions import db, login_manager
+from mentoring.models.accounts import new_token
+from mentoring.models.base import utcnow
 
 # RFC 9106's second recommended option (64 MiB, 3 passes) is argon2-cffi's default profile.
 _HASHERS = {
@@ -119,20 +121,46 @@ def load_user(user_id: str):
 
 
 def start_session(user, remember: bool = False) -> None:
-    """Sign ``user`` in on this browser: a fresh session, and a remember-me cookie if asked."""
-    session.clear()  # a new session for a new identity (no fixation of anything set before)
+    """Sign ``user`` in on this browser: a fresh session, and a remember-me cookie if asked.
+
+    Adds a :class:`UserSession` row; the caller commits.
+    """
+    from mentoring.models.accounts import UserSession
+
+    session.clear()  # a new session for a new identity (nothing carried over from before)
+    record = UserSession(id=new_token(), user_id=user.id)
+    db.session.add(record)
     login_user(user, remember=False)  # our own remember-me cookie below, checked server-side
     now = clock()
+    session["_sid"] = record.id
     session["_started"] = now
     session["_seen"] = now
-    g.remember_cookie = make_token("remember", {"id": user.get_id()}) if remember else None
+    if remember:
+        g.remember_cookie = make_token("remember", {"id": user.get_id(), "sid": record.id})
 
 
 def end_session() -> None:
-    """Sign out on this browser: the session and the remember-me cookie go."""
+    """Sign out on this browser: its session record ends, so copied cookies die too.
+
+    The caller commits.
+    """
+    from mentoring.models.accounts import UserSession
+
+    sid = session.get("_sid")
+    record = db.session.get(UserSession, sid) if isinstance(sid, str) else None
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
     logout_user()
     session.clear()
     g.remember_cookie = ""
+
+
+def _live_session(sid, user_id: str) -> bool:
+    from mentoring.models.accounts import UserSession
+
+    record = db.session.get(UserSession, sid) if isinstance(sid, str) else None
+    owner = user_id.partition(":")[0]
+    return record is not None and record.ended_at is None and str(record.user_id) == owner
 
 
 def remember_cookie_name(app: Flask) -> str:
@@ -159,7 +187,11 @@ def _restore_from_remember_cookie(app: Flask, now: float) -> None:
     if user is None:
         g.remember_cookie = ""  # expired, forged or revoked (session token rotated): delete it
         return
+    if not _live_session(payload.get("sid"), user.get_id()):
+        g.remember_cookie = ""  # signed out on that browser since
+        return
     session["_user_id"] = user.get_id()
+    session["_sid"] = payload["sid"]
     session["_fresh"] = False  # sensitive actions still ask for the password
     session["_started"] = now
     session["_seen"] = now
@@ -183,7 +215,12 @@ def init_app(app: Flask) -> None:
     def _enforce_session_lifetime():
         session.permanent = True
         now = clock()
+        if "_user_id" in session and "_sid" in session and not _live_session(
+            session["_sid"], str(session["_user_id"])
+        ):
+            session.clear()  # this browser signed out (a copy of its cookie is replayed)
         if "_user_id" in session:
+            # Sessions without "_sid" are only made by tests' login helper; real sign-ins add it.
             started = session.get("_started")
             seen = session.get("_seen")
             if started is None or seen is None:

@@ -88,6 +88,7 @@ def login():
 @login_required
 def logout():
     end_session()
+    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("dashboard.index"))
 
@@ -98,8 +99,8 @@ def logout_everywhere():
     if not ActionForm().validate_on_submit():
         abort(400)
     accounts.logout_everywhere(_me())
-    db.session.commit()
     end_session()
+    db.session.commit()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
@@ -201,8 +202,8 @@ def reset_password(token: str):
             db.session.rollback()
             _apply_errors(form, error)
         else:
-            db.session.commit()
             end_session()
+            db.session.commit()
             flash(_("Your new password is saved. Please sign in with it."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, user=user)
@@ -243,9 +244,11 @@ def change_password():
             db.session.rollback()
             _apply_errors(form, error)
         else:
-            db.session.commit()
             # The token rotated: every other session ended; this browser gets a fresh one.
-            start_session(_me())
+            me = _me()
+            end_session()
+            start_session(me)
+            db.session.commit()
             flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)

@@ -105,3 +105,18 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """One signed-in browser: ending it (sign-out) makes copies of its cookies worthless.
+
+    The session cookie (and the remember-me cookie, when asked for) carries the id; the row is
+    checked on every request. The per-user ``User.session_token`` still ends all of them at once.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

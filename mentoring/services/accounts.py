@@ -18,11 +18,11 @@ from __future__ import annotations
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, Notification, User, utcnow
-from mentoring.models.accounts import ROLES, new_token
+from mentoring.models.accounts import ROLES, UserSession, new_token
 from mentoring.security import fingerprint, hash_password, make_token, read_token, verify_password
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import changes, record
@@ -285,7 +285,7 @@ def _set_password(user: User, new_password: str, action: str) -> None:
     if problems:
         raise ServiceError(_("The password could not be changed."), {"password": problems})
     user.password_hash = hash_password(new_password)
-    user.rotate_session_token()
+    end_all_sessions(user)
     record(user, action, user)
     with force_locale(user.locale or "en"):
         send_mail(
@@ -303,9 +303,20 @@ def _set_password(user: User, new_password: str, action: str) -> None:
 # --- Sessions and profile -----------------------------------------------------------------------
 
 
+def end_all_sessions(user: User) -> None:
+    """End every session and remember-me cookie of ``user``, on every device."""
+    user.rotate_session_token()
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def logout_everywhere(user: User) -> None:
     """End every session of ``user`` on every device (this one included)."""
-    user.rotate_session_token()
+    end_all_sessions(user)
     record(user, "user.logout_everywhere", user)
 
 
@@ -407,6 +418,6 @@ def set_active(actor: User | None, user: User, active: bool, *, reason: str | No
     if user.active == active:
         return
     user.active = active
-    user.rotate_session_token()
+    end_all_sessions(user)
     record(actor, "user.activate" if active else "user.deactivate", user,
            before={"active": not active}, after={"active": active}, reason=reason)
