@@ -25,5 +25,6 @@ class ActiveForm(FlaskForm):
     """Deactivate (``active=0``) or reactivate (``active=1``); repeating it changes nothing."""
 
     active = HiddenField(validators=[AnyOf(["0", "1"])])
-    reason = StringField(_l("Reason (kept in the audit trail)"), validators=[Optional(), Length(max=500)])
+    # Not "reason": the role form on the same page has one, and ids must be unique.
+    access_reason = StringField(_l("Reason (kept in the audit trail)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Apply"))

@@ -104,10 +104,10 @@ def set_active(user_id: int):
         return _failed(person, role_form, form, form.errors)
     active = form.active.data == "1"
     try:
-        accounts.set_active(current_user._get_current_object(), person, active, reason=form.reason.data or None)
+        accounts.set_active(current_user._get_current_object(), person, active, reason=form.access_reason.data or None)
     except ServiceError as error:
         db.session.rollback()
-        form.reason.errors = [error.message]
+        form.access_reason.errors = [error.message]
         return _failed(person, role_form, form, {"active": [error.message]}, error.status)
     db.session.commit()
     if active:

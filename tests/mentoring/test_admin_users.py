@@ -87,7 +87,7 @@ def test_deactivation_ends_sessions_and_reactivation_allows_sign_in(app, admin_c
     client = app.test_client()
     login(client, user)
     assert client.get("/auth/account").status_code == 200
-    assert admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0", "reason": "Left"}).status_code == 302
+    assert admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0", "access_reason": "Left"}).status_code == 302
     after = get_user(app, user.id)
     assert not after.active and after.session_token != user.session_token
     assert client.get("/auth/account").status_code == 302

@@ -138,7 +138,7 @@ def test_production_cookies_are_secure_host_only_and_lax(database_url, make_user
             db.engine.dispose()
 
 
-def test_real_password_hash_is_argon2id_with_strong_parameters(app):
+def test_real_password_hash_is_argon2id_with_strong_parameters():
     from argon2 import extract_parameters
 
     real = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "LOG_LEVEL": "WARNING"})
