@@ -26,12 +26,19 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle limit: refreshed on each request
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
-REMEMBER_COOKIE_DURATION = timedelta(days=14)
+REMEMBER_COOKIE_DURATION = timedelta(days=14)  # must stay <= 30 days; checked server-side too
+# None: the session cookie's name + "_remember" (so it keeps the __Host- prefix in production).
+REMEMBER_COOKIE_NAME = None
 REMEMBER_COOKIE_SECURE = True
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PREFERRED_URL_SCHEME = "https"
 HSTS_MAX_AGE = 63072000  # two years
+# X-Forwarded-For is ignored unless this says how many reverse proxies sit in front of the app
+# (1 behind one nginx); then werkzeug's ProxyFix takes the client address the proxy saw. Never set
+# it when the app is reachable directly: clients could then choose their own address.
+PROXY_FIX_X_FOR = 0
+PROXY_FIX_X_PROTO = 0  # likewise for X-Forwarded-Proto (https behind a TLS-terminating proxy)
 
 # --- Passwords ------------------------------------------------------------------------------
 # "argon2id" in production; tests switch to a fast hash except where the real one is tested.
@@ -43,9 +50,16 @@ RESET_TOKEN_MAX_AGE = timedelta(hours=1)
 # --- Rate limits ----------------------------------------------------------------------------
 REDIS_URL = None  # e.g. "redis://127.0.0.1:6379/0": shared rate limits and background jobs
 RATELIMIT_STORAGE_URI = None  # defaults to REDIS_URL, else process memory
+RATELIMIT_ENABLED = True  # explicit: Flask-Limiter would otherwise inherit the last app's choice
 RATELIMIT_HEADERS_ENABLED = True
+# Login attempts (successful or not). Per account the key is the normalised e-mail address, so
+# changing addresses does not help an attacker; per address it is the client address.
 LOGIN_LIMIT_PER_ACCOUNT = "10 per minute;100 per hour"
 LOGIN_LIMIT_PER_ADDRESS = "30 per minute;300 per hour"
+# Mails a visitor can make us send: per target address and per client address.
+MAIL_LIMIT_PER_ACCOUNT = "3 per hour"
+MAIL_LIMIT_PER_ADDRESS = "20 per hour"
+REGISTER_LIMIT_PER_ADDRESS = "10 per hour"
 
 # --- Mail -----------------------------------------------------------------------------------
 MAIL_SERVER = None  # None: mail is written to the log and kept in the outbox table only
@@ -63,6 +77,7 @@ BABEL_TRANSLATION_DIRECTORIES = "translations"
 
 # --- Pages ----------------------------------------------------------------------------------
 CITIES_PER_PAGE = 25
+USERS_PER_PAGE = 50  # administration: user list
 MATCHING_SYNC_LIMIT = 2000  # rounds with more cities than this run in the background
 LOG_LEVEL = "INFO"
 DEMO = False

@@ -1,16 +1,33 @@
-"""Passwords, sessions, the user loader and the security headers of every response."""
+"""Passwords, signed tokens, sessions, the user loader and the security headers of every response.
+
+Sessions are revocable server-side: the session stores ``"<user id>:<session token>"`` and the
+user loader refuses it once the user's token has changed (logout everywhere, password change,
+deactivation). On top of the cookie's own expiry the session carries two timestamps, checked here
+with :func:`clock` (which tests replace): ``_seen`` (idle limit, ``PERMANENT_SESSION_LIFETIME``) and
+``_started`` (absolute limit, ``SESSION_ABSOLUTE_LIFETIME``).
+
+Client addresses: the app trusts ``X-Forwarded-For`` only when ``PROXY_FIX_X_FOR`` says how many
+proxies sit in front of it (then werkzeug's ProxyFix takes the address that the last trusted proxy
+saw). The per-account login limit never depends on the address at all.
+"""
 from __future__ import annotations
 
+import hashlib
 import time
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import logout_user
+from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mentoring.extensions import db, login_manager
+from mentoring.models.accounts import new_token
+from mentoring.models.base import utcnow
 
 # RFC 9106's second recommended option (64 MiB, 3 passes) is argon2-cffi's default profile.
 _HASHERS = {
@@ -18,6 +35,11 @@ _HASHERS = {
     # Only for tests: the same algorithm with tiny costs, so thousands of logins stay fast.
     "fast": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
 }
+
+
+def clock() -> float:
+    """Seconds since the epoch; the one clock of sessions and tokens (tests monkeypatch it)."""
+    return time.time()
 
 
 def _hasher() -> PasswordHasher:
@@ -45,12 +67,51 @@ def _dummy_hash(name: str) -> str:
     return _HASHERS[name].hash("not a password of anyone")
 
 
+# --- Signed, expiring tokens (e-mail confirmation, password reset) ---------------------------
+
+
+class _ClockSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, reading :func:`clock` so expiry can be tested."""
+
+    def get_timestamp(self) -> int:
+        return int(clock())
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    # The salt separates purposes: a confirmation token is never a valid reset token.
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"mentoring.{purpose}", signer=_ClockSigner
+    )
+
+
+def make_token(purpose: str, payload: dict) -> str:
+    """A URL-safe token signed with SECRET_KEY that carries ``payload`` and its creation time."""
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str, max_age_seconds: float) -> dict | None:
+    """The payload of a valid token younger than ``max_age_seconds``, else ``None``."""
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age_seconds)
+    except (BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def fingerprint(value: str) -> str:
+    """A short digest of a secret (e.g. the password hash) to bind a token to its current value."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """Load the user named by the session, if its session token is still the current one."""
     from mentoring.models import User
 
-    ident, _, token = user_id.partition(":")
+    ident, _sep, token = user_id.partition(":")
     if not ident.isdigit() or not token:
         return None
     user = db.session.get(User, int(ident))
@@ -59,27 +120,143 @@ def load_user(user_id: str):
     return user
 
 
+def start_session(user, remember: bool = False) -> None:
+    """Sign ``user`` in on this browser: a fresh session, and a remember-me cookie if asked.
+
+    Adds a :class:`UserSession` row; the caller commits.
+    """
+    from mentoring.models.accounts import UserSession
+
+    session.clear()  # a new session for a new identity (nothing carried over from before)
+    record = UserSession(id=new_token(), user_id=user.id)
+    db.session.add(record)
+    login_user(user, remember=False)  # our own remember-me cookie below, checked server-side
+    now = clock()
+    session["_sid"] = record.id
+    session["_started"] = now
+    session["_seen"] = now
+    if remember:
+        g.remember_cookie = make_token("remember", {"id": user.get_id(), "sid": record.id})
+
+
+def end_session() -> None:
+    """Sign out on this browser: its session record ends, so copied cookies die too.
+
+    The caller commits.
+    """
+    from mentoring.models.accounts import UserSession
+
+    sid = session.get("_sid")
+    record = db.session.get(UserSession, sid) if isinstance(sid, str) else None
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+    logout_user()
+    session.clear()
+    g.remember_cookie = ""
+
+
+def _live_session(sid, user_id: str) -> bool:
+    from mentoring.models.accounts import UserSession
+
+    record = db.session.get(UserSession, sid) if isinstance(sid, str) else None
+    owner = user_id.partition(":")[0]
+    return record is not None and record.ended_at is None and str(record.user_id) == owner
+
+
+def remember_cookie_name(app: Flask) -> str:
+    """``REMEMBER_COOKIE_NAME``, else the session cookie's name + ``_remember`` (keeps ``__Host-``)."""
+    return app.config.get("REMEMBER_COOKIE_NAME") or app.config["SESSION_COOKIE_NAME"] + "_remember"
+
+
+def _unauthorized():
+    """Anonymous users: JSON clients get 401, browsers the sign-in page with a local ``next``."""
+    from mentoring.errors import render_error, wants_json
+
+    if wants_json():
+        return render_error(401, _("Please sign in."))
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _restore_from_remember_cookie(app: Flask, now: float) -> None:
+    """Start a new session from a valid remember-me cookie (signed, dated, revocable)."""
+    value = request.cookies.get(remember_cookie_name(app))
+    if not value:
+        return
+    payload = read_token("remember", value, app.config["REMEMBER_COOKIE_DURATION"].total_seconds())
+    user = load_user(str(payload.get("id", ""))) if payload else None
+    if user is None:
+        g.remember_cookie = ""  # expired, forged or revoked (session token rotated): delete it
+        return
+    if not _live_session(payload.get("sid"), user.get_id()):
+        g.remember_cookie = ""  # signed out on that browser since
+        return
+    session["_user_id"] = user.get_id()
+    session["_sid"] = payload["sid"]
+    session["_fresh"] = False  # sensitive actions still ask for the password
+    session["_started"] = now
+    session["_seen"] = now
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     # Flask-Login's own session protection is replaced by the per-user session token.
     login_manager.session_protection = None
+    login_manager.unauthorized_handler(_unauthorized)
+
+    trusted_proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if trusted_proxies:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=trusted_proxies, x_proto=int(app.config.get("PROXY_FIX_X_PROTO") or 0)
+        )
 
     @app.before_request
     def _enforce_session_lifetime():
-        # Idle limit: PERMANENT_SESSION_LIFETIME, refreshed on every request.
-        # Absolute limit: SESSION_ABSOLUTE_LIFETIME from sign-in, whatever the activity.
         session.permanent = True
-        started = session.get("_started")
-        if started is None:
-            if "_user_id" in session:
-                session["_started"] = time.time()
-            return
-        limit = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
-        if time.time() - started > limit:
-            logout_user()
-            session.clear()
+        now = clock()
+        if "_user_id" in session and "_sid" in session and not _live_session(
+            session["_sid"], str(session["_user_id"])
+        ):
+            session.clear()  # this browser signed out (a copy of its cookie is replayed)
+        if "_user_id" in session:
+            # Sessions without "_sid" are only made by tests' login helper; real sign-ins add it.
+            started = session.get("_started")
+            seen = session.get("_seen")
+            if started is None or seen is None:
+                # Signed in by other means (tests, older sessions): start counting now.
+                session["_started"] = started or now
+                session["_seen"] = now
+                return
+            idle = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+            absolute = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+            if now - started > absolute or now - seen > idle:
+                session.clear()  # the remember-me cookie, if any, may start a new session below
+            else:
+                session["_seen"] = now
+                return
+        _restore_from_remember_cookie(app, now)
+
+    @app.after_request
+    def _write_remember_cookie(response):
+        value = g.get("remember_cookie")
+        name = remember_cookie_name(app)
+        if value:
+            response.set_cookie(
+                name,
+                value,
+                max_age=int(app.config["REMEMBER_COOKIE_DURATION"].total_seconds()),
+                secure=app.config["REMEMBER_COOKIE_SECURE"],
+                httponly=app.config["REMEMBER_COOKIE_HTTPONLY"],
+                samesite=app.config["REMEMBER_COOKIE_SAMESITE"],
+                path="/",
+            )
+        elif value == "" and name in request.cookies:
+            response.delete_cookie(
+                name, path="/", secure=app.config["REMEMBER_COOKIE_SECURE"],
+                httponly=True, samesite=app.config["REMEMBER_COOKIE_SAMESITE"],
+            )
+        return response
 
     @app.after_request
     def _security_headers(response):

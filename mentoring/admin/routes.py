@@ -1,4 +1,124 @@
-"""Views of the admin blueprint."""
+"""Views of the admin blueprint: the people who use the service, their roles and access."""
 from __future__ import annotations
 
-from mentoring.admin import bp  # noqa: F401
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from mentoring.access import admin_required
+from mentoring.admin import bp
+from mentoring.admin.forms import ActiveForm, RoleForm
+from mentoring.errors import wants_json
+from mentoring.extensions import db
+from mentoring.models import AuditEvent, User
+from mentoring.services import ServiceError
+from mentoring.services import accounts
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """The user list: search by name or e-mail, filter by role, paginated."""
+    query = request.args.get("q", "")[:200]
+    role = request.args.get("role", "")
+    page = db.paginate(
+        accounts.search_users(query, role),
+        per_page=current_app.config["USERS_PER_PAGE"], max_per_page=200, error_out=False,
+    )
+    if wants_json():
+        return jsonify({
+            "users": [_user_json(u) for u in page.items],
+            "page": page.page, "pages": page.pages, "total": page.total,
+        })
+    return render_template("admin/users.html", page=page, query=query, role=role)
+
+
+def _user_json(user: User) -> dict:
+    return {
+        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+        "active": user.active, "confirmed": user.is_confirmed,
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if wants_json():
+        return jsonify(_user_json(person))
+    return _render_user(person, RoleForm(role=person.role or "none"), _active_form(person))
+
+
+def _active_form(person: User) -> ActiveForm:
+    """The form offering the opposite of the account's current state."""
+    return ActiveForm(active="0" if person.active else "1")
+
+
+def _render_user(person: User, role_form: RoleForm, active_form: ActiveForm, status: int = 200):
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(or_(
+            (AuditEvent.object_type == "user") & (AuditEvent.object_id == str(person.id)),
+            AuditEvent.actor_id == person.id,
+        ))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(20)
+    ).all()
+    actors = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
+    )}
+    return render_template(
+        "admin/user.html", person=person, role_form=role_form, active_form=active_form,
+        events=events, actors=actors,
+    ), status
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def set_role(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _failed(person, form, _active_form(person), form.errors)
+    role = None if form.role.data == "none" else form.role.data
+    try:
+        accounts.set_role(current_user._get_current_object(), person, role, reason=form.reason.data or None)
+    except ServiceError as error:
+        db.session.rollback()
+        form.role.errors = [error.message]
+        return _failed(person, form, _active_form(person), {"role": [error.message]}, error.status)
+    db.session.commit()
+    flash(_("The role of %(name)s is saved.", name=person.name), "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = ActiveForm()
+    role_form = RoleForm(role=person.role or "none")
+    if not form.validate_on_submit():
+        return _failed(person, role_form, form, form.errors)
+    active = form.active.data == "1"
+    try:
+        accounts.set_active(current_user._get_current_object(), person, active, reason=form.access_reason.data or None)
+    except ServiceError as error:
+        db.session.rollback()
+        form.access_reason.errors = [error.message]
+        return _failed(person, role_form, form, {"active": [error.message]}, error.status)
+    db.session.commit()
+    if active:
+        flash(_("The account of %(name)s is active again.", name=person.name), "success")
+    else:
+        flash(_("The account of %(name)s is deactivated; every session of it ended.", name=person.name), "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+def _failed(person, role_form, active_form, errors, status=422):
+    db.session.rollback()
+    if wants_json():
+        return jsonify({"errors": errors}), status
+    return _render_user(person, role_form, active_form, status)

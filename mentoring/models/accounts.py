@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from mentoring.models.cities import CityMember
 
 ROLES = ("admin", "coordinator")
+# Fields a user may never set through a form or JSON body of their own (SECURITY.md, family C).
+PROTECTED_FIELDS = ("id", "email", "role", "active", "session_token", "calendar_token",
+                    "email_confirmed_at", "password_hash", "created_at", "last_login_at")
 
 
 def new_token() -> str:
@@ -56,6 +59,15 @@ class User(UserMixin, Base):
         return self.active
 
     @property
+    def is_confirmed(self) -> bool:
+        """Whether the user proved they read mail at their address."""
+        return self.email_confirmed_at is not None
+
+    def rotate_session_token(self) -> None:
+        """End every session and remember-me cookie of this user, on every device."""
+        self.session_token = new_token()
+
+    @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
@@ -93,3 +105,18 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """One signed-in browser: ending it (sign-out) makes copies of its cookies worthless.
+
+    The session cookie (and the remember-me cookie, when asked for) carries the id; the row is
+    checked on every request. The per-user ``User.session_token`` still ends all of them at once.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

@@ -1,4 +1,16 @@
 POLICY = {
     "auth.login": "public",
     "auth.logout": "login",
+    "auth.logout_everywhere": "login",
+    "auth.register": "public",
+    "auth.check_mail": "public",
+    "auth.confirm_email": "public",
+    "auth.resend_confirmation": "login",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "public",
+    "auth.account": "login",
+    "auth.change_password": "login",
+    "auth.personal_data": "login",
+    "auth.notifications": "login",
+    "auth.notifications_read": "login",
 }

@@ -1,0 +1,6 @@
+POLICY = {
+    "admin.index": "admin",
+    "admin.user": "admin",
+    "admin.set_role": "admin",
+    "admin.set_active": "admin",
+}
