@@ -15,16 +15,12 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.password_option(help="Asked for when not given.")
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a confirmed account (for administrators and coordinators)."""
-    from flask import current_app
-
     from mentoring.extensions import db
     from mentoring.services import ServiceError
     from mentoring.services.accounts import create_user
 
     try:
-        # A request context lets the service's translated messages pick a language.
-        with current_app.test_request_context():
-            user = create_user(email, name, password, role=None if role == "none" else role, confirmed=True)
+        user = create_user(email, name, password, role=None if role == "none" else role, confirmed=True)
     except ServiceError as error:
         db.session.rollback()
         for field, messages in error.errors.items():
@@ -45,15 +41,11 @@ def _user_or_fail(email: str):
 
 
 def _commit_or_fail(action) -> None:
-    from flask import current_app
-
     from mentoring.extensions import db
     from mentoring.services import ServiceError
 
     try:
-        # A request context lets the service's translated messages pick a language.
-        with current_app.test_request_context():
-            action()
+        action()
     except ServiceError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None

@@ -2,23 +2,36 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
+from flask_login import current_user
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
-# (endpoint, label, coordinators only); entries whose endpoint is not registered are left out.
+# (endpoint, label, who sees it: None for every signed-in user, "coordinator" or "admin");
+# entries whose endpoint is not registered are left out.
 NAVIGATION = (
-    ("cities.directory", _l("Cities"), False),
-    ("cities.mine", _l("My city"), False),
-    ("rounds.index", _l("Rounds"), True),
-    ("mentorships.index", _l("Mentorships"), False),
-    ("cities.verification_queue", _l("Verification"), True),
-    ("admin.index", _l("Administration"), True),
+    ("cities.directory", _l("Cities"), None),
+    ("cities.mine", _l("My city"), None),
+    ("rounds.index", _l("Rounds"), "coordinator"),
+    ("mentorships.index", _l("Mentorships"), None),
+    ("cities.verification_queue", _l("Verification"), "coordinator"),
+    ("admin.index", _l("Administration"), "admin"),
 )
 
 
 def main_navigation():
+    """The menu entries the signed-in user may open: ``[(endpoint, label), …]``."""
+    user = current_user
     endpoints = current_app.view_functions
-    return [entry for entry in NAVIGATION if entry[0] in endpoints]
+    visible = []
+    for endpoint, label, audience in NAVIGATION:
+        if endpoint not in endpoints:
+            continue
+        if audience == "coordinator" and not user.is_coordinator:
+            continue
+        if audience == "admin" and not user.is_admin:
+            continue
+        visible.append((endpoint, label))
+    return visible
 
 
 def url_endpoints():
