@@ -215,16 +215,13 @@ def init_app(app: Flask) -> None:
     def _enforce_session_lifetime():
         session.permanent = True
         now = clock()
-        if "_user_id" in session and "_sid" in session and not _live_session(
-            session["_sid"], str(session["_user_id"])
-        ):
+        if "_user_id" in session and not _live_session(session.get("_sid"), str(session["_user_id"])):
             session.clear()  # this browser signed out (a copy of its cookie is replayed)
         if "_user_id" in session:
-            # Sessions without "_sid" are only made by tests' login helper; real sign-ins add it.
             started = session.get("_started")
             seen = session.get("_seen")
             if started is None or seen is None:
-                # Signed in by other means (tests, older sessions): start counting now.
+                # A session record started outside a sign-in form (tests): start counting now.
                 session["_started"] = started or now
                 session["_seen"] = now
                 return

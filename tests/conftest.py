@@ -147,9 +147,17 @@ def ctx(app):
 
 
 def login(client, user) -> None:
-    """Sign ``user`` in on ``client`` without going through the login form."""
+    """Sign ``user`` in on ``client`` without the login form (a real, revocable session record)."""
+    from mentoring.models.accounts import UserSession
+
+    with client.application.app_context():
+        record = UserSession(user_id=user.id)
+        db.session.add(record)
+        db.session.commit()
+        sid = record.id
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
+        session["_sid"] = sid
         session["_fresh"] = True
 
 

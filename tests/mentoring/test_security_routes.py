@@ -67,15 +67,18 @@ def test_every_unsafe_route_refuses_missing_or_bad_csrf_tokens(app_factory, make
     admin, user = seed(make_user, make_city)
     app = app_factory(WTF_CSRF_ENABLED=True)
     checked = 0
+    clients = []
+    for who in (None, admin, user):
+        client = app.test_client()
+        if who is not None:
+            login(client, who)  # signing in writes a session record: before the counts
+        client.get("/")  # a session with a real CSRF token in it, which the requests below lack
+        clients.append((who, client))
     with app.app_context():
         before = row_counts()
         routes = [(r, fill_url(r)) for r in app.url_map.iter_rules()
                   if r.endpoint != "static" and r.endpoint not in CSRF_EXEMPT and UNSAFE & r.methods]
-    for who in (None, admin, user):
-        client = app.test_client()
-        if who is not None:
-            login(client, who)
-        client.get("/")  # a session with a real CSRF token in it, which the requests below lack
+    for who, client in clients:
         for rule, url in routes:
             for method in sorted(UNSAFE & rule.methods):
                 for extra in ({}, {"csrf_token": "not-the-token"}):
@@ -95,15 +98,18 @@ def test_every_unsafe_route_refuses_missing_or_bad_csrf_tokens(app_factory, make
 def test_no_get_route_changes_the_database(app, make_user, make_city):
     admin, user = seed(make_user, make_city)
     coordinator = make_user(role="coordinator")
+    clients = []
+    for who in (None, user, coordinator, admin):
+        client = app.test_client()
+        if who is not None:
+            login(client, who)  # signing in writes a session record: before the checksum
+        clients.append(client)
     with app.app_context():
         db.session.add(Notification(user_id=user.id, message="Unread"))
         db.session.commit()
         before = checksum()
         routes = [fill_url(r) for r in app.url_map.iter_rules() if r.endpoint != "static" and "GET" in r.methods]
-    for who in (None, user, coordinator, admin):
-        client = app.test_client()
-        if who is not None:
-            login(client, who)
+    for client in clients:
         for url in routes:
             response = client.get(url)
             assert response.status_code < 500, (url, response.status_code)
