@@ -3,10 +3,6 @@ in process memory and in Redis, and across two gunicorn workers."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +14,7 @@ import pytest
 from mentoring import create_app
 from mentoring.extensions import db, limiter
 from tests.conftest import BASE_TEST_CONFIG, skip_or_fail
+from tests.servers import gunicorn
 
 PROJECT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -93,12 +90,6 @@ def test_without_proxy_fix_forwarded_for_is_ignored(app_factory):
     assert codes == [200, 200, 200, 429, 429]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_brute_force_under_gunicorn_with_two_workers(tmp_path):
     """150 wrong passwords for one account, rotating X-Forwarded-For, two workers sharing Redis."""
@@ -115,7 +106,6 @@ def test_brute_force_under_gunicorn_with_two_workers(tmp_path):
         db.engine.dispose()
     prefix = f"family-r-{uuid.uuid4().hex}"
     env = {
-        **os.environ,
         "MENTORING_SECRET_KEY": "family-r",
         "MENTORING_DATABASE_URL": f"sqlite:///{database}",
         "MENTORING_REDIS_URL": url,
@@ -129,24 +119,8 @@ def test_brute_force_under_gunicorn_with_two_workers(tmp_path):
         "MENTORING_LOG_LEVEL": "ERROR",
         # The production limits: 10 per minute and 100 per hour per account.
     }
-    port = _free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = open(tmp_path / "gunicorn.log", "wb")  # a file, not a pipe: a full pipe would block it
-    server = subprocess.Popen(
-        [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30", "wsgi:app"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(base + "/auth/login", timeout=5).close()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text()[-2000:])
-                time.sleep(0.1)
+    with gunicorn(env, tmp_path / "gunicorn.log", workers=2, ready_path="/auth/login") as server:
+        base = server.url
         statuses = []
         for i in range(150):
             data = urllib.parse.urlencode({"email": "victim@example.org", "password": f"guess {i}"}).encode()
@@ -161,17 +135,9 @@ def test_brute_force_under_gunicorn_with_two_workers(tmp_path):
                 statuses.append(error.code)
                 error.close()
             except TimeoutError:
-                pytest.fail("no answer: " + (tmp_path / "gunicorn.log").read_text()[-3000:])
+                pytest.fail("no answer: " + server.log())
         accepted = sum(1 for s in statuses if s != 429)
         print(f"attempts accepted per account per hour = {accepted} (of 150)")
         assert set(statuses) <= {200, 429}
         assert accepted <= 100
         assert accepted == 10  # "10 per minute", shared by both workers through Redis
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-        log.close()
