@@ -21,20 +21,22 @@ import numpy as np
 
 from .exceptions import Infeasible, InvalidInput
 from .explain import explain_pair, language_name
-from .graph import component_labels
+from .graph import component_labels, n_components
 from .params import MatchParams
 from .records import read_participants
 from .result import MatchResult, Pair, Unmatched
 from .scoring import RULES, build_model
-from .solvers import dual_bound, greedy_bmatching, solve_bmatching
+from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_lap
 
 __all__ = ["propose", "suggest_mentors"]
 
-BLOCK_ENTRIES = 1 << 23      # scores computed at once (32 MB of float32 per array)
+BLOCK_ENTRIES = 1 << 24      # scores computed at once (64 MB of float32 per array)
+CACHE_ENTRIES = 1 << 26      # keep all scores in memory (256 MB) up to this many pairs
 FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many pairs
 DEFAULT_TOP_K = 8
 MAX_PRICING_ROUNDS = 50
-SPLIT_EDGES = 2_000           # components at least this large get their own programme
+SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
+ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 
 
 class _Progress:
@@ -61,100 +63,223 @@ def _scaling(model, params):
     return scale, big
 
 
-def _blocks(model):
-    step = max(1, min(model.n_mentors, BLOCK_ENTRIES // max(model.n_mentees, 1)))
+def _blocks(model, n_cols=None):
+    n_cols = model.n_mentees if n_cols is None else n_cols
+    step = max(1, min(model.n_mentors, BLOCK_ENTRIES // max(n_cols, 1)))
     return [(s, min(s + step, model.n_mentors)) for s in range(0, model.n_mentors, step)]
 
 
-def _scan_all(model, report, lo, hi):
+class _Scores:
+    """Block access to the masked scores (``-inf`` where not eligible).
+
+    Recomputed from the features on each call, or sliced from a cache filled
+    during the first full scan when the round has at most ``CACHE_ENTRIES`` pairs.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        n = model.n_mentors * model.n_mentees
+        self.cache = np.empty((model.n_mentors, model.n_mentees), np.float32) \
+            if n <= CACHE_ENTRIES else None
+        self.filled = False
+
+    def block(self, s, e, cols=None):
+        if self.filled:
+            ws = self.cache[s:e] if cols is None else self.cache[s:e][:, cols]
+            return ws
+        score, ok = self.model.block(s, e, cols)
+        np.copyto(score, np.float32(-np.inf), where=~ok)
+        if self.cache is not None and cols is None:
+            self.cache[s:e] = score
+        return score
+
+
+def _topk_cols(r, c, v, k):
+    """Keep the ``k`` best entries of each column (ties by row)."""
+    order = np.lexsort((r, -v, c))
+    cs = c[order]
+    rank = np.arange(len(order)) - np.searchsorted(cs, cs)
+    keep = order[rank < k]
+    return r[keep], c[keep], v[keep]
+
+
+def _kth(c, v, k, n):
+    """k-th best value per column of sparse (c, v) (``-inf`` if fewer than k)."""
+    out = np.full(n, -np.inf)
+    if len(c) == 0:
+        return out
+    order = np.lexsort((-v, c))
+    cs = c[order]
+    rank = np.arange(len(order)) - np.searchsorted(cs, cs)
+    sel = order[rank == k - 1]
+    out[c[sel]] = v[sel]
+    return out
+
+
+def _scan_all(model, scores, report, lo, hi):
     """Every eligible pair (rows, cols, float32 scores) and eligible counts per mentee."""
-    rows, cols, scores = [], [], []
+    rows, cols, vals = [], [], []
     count = np.zeros(model.n_mentees, dtype=np.int64)
     blocks = _blocks(model)
     for b, (s, e) in enumerate(blocks):
-        score, ok = model.block(s, e)
+        ws = scores.block(s, e)
+        ok = ws > -np.inf
         r, c = np.nonzero(ok)
         rows.append(r + s)
         cols.append(c)
-        scores.append(score[r, c])
+        vals.append(ws[r, c])
         count += ok.sum(axis=0)
         report(lo + (hi - lo) * (b + 1) / len(blocks), "scoring pairs")
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(scores), count
+    scores.filled = scores.cache is not None
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), count
 
 
-def _scan_candidates(model, k, k_mentor, report, lo, hi):
-    """Exact top-``k`` mentors of each mentee and top-``k_mentor`` mentees of each mentor."""
-    ne = model.n_mentees
-    k = min(k, model.n_mentors)
-    best_v = np.full((k, ne), -np.inf, dtype=np.float32)
-    best_i = np.zeros((k, ne), dtype=np.int64)
+def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
+    """Exact top-``k`` mentors of each mentee and top-``k_mentor`` mentees of each mentor.
+
+    One pass over all pairs, block by block, without sorting the blocks: an entry
+    is kept only if it beats the running ``k``-th best of its mentee (a lower
+    bound of the final one) or a lower bound of its mentor's ``k_mentor``-th best
+    taken beforehand on a sample of mentees. Kept entries are reduced to the exact
+    top lists by sorting, which involves few entries.
+
+    Returns rows, cols, scores of the candidates, eligible counts per mentee, and
+    ``tau`` (per mentee) and ``sigma`` (per mentor): every pair left out scores at
+    most ``min(tau[j], sigma[i])`` (``-inf`` when every eligible pair is kept).
+    """
+    nm, ne = model.n_mentors, model.n_mentees
+    k = min(k, nm)
+    km = min(k_mentor, ne)
     count = np.zeros(ne, dtype=np.int64)
-    extra_r, extra_c, extra_s = [], [], []
     blocks = _blocks(model)
-    cols = np.arange(ne)
+    # Lower bound of each mentor's km-th best score, from a sample of mentees.
+    sigma_lo = np.full(nm, -np.inf, dtype=np.float32)
+    if km and len(blocks) > 1:
+        rng = np.random.default_rng(0)
+        n_sample = min(ne, max(4 * km, ne // ROW_SAMPLE))
+        sample = np.sort(rng.choice(ne, size=n_sample, replace=False))
+        for s, e in _blocks(model, n_sample):
+            score, ok = model.block(s, e, sample)
+            np.copyto(score, np.float32(-np.inf), where=~ok)
+            if n_sample > km:
+                sigma_lo[s:e] = np.partition(score, n_sample - km, axis=1)[:, n_sample - km]
+    thr = np.full(ne, -np.inf, dtype=np.float32)
+    pool_r, pool_c, pool_v = [], [], []
+    pending = 0
+    row_r, row_c, row_v = [], [], []
     for b, (s, e) in enumerate(blocks):
-        score, ok = model.block(s, e)
-        count += ok.sum(axis=0)
-        ws = np.where(ok, score, np.float32(-np.inf))
-        kb = min(k, e - s)
-        idx = np.argpartition(ws, -kb, axis=0)[-kb:] if e - s > kb else \
-            np.broadcast_to(np.arange(e - s)[:, None], (e - s, ne))
-        vals = np.take_along_axis(ws, idx, axis=0)
-        all_v = np.vstack([best_v, vals])
-        all_i = np.vstack([best_i, idx + s])
-        keep = np.argpartition(all_v, -k, axis=0)[-k:]
-        best_v = np.take_along_axis(all_v, keep, axis=0)
-        best_i = np.take_along_axis(all_i, keep, axis=0)
-        km = min(k_mentor, ne)
+        ws = scores.block(s, e)
+        count += (ws > -np.inf).sum(axis=0)
+        if b == 0:
+            kb = min(k, e - s)
+            idx = np.argpartition(ws, e - s - kb, axis=0)[e - s - kb:]
+            vals = np.take_along_axis(ws, idx, axis=0)
+            r1, c1 = np.nonzero(vals > -np.inf)
+            r, c, v = idx[r1, c1], c1, vals[r1, c1]
+        else:
+            r, c = np.nonzero(ws > thr[None, :])
+            v = ws[r, c]
+        pool_r.append(r + s)
+        pool_c.append(c)
+        pool_v.append(v)
+        pending += len(r)
+        if pending > 2 * k * ne or b == len(blocks) - 1 or b == 0:
+            pr, pc, pv = _topk_cols(np.concatenate(pool_r), np.concatenate(pool_c),
+                                    np.concatenate(pool_v), k)
+            pool_r, pool_c, pool_v, pending = [pr], [pc], [pv], 0
+            thr = _kth(pc, pv, k, ne).astype(np.float32)
         if km:
-            jdx = np.argpartition(ws, -km, axis=1)[:, -km:] if ne > km else \
-                np.broadcast_to(cols[None, :], (e - s, ne))
-            v2 = np.take_along_axis(ws, jdx, axis=1)
-            r2, c2 = np.nonzero(np.isfinite(v2))
-            extra_r.append(r2 + s)
-            extra_c.append(jdx[r2, c2])
-            extra_s.append(v2[r2, c2])
+            if len(blocks) == 1:
+                jdx = np.argpartition(ws, ne - km, axis=1)[:, ne - km:]
+                v2 = np.take_along_axis(ws, jdx, axis=1)
+                r2, c2 = np.nonzero(v2 > -np.inf)
+                rr, cc, vv = r2, jdx[r2, c2], v2[r2, c2]
+            else:
+                rr, cc = np.nonzero((ws >= sigma_lo[s:e, None]) & (ws > -np.inf))
+                vv = ws[rr, cc]
+                cc, rr, vv = _topk_cols(cc, rr, vv, km)
+            row_r.append(rr + s)
+            row_c.append(cc)
+            row_v.append(vv)
         report(lo + (hi - lo) * (b + 1) / len(blocks), "finding candidate mentors")
-    r1, c1 = np.nonzero(np.isfinite(best_v))
-    rows = np.concatenate([best_i[r1, c1]] + extra_r)
-    colz = np.concatenate([c1] + extra_c)
-    scores = np.concatenate([best_v[r1, c1]] + extra_s)
+    scores.filled = scores.cache is not None
+    r1, c1, v1 = pool_r[0], pool_c[0], pool_v[0]
+    tau = np.where(count > k, _kth(c1, v1, k, ne), -np.inf)
+    if km:
+        r2, c2, v2 = np.concatenate(row_r), np.concatenate(row_c), np.concatenate(row_v)
+        n_row = np.bincount(r2, minlength=nm)
+        sigma = np.where(n_row >= km, _kth(r2, v2, km, nm), -np.inf)
+        # A mentor with fewer than km eligible mentees has them all; with km of
+        # them its km-th best bounds the rest only if it has more.
+    else:
+        r2 = c2 = np.zeros(0, np.int64)
+        v2 = np.zeros(0, np.float32)
+        sigma = np.full(nm, np.inf)
+    rows = np.concatenate([r1, r2])
+    colz = np.concatenate([c1, c2])
+    vals = np.concatenate([v1, v2])
     keys, first = np.unique(rows * ne + colz, return_index=True)
-    return keys // ne, keys % ne, scores[first], count
+    return keys // ne, keys % ne, vals[first], count, tau, sigma
 
 
-def _scan_price(model, scale, big, u, v, cand_keys, tol, report, lo, hi, per_mentee=3):
-    """Price every pair outside the candidates with duals ``u, v``.
+def _screen(tau_w, sigma_w, u, v, tol):
+    """Mentees that may have a left-out pair with a positive reduced cost.
 
-    Returns the sum of positive reduced costs outside the candidates and the most
-    violating pairs (at most ``per_mentee`` per mentee plus one per mentor).
+    A left-out pair weighs at most ``min(tau_w[j], sigma_w[i])``, so its reduced
+    cost is at most ``max_i(min(tau_w[j], sigma_w[i]) - u_i) - v_j``, computed for
+    all mentees at once from the mentors sorted by ``sigma_w``.
+    """
+    order = np.argsort(sigma_w, kind="stable")
+    sw, su = sigma_w[order], u[order]
+    # Mentors with sigma >= T: contribute T - min u; the others sigma - u.
+    suffix_min_u = np.minimum.accumulate(su[::-1])[::-1]
+    prefix_max = np.maximum.accumulate(sw - su)
+    pos = np.searchsorted(sw, tau_w, side="left")
+    best = np.full(len(tau_w), -np.inf)
+    has_hi = pos < len(sw)
+    best[has_hi] = tau_w[has_hi] - suffix_min_u[pos[has_hi]]
+    has_lo = pos > 0
+    best[has_lo] = np.maximum(best[has_lo], prefix_max[pos[has_lo] - 1])
+    return np.flatnonzero(best - v > tol)
+
+
+def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi, per_mentee=3):
+    """Price the pairs outside the candidates in mentee columns ``cols`` with duals ``u, v``.
+
+    Returns the sum of positive reduced costs there and the most violating pairs
+    (at most ``per_mentee`` per mentee plus one per mentor).
     """
     ne = model.n_mentees
     total = 0.0
     found_r, found_c, found_s, found_rc = [], [], [], []
-    blocks = _blocks(model)
+    if len(cols) == 0:
+        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    # Candidate pairs in these columns, by position in ``cols``.
+    kc = cand_keys % ne
+    at = np.searchsorted(cols, kc)
+    at_ok = (at < len(cols)) & (cols[np.minimum(at, len(cols) - 1)] == kc)
+    cand_r, cand_p = cand_keys[at_ok] // ne, at[at_ok]
+    vc = v[cols]
+    blocks = _blocks(model, len(cols))
     for b, (s, e) in enumerate(blocks):
-        score, ok = model.block(s, e)
-        rc = np.rint(score.astype(np.float64) * scale)
-        rc += big
+        ws = scores.block(s, e, cols)
+        rc = weigh(ws)
         rc -= u[s:e, None]
-        rc -= v[None, :]
-        rc[~ok] = -np.inf
-        a, z = np.searchsorted(cand_keys, [s * ne, e * ne])
-        inside = cand_keys[a:z]
-        rc[inside // ne - s, inside % ne] = -np.inf
+        rc -= vc[None, :]
+        a, z = np.searchsorted(cand_r, [s, e])
+        rc[cand_r[a:z] - s, cand_p[a:z]] = -np.inf
         pos = rc > tol
         if pos.any():
             total += float(rc[pos].sum())
             best = np.argmax(rc, axis=0)
-            val = rc[best, np.arange(ne)]
+            val = rc[best, np.arange(len(cols))]
             hit = np.flatnonzero(val > tol)
             best_row = np.argmax(rc, axis=1)
             val_row = rc[np.arange(e - s), best_row]
             hit_row = np.flatnonzero(val_row > tol)
             found_r += [best[hit] + s, hit_row + s]
-            found_c += [hit, best_row[hit_row]]
-            found_s += [score[best[hit], hit], score[hit_row, best_row[hit_row]]]
+            found_c += [cols[hit], cols[best_row[hit_row]]]
+            found_s += [ws[best[hit], hit], ws[hit_row, best_row[hit_row]]]
             found_rc += [val[hit], val_row[hit_row]]
         report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
     if not found_r:
@@ -189,52 +314,92 @@ def _solve_components(model, rows, cols, weight):
     return chosen, u, v, n_comp
 
 
+def _solve_exact(model, rows, cols, weight, method):
+    """Exact b-matching on the candidates: LAPJVsp when every demand is 1, else LP."""
+    if method == "lap" or (method == "auto" and np.all(model.demand == 1)):
+        chosen, u, v = solve_bmatching_lap(model.capacity, rows, cols, weight)
+        v = np.r_[v, np.zeros(model.n_mentees - len(v))]
+        return chosen, u, v, n_components(model.n_mentors, model.n_mentees, rows, cols)
+    return _solve_components(model, rows, cols, weight)
+
+
+EXACT_METHOD = "auto"        # "auto" | "lap" | "lp" (the LP path, kept for tests and demand > 1)
+
+
 def _solve(model, params, report):
     """Choose pairs; return (rows, cols, scores, chosen, info, eligible count)."""
     scale, big = _scaling(model, params)
     n_pairs = model.n_mentors * model.n_mentees
     full = params.solver == "exact" or (n_pairs <= FULL_LIMIT and params.top_k is None)
-    info = {"solver": params.solver, "score_resolution": 1.0 / scale, "pricing_rounds": 0}
+    info = {"solver": params.solver, "score_resolution": 1.0 / scale, "pricing_rounds": 0,
+            "priced_mentees": 0}
+    method = EXACT_METHOD
+    if method == "auto" and not np.all(model.demand == 1):
+        method = "lp"
+    info["method"] = "lap" if method in ("auto", "lap") else "lp"
+    scores = _Scores(model)
+    times = {}
+    t0 = time.perf_counter()
     if full:
-        rows, cols, scores, count = _scan_all(model, report, 0.1, 0.4)
+        rows, cols, vals, count = _scan_all(model, scores, report, 0.1, 0.4)
         info["pruned"] = False
     else:
         k = params.top_k or DEFAULT_TOP_K
         k_mentor = int(2 * model.capacity.max())
-        rows, cols, scores, count = _scan_candidates(model, k, k_mentor, report, 0.1, 0.4)
+        rows, cols, vals, count, tau, sigma = _scan_candidates(model, scores, k, k_mentor,
+                                                               report, 0.1, 0.4)
         info["pruned"] = True
         info["top_k"] = k
-    weight = np.rint(scores.astype(np.float64) * scale) + big
+
+    def weigh(x):
+        out = np.rint(np.asarray(x, dtype=np.float64) * scale)
+        out += big
+        return out
+
+    times["scan"] = time.perf_counter() - t0
+    weight = weigh(vals)
+    t_solve = t_price = 0.0
     if params.solver == "greedy":
         chosen = greedy_bmatching(model.capacity, model.demand, rows, cols, weight)
         # u = 0 and v_j = best weight of mentee j is dual feasible for every pair.
         v = np.zeros(model.n_mentees)
         np.maximum.at(v, cols, weight)
         bound = dual_bound(model.capacity, model.demand, np.zeros(model.n_mentors), v, 0.0)
-        info["n_components"] = component_labels(model.n_mentors, model.n_mentees, rows, cols)[1]
+        info["n_components"] = n_components(model.n_mentors, model.n_mentees, rows, cols)
     else:
         ne = model.n_mentees
+        if not full:
+            tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)), -np.inf)
+            sigma_w = np.where(np.isfinite(sigma), weigh(np.where(np.isfinite(sigma), sigma, 0)),
+                               np.where(sigma > 0, np.inf, -np.inf))
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
-            chosen, u, v, info["n_components"] = _solve_components(model, rows, cols, weight)
+            t = time.perf_counter()
+            chosen, u, v, info["n_components"] = _solve_exact(model, rows, cols, weight, method)
+            t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:
                 outside = 0.0
                 break
+            t = time.perf_counter()
             integral = np.all(u == np.rint(u)) and np.all(v == np.rint(v))
             tol = 0.5 if integral else 1e-7
             order = np.argsort(rows * ne + cols)
-            rows, cols, scores, weight, chosen = (rows[order], cols[order], scores[order],
-                                                  weight[order], chosen[order])
-            outside, nr, nc, ns = _scan_price(model, scale, big, u, v, rows * ne + cols, tol,
-                                              report, 0.4, 0.9)
+            rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order],
+                                                weight[order], chosen[order])
+            suspect = _screen(tau_w, sigma_w, u, v, tol)
+            info["priced_mentees"] += len(suspect)
+            outside, nr, nc, ns = _scan_price(model, scores, weigh, u, v, rows * ne + cols,
+                                              suspect, tol, report, 0.4, 0.9)
             info["pricing_rounds"] += 1
+            t_price += time.perf_counter() - t
             if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
                 break
             rows, cols = np.r_[rows, nr], np.r_[cols, nc]
-            scores = np.r_[scores, ns]
-            weight = np.r_[weight, np.rint(ns.astype(np.float64) * scale) + big]
+            vals = np.r_[vals, ns]
+            weight = np.r_[weight, weigh(ns)]
         bound = dual_bound(model.capacity, model.demand, u, v, inside + outside)
+    info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
     total = float(weight[chosen].sum())
     n_chosen = int(chosen.sum())
     info["candidate_edges"] = int(len(rows))
@@ -243,7 +408,7 @@ def _solve(model, params, report):
     info["upper_bound"] = max(info["objective"], (bound - big * n_chosen) / scale)
     if info["certified"]:
         info["upper_bound"] = info["objective"]
-    return rows[chosen], cols[chosen], scores[chosen], info, count
+    return rows[chosen], cols[chosen], vals[chosen], info, count
 
 
 def _make_pairs(model, params, rows, cols):
@@ -398,10 +563,15 @@ def propose(participants, params=None, progress=None, *, area_labels=None):
         "solver": params.solver,
         "pruned": info["pruned"],
         "pricing_rounds": info["pricing_rounds"],
+        "priced_mentees": info["priced_mentees"],
+        "exact_method": info["method"],
         "candidate_edges": info["candidate_edges"],
         "n_components": int(info["n_components"]),
         "features_time": t_features - started,
         "solve_time": t_solved - t_features,
+        "scan_time": info["scan_time"],
+        "match_time": info["match_time"],
+        "price_time": info["price_time"],
         "total_time": time.perf_counter() - started,
     }
     report(1.0, "done")

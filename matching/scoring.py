@@ -102,9 +102,14 @@ class ScoringModel:
             keys = self.excluded[lo:hi]
             eligible[keys // n - start, keys % n] = False
         elif len(self.excluded):
-            cols_idx = np.arange(self.n_mentees)[cols]
-            rr, cc = np.meshgrid(np.arange(start, stop), cols_idx, indexing="ij")
-            eligible &= ~np.isin(rr * self.n_mentees + cc, self.excluded)
+            n = self.n_mentees
+            lo, hi = np.searchsorted(self.excluded, [start * n, stop * n])
+            keys = self.excluded[lo:hi]
+            where = np.full(n, -1, dtype=np.int64)
+            where[np.arange(n)[cols]] = np.arange(eligible.shape[1])
+            at = where[keys % n]
+            sel = at >= 0
+            eligible[keys[sel] // n - start, at[sel]] = False
         return score, eligible
 
     def pair_components(self, i, j):
