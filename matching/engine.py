@@ -35,8 +35,8 @@ CACHE_ENTRIES = 1 << 26      # keep all scores in memory (256 MB) up to this man
 FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many pairs
 DEFAULT_TOP_K = 8
 MAX_PRICING_ROUNDS = 50
-SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
+SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 
 
 class _Progress:
@@ -87,11 +87,10 @@ class _Scores:
         if self.filled:
             ws = self.cache[s:e] if cols is None else self.cache[s:e][:, cols]
             return ws
-        score, ok = self.model.block(s, e, cols)
-        np.copyto(score, np.float32(-np.inf), where=~ok)
+        ws = self.model.masked_block(s, e, cols)
         if self.cache is not None and cols is None:
-            self.cache[s:e] = score
-        return score
+            self.cache[s:e] = ws
+        return ws
 
 
 def _topk_cols(r, c, v, k):
@@ -137,11 +136,11 @@ def _scan_all(model, scores, report, lo, hi):
 def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
     """Exact top-``k`` mentors of each mentee and top-``k_mentor`` mentees of each mentor.
 
-    One pass over all pairs, block by block, without sorting the blocks: an entry
-    is kept only if it beats the running ``k``-th best of its mentee (a lower
-    bound of the final one) or a lower bound of its mentor's ``k_mentor``-th best
-    taken beforehand on a sample of mentees. Kept entries are reduced to the exact
-    top lists by sorting, which involves few entries.
+    One pass over all pairs, block by block (a block holds whole mentor rows),
+    without sorting blocks: a mentor's ``k_mentor``-th best value comes from
+    ``np.partition`` of its row; an entry is kept for its mentee only if it beats
+    the running ``k``-th best of that mentee (a lower bound of the final one), and
+    the few kept entries are reduced to the exact top lists by sorting.
 
     Returns rows, cols, scores of the candidates, eligible counts per mentee, and
     ``tau`` (per mentee) and ``sigma`` (per mentor): every pair left out scores at
@@ -152,17 +151,16 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
     km = min(k_mentor, ne)
     count = np.zeros(ne, dtype=np.int64)
     blocks = _blocks(model)
-    # Lower bound of each mentor's km-th best score, from a sample of mentees.
+    sigma = np.full(nm, -np.inf, dtype=np.float32)
+    # Lower bound of each mentor's km-th best, from a sample of mentees (cheap: a
+    # partition of every full row would cost more than scoring it).
     sigma_lo = np.full(nm, -np.inf, dtype=np.float32)
-    if km and len(blocks) > 1:
-        rng = np.random.default_rng(0)
-        n_sample = min(ne, max(4 * km, ne // ROW_SAMPLE))
-        sample = np.sort(rng.choice(ne, size=n_sample, replace=False))
+    if km and ne > 2 * ROW_SAMPLE * km:
+        n_sample = max(4 * km, ne // ROW_SAMPLE)
+        sample = np.sort(np.random.default_rng(0).choice(ne, size=n_sample, replace=False))
         for s, e in _blocks(model, n_sample):
-            score, ok = model.block(s, e, sample)
-            np.copyto(score, np.float32(-np.inf), where=~ok)
-            if n_sample > km:
-                sigma_lo[s:e] = np.partition(score, n_sample - km, axis=1)[:, n_sample - km]
+            part = model.masked_block(s, e, sample)
+            sigma_lo[s:e] = np.partition(part, n_sample - km, axis=1)[:, n_sample - km]
     thr = np.full(ne, -np.inf, dtype=np.float32)
     pool_r, pool_c, pool_v = [], [], []
     pending = 0
@@ -170,47 +168,44 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
     for b, (s, e) in enumerate(blocks):
         ws = scores.block(s, e)
         count += (ws > -np.inf).sum(axis=0)
-        if b == 0:
-            kb = min(k, e - s)
-            idx = np.argpartition(ws, e - s - kb, axis=0)[e - s - kb:]
-            vals = np.take_along_axis(ws, idx, axis=0)
-            r1, c1 = np.nonzero(vals > -np.inf)
-            r, c, v = idx[r1, c1], c1, vals[r1, c1]
+        if b == 0 and e - s > k:
+            # Start from the k-th best over the first rows (a lower bound).
+            h = min(e - s, max(4 * k, 256))
+            thr = np.partition(np.ascontiguousarray(ws[:h].T), h - k, axis=1)[:, h - k]
+            r, c = np.nonzero((ws >= thr[None, :]) & (ws > -np.inf))
         else:
             r, c = np.nonzero(ws > thr[None, :])
-            v = ws[r, c]
         pool_r.append(r + s)
         pool_c.append(c)
-        pool_v.append(v)
+        pool_v.append(ws[r, c])
         pending += len(r)
-        if pending > 2 * k * ne or b == len(blocks) - 1 or b == 0:
+        if pending > 2 * k * ne or b == len(blocks) - 1:
             pr, pc, pv = _topk_cols(np.concatenate(pool_r), np.concatenate(pool_c),
                                     np.concatenate(pool_v), k)
             pool_r, pool_c, pool_v, pending = [pr], [pc], [pv], 0
             thr = _kth(pc, pv, k, ne).astype(np.float32)
         if km:
-            if len(blocks) == 1:
-                jdx = np.argpartition(ws, ne - km, axis=1)[:, ne - km:]
-                v2 = np.take_along_axis(ws, jdx, axis=1)
-                r2, c2 = np.nonzero(v2 > -np.inf)
-                rr, cc, vv = r2, jdx[r2, c2], v2[r2, c2]
-            else:
-                rr, cc = np.nonzero((ws >= sigma_lo[s:e, None]) & (ws > -np.inf))
+            if ne > 2 * ROW_SAMPLE * km:
+                rr, cc = np.nonzero(ws >= np.maximum(sigma_lo[s:e], np.float32(-3e38))[:, None])
                 vv = ws[rr, cc]
-                cc, rr, vv = _topk_cols(cc, rr, vv, km)
+                cc, rr, vv = _topk_cols(cc, rr, vv, km)      # exact top km of each row
+                sigma[s:e] = _kth(rr, vv, km, e - s)
+            elif ne > km:
+                sig = np.partition(ws, ne - km, axis=1)[:, ne - km]
+                rr, cc = np.nonzero((ws >= sig[:, None]) & (ws > -np.inf))
+                sigma[s:e] = sig
+            else:
+                rr, cc = np.nonzero(ws > -np.inf)
             row_r.append(rr + s)
             row_c.append(cc)
-            row_v.append(vv)
+            row_v.append(ws[rr, cc])
         report(lo + (hi - lo) * (b + 1) / len(blocks), "finding candidate mentors")
     scores.filled = scores.cache is not None
     r1, c1, v1 = pool_r[0], pool_c[0], pool_v[0]
     tau = np.where(count > k, _kth(c1, v1, k, ne), -np.inf)
     if km:
         r2, c2, v2 = np.concatenate(row_r), np.concatenate(row_c), np.concatenate(row_v)
-        n_row = np.bincount(r2, minlength=nm)
-        sigma = np.where(n_row >= km, _kth(r2, v2, km, nm), -np.inf)
-        # A mentor with fewer than km eligible mentees has them all; with km of
-        # them its km-th best bounds the rest only if it has more.
+        sigma = sigma.astype(np.float64)
     else:
         r2 = c2 = np.zeros(0, np.int64)
         v2 = np.zeros(0, np.float32)
