@@ -30,11 +30,11 @@ from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatch
 
 __all__ = ["propose", "suggest_mentors"]
 
-BLOCK_ENTRIES = 1 << 24      # scores computed at once (64 MB of float32 per array)
-CACHE_ENTRIES = 1 << 26      # keep all scores in memory (256 MB) up to this many pairs
+BLOCK_ENTRIES = 1 << 20      # scores computed at once (4 MB of float32: elementwise passes stay in cache)
 FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many pairs
 DEFAULT_TOP_K = 8
 MAX_PRICING_ROUNDS = 50
+PRICE_CACHE_ENTRIES = 1 << 25  # suspect columns' scores kept between pricing rounds (128 MB)
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 
@@ -70,32 +70,47 @@ def _blocks(model, n_cols=None):
 
 
 class _Scores:
-    """Block access to the masked scores (``-inf`` where not eligible).
-
-    Recomputed from the features on each call, or sliced from a cache filled
-    during the first full scan when the round has at most ``CACHE_ENTRIES`` pairs.
-    """
+    """Block access to the masked scores (``-inf`` where not eligible), recomputed
+    from the features on each call (pricing needs only the suspect mentees' columns)."""
 
     def __init__(self, model):
         self.model = model
-        n = model.n_mentors * model.n_mentees
-        self.cache = np.empty((model.n_mentors, model.n_mentees), np.float32) \
-            if n <= CACHE_ENTRIES else None
+        self.cache = None        # a cache of all scores did not pay: pricing touches few columns
         self.filled = False
+        self.price_cols = None   # the suspect mentees of the last pricing round ...
+        self.price_scores = None  # ... and their scores, (n_mentors, len(price_cols))
 
     def block(self, s, e, cols=None):
-        if self.filled:
-            ws = self.cache[s:e] if cols is None else self.cache[s:e][:, cols]
-            return ws
+        return self.model.masked_block(s, e, cols)
+
+    def start_pricing(self, cols):
+        """Prepare column access for ``cols``: from the last round's scores when possible."""
+        self.pos = None
+        if self.price_cols is not None and len(cols):
+            pos = np.searchsorted(self.price_cols, cols)
+            pos = np.minimum(pos, len(self.price_cols) - 1)
+            if np.array_equal(self.price_cols[pos], cols):
+                self.pos = None if len(cols) == len(self.price_cols) else pos
+                self.reuse = True
+                return
+        self.reuse = False
+        keep = self.model.n_mentors * len(cols) <= PRICE_CACHE_ENTRIES
+        self.price_cols = np.asarray(cols) if keep else None
+        self.price_scores = np.empty((self.model.n_mentors, len(cols)), np.float32) if keep else None
+
+    def columns(self, s, e, cols):
+        if self.reuse:
+            ws = self.price_scores[s:e]
+            return ws if self.pos is None else ws[:, self.pos]
         ws = self.model.masked_block(s, e, cols)
-        if self.cache is not None and cols is None:
-            self.cache[s:e] = ws
+        if self.price_scores is not None:
+            self.price_scores[s:e] = ws
         return ws
 
 
 def _topk_cols(r, c, v, k):
     """Keep the ``k`` best entries of each column (ties by row)."""
-    order = np.lexsort((r, -v, c))
+    order = np.lexsort((-v, c))          # stable: ties keep their (deterministic) order
     cs = c[order]
     rank = np.arange(len(order)) - np.searchsorted(cs, cs)
     keep = order[rank < k]
@@ -170,7 +185,7 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
         count += (ws > -np.inf).sum(axis=0)
         if b == 0 and e - s > k:
             # Start from the k-th best over the first rows (a lower bound).
-            h = min(e - s, max(4 * k, 256))
+            h = min(e - s, max(4 * k, 1024))
             thr = np.partition(np.ascontiguousarray(ws[:h].T), h - k, axis=1)[:, h - k]
             r, c = np.nonzero((ws >= thr[None, :]) & (ws > -np.inf))
         else:
@@ -256,8 +271,9 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi
     cand_r, cand_p = cand_keys[at_ok] // ne, at[at_ok]
     vc = v[cols]
     blocks = _blocks(model, len(cols))
+    scores.start_pricing(cols)
     for b, (s, e) in enumerate(blocks):
-        ws = scores.block(s, e, cols)
+        ws = scores.columns(s, e, cols)
         rc = weigh(ws)
         rc -= u[s:e, None]
         rc -= vc[None, :]
@@ -364,8 +380,12 @@ def _solve(model, params, report):
     else:
         ne = model.n_mentees
         if not full:
-            tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)), -np.inf)
-            sigma_w = np.where(np.isfinite(sigma), weigh(np.where(np.isfinite(sigma), sigma, 0)),
+            # One resolution step of slack: a score recomputed in another block shape
+            # may round differently in float32 (relative error ~1e-7).
+            tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)) + 1.0,
+                             -np.inf)
+            sigma_w = np.where(np.isfinite(sigma),
+                               weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
                                np.where(sigma > 0, np.inf, -np.inf))
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
@@ -412,12 +432,19 @@ def _make_pairs(model, params, rows, cols):
     if len(rows) == 0:
         return pairs
     parts, contrib = model.pair_components(np.asarray(rows), np.asarray(cols))
-    areas = model.features.areas_
-    for e, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-        mentor, mentee = people[model.mentors[i]], people[model.mentees[j]]
-        comp = {name: float(parts[name][e]) for name in parts}
-        order = np.lexsort((np.arange(len(areas)), -contrib[e]))
-        focus = tuple(str(areas[a]) for a in order if contrib[e, a] > 0)
+    areas = [str(a) for a in model.features.areas_]
+    # Focus areas of every pair: contributing areas, largest first, ties by position.
+    order = np.argsort(-contrib, axis=1, kind="stable")
+    n_pos = (contrib > 0).sum(axis=1).tolist()
+    order = order.tolist()
+    names = list(parts)
+    values = list(zip(*(parts[name].tolist() for name in names)))
+    mentor_of = model.mentors[rows].tolist()
+    mentee_of = model.mentees[cols].tolist()
+    for e in range(len(rows)):
+        mentor, mentee = people[mentor_of[e]], people[mentee_of[e]]
+        comp = dict(zip(names, values[e]))
+        focus = tuple(areas[a] for a in order[e][:n_pos[e]])
         pairs.append(Pair(mentor=mentor.id, mentee=mentee.id, score=float(sum(comp.values())),
                           components=comp, areas=focus,
                           explanation=explain_pair(mentor, mentee, focus, params.label, comp)))

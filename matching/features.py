@@ -250,28 +250,19 @@ class CityFeatures(TransformerMixin, BaseEstimator):
         mat = np.zeros((n, len(areas)), dtype=np.float32)
         need = np.zeros_like(mat)
         teach = np.zeros_like(mat)
-        entries = {"m": ([], [], []), "n": ([], [], []), "t": ([], [], [])}
-        for i, p in enumerate(records):
-            m = p.maturity
-            for key, source in (("m", m.items()), ("n", p.need.items())):
-                r, c, v = entries[key]
-                for a, level in source:
-                    j = col.get(a)
-                    if j is not None:
-                        r.append(i)
-                        c.append(j)
-                        v.append(level)
-            r, c, v = entries["t"]
-            for a in p.can_mentor:
-                j = col.get(a)
-                level = m.get(a, 0)
-                if j is not None and level >= 3:      # Participant.teaching_areas
-                    r.append(i)
-                    c.append(j)
-                    v.append(level)
+        get = col.get
+        found = {
+            "m": [(i, get(a), v) for i, p in enumerate(records) for a, v in p.maturity.items()],
+            "n": [(i, get(a), v) for i, p in enumerate(records) for a, v in p.need.items()],
+            # Participant.teaching_areas: listed and at maturity >= 3.
+            "t": [(i, get(a), p.maturity.get(a, 0)) for i, p in enumerate(records)
+                  for a in p.can_mentor if p.maturity.get(a, 0) >= 3],
+        }
         for key, target in (("m", mat), ("n", need), ("t", teach)):
-            r, c, v = entries[key]
-            target[np.asarray(r, dtype=np.intp), np.asarray(c, dtype=np.intp)] = v
+            items = [t for t in found[key] if t[1] is not None]
+            if items:
+                arr = np.asarray(items, dtype=np.int64)
+                target[arr[:, 0], arr[:, 1]] = arr[:, 2]
         region_col = {r: j for j, r in enumerate(self.regions_)}
         region = np.zeros((n, len(self.regions_)), dtype=np.float32)
         for i, p in enumerate(records):
