@@ -32,9 +32,10 @@ __all__ = ["propose", "suggest_mentors"]
 
 BLOCK_ENTRIES = 1 << 20      # scores computed at once (4 MB of float32: elementwise passes stay in cache)
 FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many pairs
-DEFAULT_TOP_K = 8
+DEFAULT_TOP_K = 16
 MAX_PRICING_ROUNDS = 50
 PRICE_CACHE_ENTRIES = 1 << 25  # suspect columns' scores kept between pricing rounds (128 MB)
+PRICE_PER_MENTEE = 8           # violating pairs added per mentee and pricing round
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 
@@ -253,7 +254,7 @@ def _screen(tau_w, sigma_w, u, v, tol):
     return np.flatnonzero(best - v > tol)
 
 
-def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi, per_mentee=3):
+def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi, per_mentee=PRICE_PER_MENTEE):
     """Price the pairs outside the candidates in mentee columns ``cols`` with duals ``u, v``.
 
     Returns the sum of positive reduced costs there and the most violating pairs
@@ -279,19 +280,18 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi
         rc -= vc[None, :]
         a, z = np.searchsorted(cand_r, [s, e])
         rc[cand_r[a:z] - s, cand_p[a:z]] = -np.inf
-        pos = rc > tol
-        if pos.any():
-            total += float(rc[pos].sum())
-            best = np.argmax(rc, axis=0)
-            val = rc[best, np.arange(len(cols))]
-            hit = np.flatnonzero(val > tol)
-            best_row = np.argmax(rc, axis=1)
-            val_row = rc[np.arange(e - s), best_row]
-            hit_row = np.flatnonzero(val_row > tol)
-            found_r += [best[hit] + s, hit_row + s]
-            found_c += [cols[hit], cols[best_row[hit_row]]]
-            found_s += [ws[best[hit], hit], ws[hit_row, best_row[hit_row]]]
-            found_rc += [val[hit], val_row[hit_row]]
+        pr, pc = np.nonzero(rc > tol)
+        if len(pr):
+            val = rc[pr, pc]
+            total += float(val.sum())
+            # The best violators of each mentee in this block, and of each mentor.
+            keep_c = _topk_cols(np.arange(len(pr)), pc, val, per_mentee)[0]
+            keep_r = _topk_cols(np.arange(len(pr)), pr, val, 1)[0]
+            keep = np.union1d(keep_c, keep_r)
+            found_r.append(pr[keep] + s)
+            found_c.append(cols[pc[keep]])
+            found_s.append(ws[pr[keep], pc[keep]])
+            found_rc.append(val[keep])
         report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
     if not found_r:
         return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
