@@ -32,9 +32,10 @@ __all__ = ["propose", "suggest_mentors"]
 
 BLOCK_ENTRIES = 1 << 20      # scores computed at once (4 MB of float32: elementwise passes stay in cache)
 FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many pairs
-DEFAULT_TOP_K = 16
+DEFAULT_TOP_K = 16           # candidate mentors per mentee (32 above LARGE_ROUND mentees)
+LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
-PRICE_CACHE_ENTRIES = 1 << 25  # suspect columns' scores kept between pricing rounds (128 MB)
+PRICE_CACHE_ENTRIES = 1 << 27  # suspect columns' scores kept between pricing rounds (512 MB)
 PRICE_PER_MENTEE = 8           # violating pairs added per mentee and pricing round
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
@@ -355,7 +356,7 @@ def _solve(model, params, report):
         rows, cols, vals, count = _scan_all(model, scores, report, 0.1, 0.4)
         info["pruned"] = False
     else:
-        k = params.top_k or DEFAULT_TOP_K
+        k = params.top_k or (DEFAULT_TOP_K if model.n_mentees <= LARGE_ROUND else 2 * DEFAULT_TOP_K)
         k_mentor = int(2 * model.capacity.max())
         rows, cols, vals, count, tau, sigma = _scan_candidates(model, scores, k, k_mentor,
                                                                report, 0.1, 0.4)
