@@ -36,7 +36,8 @@ DEFAULT_TOP_K = 16           # candidate mentors per mentee (32 above LARGE_ROUN
 LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
 PRICE_CACHE_ENTRIES = 1 << 27  # suspect columns' scores kept between pricing rounds (512 MB)
-PRICE_PER_MENTEE = 8           # violating pairs added per mentee and pricing round
+PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
+NEAR_MISS = 0.05               # ... violating, or within this score of violating
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 
@@ -77,8 +78,6 @@ class _Scores:
 
     def __init__(self, model):
         self.model = model
-        self.cache = None        # a cache of all scores did not pay: pricing touches few columns
-        self.filled = False
         self.price_cols = None   # the suspect mentees of the last pricing round ...
         self.price_scores = None  # ... and their scores, (n_mentors, len(price_cols))
 
@@ -146,7 +145,6 @@ def _scan_all(model, scores, report, lo, hi):
         vals.append(ws[r, c])
         count += ok.sum(axis=0)
         report(lo + (hi - lo) * (b + 1) / len(blocks), "scoring pairs")
-    scores.filled = scores.cache is not None
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), count
 
 
@@ -217,7 +215,6 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
             row_c.append(cc)
             row_v.append(ws[rr, cc])
         report(lo + (hi - lo) * (b + 1) / len(blocks), "finding candidate mentors")
-    scores.filled = scores.cache is not None
     r1, c1, v1 = pool_r[0], pool_c[0], pool_v[0]
     tau = np.where(count > k, _kth(c1, v1, k, ne), -np.inf)
     if km:
@@ -255,11 +252,14 @@ def _screen(tau_w, sigma_w, u, v, tol):
     return np.flatnonzero(best - v > tol)
 
 
-def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi, per_mentee=PRICE_PER_MENTEE):
+def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, lo, hi,
+                per_mentee=PRICE_PER_MENTEE):
     """Price the pairs outside the candidates in mentee columns ``cols`` with duals ``u, v``.
 
-    Returns the sum of positive reduced costs there and the most violating pairs
-    (at most ``per_mentee`` per mentee plus one per mentor).
+    Returns the sum of positive reduced costs there and, if any is positive, the
+    pairs to add: the ``per_mentee`` best of each priced mentee with a reduced cost
+    above ``-near`` (violating or nearly) and the worst violator of each mentor;
+    nothing when no pair violates.
     """
     ne = model.n_mentees
     total = 0.0
@@ -272,6 +272,7 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi
     at_ok = (at < len(cols)) & (cols[np.minimum(at, len(cols) - 1)] == kc)
     cand_r, cand_p = cand_keys[at_ok] // ne, at[at_ok]
     vc = v[cols]
+    n_violated = 0
     blocks = _blocks(model, len(cols))
     scores.start_pricing(cols)
     for b, (s, e) in enumerate(blocks):
@@ -281,20 +282,26 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, report, lo, hi
         rc -= vc[None, :]
         a, z = np.searchsorted(cand_r, [s, e])
         rc[cand_r[a:z] - s, cand_p[a:z]] = -np.inf
-        pr, pc = np.nonzero(rc > tol)
+        violated = rc > tol
+        n_violated += int(np.count_nonzero(violated))
+        if n_violated:
+            total += float(rc[violated].sum())
+        # The best left-out pairs of each mentee in this block (violating or nearly:
+        # the duals move when pairs are added, so near misses save pricing rounds),
+        # and the worst violator of each mentor.
+        pr, pc = np.nonzero(rc > -near)
         if len(pr):
             val = rc[pr, pc]
-            total += float(val.sum())
-            # The best violators of each mentee in this block, and of each mentor.
             keep_c = _topk_cols(np.arange(len(pr)), pc, val, per_mentee)[0]
             keep_r = _topk_cols(np.arange(len(pr)), pr, val, 1)[0]
+            keep_r = keep_r[val[keep_r] > tol]
             keep = np.union1d(keep_c, keep_r)
             found_r.append(pr[keep] + s)
             found_c.append(cols[pc[keep]])
             found_s.append(ws[pr[keep], pc[keep]])
             found_rc.append(val[keep])
         report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
-    if not found_r:
+    if not found_r or n_violated == 0:
         return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     r, c = np.concatenate(found_r), np.concatenate(found_c)
     sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
@@ -406,7 +413,7 @@ def _solve(model, params, report):
             suspect = _screen(tau_w, sigma_w, u, v, tol)
             info["priced_mentees"] += len(suspect)
             outside, nr, nc, ns = _scan_price(model, scores, weigh, u, v, rows * ne + cols,
-                                              suspect, tol, report, 0.4, 0.9)
+                                              suspect, tol, NEAR_MISS * scale, report, 0.4, 0.9)
             info["pricing_rounds"] += 1
             t_price += time.perf_counter() - t
             if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
