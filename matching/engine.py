@@ -38,6 +38,7 @@ MAX_PRICING_ROUNDS = 50
 PRICE_CACHE_ENTRIES = 1 << 27  # suspect columns' scores kept between pricing rounds (512 MB)
 PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
 NEAR_MISS = 0.05               # ... violating, or within this score of violating
+COL_SAMPLE_PAIRS = 1 << 26     # above this many pairs, mentee thresholds start from a sample
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 
@@ -188,13 +189,21 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
             part = model.masked_block(s, e, sample)
             sigma_lo[s:e] = np.sort(part, axis=1)[:, n_sample - km]   # sort: faster than partition with many -inf ties
     thr = np.full(ne, -np.inf, dtype=np.float32)
+    if nm * ne > COL_SAMPLE_PAIRS and nm > 2 * k:
+        # Large round: start from the k-th best of each mentee over the first rows
+        # (a lower bound), else early blocks keep too much while the bound is weak.
+        h = min(nm, max(4096, nm // 8))
+        step = max(1, BLOCK_ENTRIES // h)
+        for a in range(0, ne, step):
+            part = model.masked_block(0, h, np.arange(a, min(a + step, ne)))
+            thr[a:a + part.shape[1]] = np.sort(np.ascontiguousarray(part.T), axis=1)[:, h - k]
     pool_r, pool_c, pool_v = [], [], []
     pending = 0
     row_r, row_c, row_v = [], [], []
     for b, (s, e) in enumerate(blocks):
         ws = scores.block(s, e)
         count += (ws > -np.inf).sum(axis=0)
-        if b == 0 and e - s > k:
+        if b == 0 and e - s > k and not np.isfinite(thr).any():
             # Start from the k-th best over the first rows (a lower bound).
             h = min(e - s, max(4 * k, 1024))
             thr = np.sort(np.ascontiguousarray(ws[:h].T), axis=1)[:, h - k]
