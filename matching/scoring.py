@@ -16,6 +16,7 @@ block by block to bound memory.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -194,6 +195,12 @@ class ScoringModel:
         return counts
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
+
+
 def build_model(participants, params, mentee_ids=None):
     """Fit the features of a round and prepare the scoring arrays.
 
@@ -222,8 +229,11 @@ def build_model(participants, params, mentee_ids=None):
     if len(mentors) == 0:
         raise Infeasible("no city can mentor: a mentor needs capacity > 0 and a can_mentor area "
                          "where its maturity is 3 or 4")
-    features = CityFeatures(random_state=params.random_state).fit(participants)
-    raw = features.transform(participants)
+    # The text projection works on small dense matrices, where a second BLAS thread
+    # costs more in synchronisation than it saves (and makes timings erratic).
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        features = CityFeatures(random_state=params.random_state).fit(participants)
+        raw = features.transform(participants)
     f = features.feature_slices_
     teach, mat, need = raw[:, f["teach"]], raw[:, f["maturity"]], raw[:, f["need"]]
     teach_thr = np.hstack([(teach[mentors] >= t) for t in range(1, N_LEVELS + 1)]).astype(np.float32)
