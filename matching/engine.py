@@ -14,6 +14,7 @@ certified optimal for the whole round.
 """
 
 import dataclasses
+import gc
 import math
 import time
 
@@ -559,6 +560,20 @@ def propose(participants, params=None, progress=None, *, area_labels=None):
     >>> result.metrics["certified"], result.metrics["coverage"]
     (True, 0.5)
     """
+    # Pause the cyclic garbage collector while proposing: a full collection (which
+    # walks every live object, typically triggered by the caller's freshly built
+    # records) costs ~50 ms at 2,000 cities, half the time budget. It runs again,
+    # as usual, once the round is done; nothing here creates reference cycles.
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _propose(participants, params, progress, area_labels)
+    finally:
+        if gc_enabled:
+            gc.enable()
+
+
+def _propose(participants, params, progress, area_labels):
     started = time.perf_counter()
     participants = read_participants(participants)
     if params is None:
