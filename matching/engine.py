@@ -1,16 +1,20 @@
 """Propose mentor -> mentee pairs for a round, certified optimal, with reasons.
 
 The pipeline: features (:class:`~matching.features.CityFeatures`) -> scores of all
-pairs, block by block (:mod:`matching.scoring`) -> eligible edges and their
-connected components (:mod:`matching.graph`) -> exact b-matching on each
-component (:mod:`matching.solvers`) -> result with explanations.
+pairs, block by block (:mod:`matching.scoring`) -> candidate pairs -> exact
+b-matching (:mod:`matching.solvers`: LAPJVsp on capacity-expanded mentors, duals
+by shortest paths; the LP when a mentee takes several mentors) -> result with
+explanations.
 
 Large rounds are not solved on every pair: each mentee keeps its ``top_k`` best
-mentors (and each mentor its best mentees), the programme is solved on those
-candidates, then every left-out pair is *priced* with the dual values; pairs with
-a positive reduced cost are added and the programme solved again until none is
-left. The dual bound over all pairs then equals the objective: the result is
-certified optimal for the whole round.
+mentors (and each mentor its best mentees), the matching is solved on those
+candidates, then left-out pairs are *priced* with the dual values: a left-out
+pair scores at most ``min(tau_j, sigma_i)`` (the thresholds of the candidate
+lists), which rules out most mentees at once; the others have all their pairs
+recomputed and checked. Pairs with a positive reduced cost (and near misses) are
+added and the matching solved again until none is left. The dual bound over all
+pairs then equals the objective: the result is certified optimal for the whole
+round.
 """
 
 import dataclasses
@@ -538,9 +542,10 @@ def propose(participants, params=None, progress=None, *, area_labels=None):
     Notes
     -----
     Scoring is O(n_mentors * n_mentees * (4 * n_areas + text dimension)) in BLAS, in
-    blocks of bounded memory. The solve is a linear programme on the candidate pairs
-    (all eligible pairs for small rounds, ``top_k`` per mentee for large ones plus
-    priced additions); a handful of pricing rounds is typical.
+    blocks of 1M pairs (the dense matrix is never held). The solve is an exact sparse
+    assignment (LAPJVsp) on the candidate pairs (all eligible pairs for small rounds,
+    ``top_k`` per mentee for large ones plus priced additions), or a linear programme
+    when ``mentors_per_mentee > 1``; one or two pricing rounds are typical.
 
     Examples
     --------
