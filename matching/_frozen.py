@@ -29,6 +29,22 @@ class FrozenMap(Mapping):
     def __len__(self):
         return len(self._data)
 
+    # Fast paths (the Mapping mixins go through __iter__ and __getitem__).
+    def __contains__(self, key):
+        return key in self._data
+
+    def get(self, key, default=None):
+        return self._data.get(key, default)
+
+    def items(self):
+        return self._data.items()
+
+    def keys(self):
+        return self._data.keys()
+
+    def values(self):
+        return self._data.values()
+
     def __hash__(self):
         return hash(tuple(self._data.items()))
 

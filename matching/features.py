@@ -7,9 +7,12 @@ and of the needs, and context features (region, log population).
 """
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .records import Participant
@@ -157,27 +160,51 @@ class CityFeatures(TransformerMixin, BaseEstimator):
             areas = list(self.areas)
         self.areas_ = np.asarray(areas, dtype=object)
         self.regions_ = np.asarray(sorted({p.region for p in records if p.region}), dtype=object)
-        corpus = [t for p in records for t in (p.practices, p.needs_text) if t.strip()]
+        # Texts repeat across cities (and between fit and transform): the corpus is
+        # vectorised once per distinct text, with document frequencies counted with
+        # multiplicity, so the result equals TF-IDF on the full corpus.
+        counts = {}
+        for p in records:
+            for t in (p.practices, p.needs_text):
+                if t.strip():
+                    counts[t] = counts.get(t, 0) + 1
         self.vectorizer_ = None
         self.text_projection_ = None
-        if corpus:
+        self._embedding_cache = {}
+        if counts:
+            uniq = list(counts)
+            mult = np.asarray([counts[t] for t in uniq], dtype=np.float64)
             vec = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
                                   strip_accents="unicode", lowercase=True, sublinear_tf=True,
                                   dtype=np.float32)
-            tfidf = vec.fit_transform(corpus)
+            with config_context(skip_parameter_validation=True):
+                tfidf = vec.fit_transform(uniq).tocsr()
+            present = tfidf.copy()
+            present.data[:] = 1.0
+            df = present.T @ mult
+            n = mult.sum()
+            idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+            ratio = (idf / vec.idf_).astype(np.float32)
+            vec.idf_ = idf
+            tfidf = normalize(tfidf @ sp.diags_array(ratio), copy=False)
             self.vectorizer_ = vec
-            n_docs, n_terms = tfidf.shape
-            if min(n_docs, n_terms) <= self.text_components:
-                # Small corpus: an exact orthonormal basis of the row space keeps
-                # every cosine between fitted texts unchanged.
-                _, s, vt = np.linalg.svd(tfidf.toarray().astype(np.float64), full_matrices=False)
-                rank = int(np.sum(s > 1e-10 * max(s.max(), 1e-300)))
+            n_docs, n_terms = int(n), tfidf.shape[1]
+            if min(len(uniq), n_terms) <= self.text_components:
+                # Few distinct texts: an exact orthonormal basis of the row space
+                # keeps every cosine between fitted texts unchanged.
+                _, sv, vt = np.linalg.svd(tfidf.toarray().astype(np.float64), full_matrices=False)
+                rank = int(np.sum(sv > 1e-10 * max(sv.max(), 1e-300)))
                 self.text_projection_ = vt[:max(rank, 1)].astype(np.float32)
             else:
+                # Duplicated rows weigh as sqrt(multiplicity) in the decomposition.
+                weighted = sp.diags_array(np.sqrt(mult).astype(np.float32)) @ tfidf
                 svd = TruncatedSVD(n_components=self.text_components, algorithm="randomized",
                                    n_iter=4, random_state=self.random_state)
-                svd.fit(tfidf)
+                with config_context(skip_parameter_validation=True):
+                    svd.fit(weighted)
                 self.text_projection_ = svd.components_.astype(np.float32)
+            emb = self._project(tfidf)
+            self._embedding_cache = {t: emb[i] for i, t in enumerate(uniq)}
         n_areas, d = len(self.areas_), self._text_dim()
         n_ctx = len(self.regions_) + len(_POP_CENTERS)
         blocks = [("maturity", n_areas), ("need", n_areas), ("teach", n_areas),
@@ -192,18 +219,26 @@ class CityFeatures(TransformerMixin, BaseEstimator):
     def _text_dim(self):
         return 0 if self.text_projection_ is None else self.text_projection_.shape[0]
 
+    def _project(self, tfidf):
+        emb = np.asarray(tfidf @ self.text_projection_.T, dtype=np.float32)
+        norm = np.linalg.norm(emb, axis=1, keepdims=True)
+        np.divide(emb, norm, out=emb, where=norm > 0)
+        return emb
+
     def _embed(self, texts):
         d = self._text_dim()
         out = np.zeros((len(texts), d), dtype=np.float32)
         if d == 0:
             return out
+        cache = getattr(self, "_embedding_cache", {})
+        new = list(dict.fromkeys(t for t in texts if t.strip() and t not in cache))
+        known = dict(cache)
+        if new:
+            emb = self._project(self.vectorizer_.transform(new))
+            known.update(zip(new, emb))
         idx = [i for i, t in enumerate(texts) if t.strip()]
         if idx:
-            tfidf = self.vectorizer_.transform([texts[i] for i in idx])
-            emb = np.asarray(tfidf @ self.text_projection_.T, dtype=np.float32)
-            norm = np.linalg.norm(emb, axis=1, keepdims=True)
-            np.divide(emb, norm, out=emb, where=norm > 0)
-            out[idx] = emb
+            out[idx] = np.stack([known[texts[i]] for i in idx])
         return out
 
     def transform(self, X):
@@ -215,16 +250,19 @@ class CityFeatures(TransformerMixin, BaseEstimator):
         mat = np.zeros((n, len(areas)), dtype=np.float32)
         need = np.zeros_like(mat)
         teach = np.zeros_like(mat)
-        for i, p in enumerate(records):
-            for a, level in p.maturity.items():
-                if a in col:
-                    mat[i, col[a]] = level
-            for a, level in p.need.items():
-                if a in col:
-                    need[i, col[a]] = level
-            for a in p.teaching_areas:
-                if a in col:
-                    teach[i, col[a]] = p.maturity[a]
+        get = col.get
+        found = {
+            "m": [(i, get(a), v) for i, p in enumerate(records) for a, v in p.maturity.items()],
+            "n": [(i, get(a), v) for i, p in enumerate(records) for a, v in p.need.items()],
+            # Participant.teaching_areas: listed and at maturity >= 3.
+            "t": [(i, get(a), p.maturity.get(a, 0)) for i, p in enumerate(records)
+                  for a in p.can_mentor if p.maturity.get(a, 0) >= 3],
+        }
+        for key, target in (("m", mat), ("n", need), ("t", teach)):
+            items = [t for t in found[key] if t[1] is not None]
+            if items:
+                arr = np.asarray(items, dtype=np.int64)
+                target[arr[:, 0], arr[:, 1]] = arr[:, 2]
         region_col = {r: j for j, r in enumerate(self.regions_)}
         region = np.zeros((n, len(self.regions_)), dtype=np.float32)
         for i, p in enumerate(records):

@@ -16,6 +16,7 @@ block by block to bound memory.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -58,6 +59,18 @@ class ScoringModel:
     priority: np.ndarray         # float64, per mentee
     excluded: np.ndarray         # int64 keys mentor * n_mentees + mentee, sorted
     raw: np.ndarray              # (n_participants, n_features) features of everybody
+    # Hot-path arrays (derived from the above in build_model): weights and priority
+    # folded into the mentee side, duplicate/empty threshold columns merged, and the
+    # language + country rules as a table over (languages, country) classes.
+    comp_left: np.ndarray = None     # (n_mentors, q) float32
+    comp_right: np.ndarray = None    # (n_mentees, q) float32, times w_c * priority
+    text_right: np.ndarray = None    # (n_mentees, d) float32, times w_t * priority
+    ctx_right_w: np.ndarray = None   # (n_mentees, c) float32, times w_x * priority
+    class_left: np.ndarray = None    # (n_mentors,) int
+    class_right: np.ndarray = None   # (n_mentees,) int
+    class_ok: np.ndarray = None      # (n_left_classes, n_right_classes) bool
+    lang_bits: tuple = None          # (mentor, mentee) language bit masks, if <= 64 languages
+    country_code: tuple = None       # (mentor, mentee) small int country codes
 
     @property
     def n_mentors(self):
@@ -75,25 +88,49 @@ class ScoringModel:
         score : ndarray of float32, shape (stop - start, n_cols)
         eligible : ndarray of bool, same shape
 
-        Cost O(rows * cols * (4A + d + c)) in BLAS.
+        Cost O(rows * cols * (2A + d + c)) in BLAS plus a few elementwise passes.
         """
+        return self._compute(start, stop, cols, None)
+
+    def masked_block(self, start, stop, cols=None):
+        """Scores of mentors ``start:stop`` x mentees ``cols``, ``-inf`` where not eligible.
+
+        The returned array is a reused buffer: valid until the next call.
+        """
+        score, eligible = self._compute(start, stop, cols, self.__dict__.setdefault("_buffers", {}))
+        np.copyto(score, np.float32(-np.inf), where=np.logical_not(eligible, out=eligible))
+        return score
+
+    def _compute(self, start, stop, cols, buffers):
         p = self.params
         cols = slice(None) if cols is None else cols
-        w = p.weights
-        comp = self.teach_thr[start:stop] @ self.gap_thr[cols].T
-        score = comp * np.float32(w["complementarity"])
-        if w["text"] > 0 and self.practices.shape[1]:
-            text = self.practices[start:stop] @ self.needs_text[cols].T
+        n_cols = self.n_mentees if isinstance(cols, slice) else len(cols)
+        shape = (stop - start, n_cols)
+
+        def out(name):
+            if buffers is None:
+                return None
+            buf = buffers.get(name)
+            if buf is None or buf.size < shape[0] * shape[1]:
+                buf = buffers[name] = np.empty(shape[0] * shape[1], np.float32)
+            return buf[:shape[0] * shape[1]].reshape(shape)
+
+        score = np.matmul(self.comp_left[start:stop], self.comp_right[cols].T, out=out("score"))
+        eligible = score > 0
+        if self.lang_bits is not None:
+            if p.require_shared_language:
+                eligible &= np.bitwise_and.outer(self.lang_bits[0][start:stop],
+                                                 self.lang_bits[1][cols]).astype(bool)
+            if not p.allow_same_country:
+                eligible &= self.country_code[0][start:stop, None] != self.country_code[1][None, cols]
+        else:
+            eligible &= self.class_ok[self.class_left[start:stop, None], self.class_right[None, cols]]
+        if self.text_right.shape[1]:
+            text = np.matmul(self.practices[start:stop], self.text_right[cols].T, out=out("tmp"))
             np.maximum(text, 0, out=text)
-            score += np.float32(w["text"]) * text
-        if w["context"] > 0:
-            score += np.float32(w["context"]) * (self.ctx_left[start:stop] @ self.ctx_right[cols].T)
-        score *= self.priority[cols].astype(np.float32)[None, :]
-        eligible = comp > 0
-        if p.require_shared_language:
-            eligible &= (self.lang_left[start:stop] @ self.lang_right[cols].T) > 0
-        if not p.allow_same_country:
-            eligible &= self.country_left[start:stop, None] != self.country_right[None, cols]
+            score += text
+        if self.ctx_right_w.shape[1]:
+            score += np.matmul(self.ctx_left[start:stop], self.ctx_right_w[cols].T, out=out("tmp"))
         if p.min_score > 0:
             eligible &= score >= np.float32(p.min_score)
         if len(self.excluded) and isinstance(cols, slice) and cols == slice(None):
@@ -102,9 +139,14 @@ class ScoringModel:
             keys = self.excluded[lo:hi]
             eligible[keys // n - start, keys % n] = False
         elif len(self.excluded):
-            cols_idx = np.arange(self.n_mentees)[cols]
-            rr, cc = np.meshgrid(np.arange(start, stop), cols_idx, indexing="ij")
-            eligible &= ~np.isin(rr * self.n_mentees + cc, self.excluded)
+            n = self.n_mentees
+            lo, hi = np.searchsorted(self.excluded, [start * n, stop * n])
+            keys = self.excluded[lo:hi]
+            where = np.full(n, -1, dtype=np.int64)
+            where[np.arange(n)[cols]] = np.arange(eligible.shape[1])
+            at = where[keys % n]
+            sel = at >= 0
+            eligible[keys[sel] // n - start, at[sel]] = False
         return score, eligible
 
     def pair_components(self, i, j):
@@ -153,6 +195,12 @@ class ScoringModel:
         return counts
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
+
+
 def build_model(participants, params, mentee_ids=None):
     """Fit the features of a round and prepare the scoring arrays.
 
@@ -181,8 +229,11 @@ def build_model(participants, params, mentee_ids=None):
     if len(mentors) == 0:
         raise Infeasible("no city can mentor: a mentor needs capacity > 0 and a can_mentor area "
                          "where its maturity is 3 or 4")
-    features = CityFeatures(random_state=params.random_state).fit(participants)
-    raw = features.transform(participants)
+    # The text projection works on small dense matrices, where a second BLAS thread
+    # costs more in synchronisation than it saves (and makes timings erratic).
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        features = CityFeatures(random_state=params.random_state).fit(participants)
+        raw = features.transform(participants)
     f = features.feature_slices_
     teach, mat, need = raw[:, f["teach"]], raw[:, f["maturity"]], raw[:, f["need"]]
     teach_thr = np.hstack([(teach[mentors] >= t) for t in range(1, N_LEVELS + 1)]).astype(np.float32)
@@ -203,16 +254,67 @@ def build_model(participants, params, mentee_ids=None):
     mentor_pos[mentors] = np.arange(len(mentors))
     mentee_pos = np.full(len(participants), -1)
     mentee_pos[mentees] = np.arange(len(mentees))
-    from .graph import exclusion_graph
+    # The exclusion graph's edges (see graph.exclusion_graph), both directions.
     keys = []
-    for a, b in exclusion_graph(participants).edges():
-        ia, ib = index[a], index[b]
-        for x, y in ((ia, ib), (ib, ia)):
-            if mentor_pos[x] >= 0 and mentee_pos[y] >= 0:
-                keys.append(mentor_pos[x] * len(mentees) + mentee_pos[y])
+    for ia, p in enumerate(participants):
+        for q in p.exclude:
+            ib = index.get(q)
+            if ib is None or ib == ia:
+                continue
+            for x, y in ((ia, ib), (ib, ia)):
+                if mentor_pos[x] >= 0 and mentee_pos[y] >= 0:
+                    keys.append(mentor_pos[x] * len(mentees) + mentee_pos[y])
     for i in np.intersect1d(mentors, mentees):     # never paired with itself
         keys.append(mentor_pos[i] * len(mentees) + mentee_pos[i])
     capacity = np.asarray([participants[i].capacity for i in mentors], dtype=np.int64)
+    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
+    w = params.weights
+    # Threshold columns equal for every mentor are merged (teach levels are 0, 3 or
+    # 4, so [>= 1] = [>= 2] = [>= 3]); columns no mentor has are dropped.
+    distinct, group = np.unique(teach_thr, axis=1, return_inverse=True)
+    group = np.ravel(group)
+    used = np.flatnonzero(distinct.any(axis=0))
+    merge = np.zeros((teach_thr.shape[1], len(used)), dtype=np.float64)
+    keep = np.isin(group, used)
+    merge[np.flatnonzero(keep), np.searchsorted(used, group[keep])] = 1.0
+    side = (w["complementarity"] * priority)[:, None]
+    comp_right = ((gap_thr.astype(np.float64) @ merge) * side).astype(np.float32)
+    comp_left = np.ascontiguousarray(distinct[:, used], dtype=np.float32)
+    needs_text = np.ascontiguousarray(raw[mentees][:, f["needs_text"]])
+    ctx_right = np.ascontiguousarray(raw[mentees][:, f["context"]])
+    text_right = (needs_text * (w["text"] * priority)[:, None]).astype(np.float32) \
+        if w["text"] > 0 else np.zeros((len(mentees), 0), np.float32)
+    ctx_right_w = (ctx_right * (w["context"] * priority)[:, None]).astype(np.float32) \
+        if w["context"] > 0 else np.zeros((len(mentees), 0), np.float32)
+    lang_bits = None
+    if len(languages) <= 64:
+        dt = np.uint8 if len(languages) <= 8 else np.uint16 if len(languages) <= 16 else \
+            np.uint32 if len(languages) <= 32 else np.uint64
+        bits = np.zeros(len(participants), dtype=dt)
+        for i, p in enumerate(participants):
+            for code in p.languages:
+                bits[i] |= dt(1) << dt(lcol[code])
+        lang_bits = (bits[mentors], bits[mentees])
+    cdt = np.int16 if len(countries) < 2 ** 15 else np.int64
+    country_code = (country[mentors].astype(cdt), country[mentees].astype(cdt))
+    cl = cr = class_ok = None
+    if lang_bits is None:
+        # Language and country rules depend only on (language set, country) classes.
+        lang_sets = [frozenset(p.languages) for p in participants]
+        def classes(idx):
+            keys = [(lang_sets[i], int(country[i])) for i in idx]
+            table = {}
+            codes = np.asarray([table.setdefault(k, len(table)) for k in keys], dtype=np.int64)
+            return codes, list(table)
+        cl, kl = classes(mentors)
+        cr, kr = classes(mentees)
+        class_ok = np.ones((len(kl), len(kr)), dtype=bool)
+        for a, (la, ca) in enumerate(kl):
+            for b, (lb, cb) in enumerate(kr):
+                if params.require_shared_language and not (la & lb):
+                    class_ok[a, b] = False
+                if not params.allow_same_country and ca == cb:
+                    class_ok[a, b] = False
     return ScoringModel(
         participants=participants, params=params, features=features,
         mentors=mentors, mentees=mentees, capacity=capacity,
@@ -224,5 +326,8 @@ def build_model(participants, params, mentee_ids=None):
         ctx_right=np.ascontiguousarray(raw[mentees][:, f["context"]]),
         lang_left=lang[mentors], lang_right=lang[mentees],
         country_left=country[mentors], country_right=country[mentees],
-        priority=np.asarray([participants[i].priority for i in mentees], dtype=np.float64),
-        excluded=np.unique(np.asarray(keys, dtype=np.int64)), raw=raw)
+        priority=priority,
+        excluded=np.unique(np.asarray(keys, dtype=np.int64)), raw=raw,
+        comp_left=comp_left, comp_right=comp_right, text_right=text_right,
+        ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
+        lang_bits=lang_bits, country_code=country_code)

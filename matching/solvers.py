@@ -19,10 +19,11 @@ whole round.
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog, milp, LinearConstraint, Bounds
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .exceptions import MatchingError
 
-__all__ = ["solve_bmatching", "greedy_bmatching", "dual_bound"]
+__all__ = ["solve_bmatching", "solve_bmatching_lap", "greedy_bmatching", "dual_bound"]
 
 
 def _incidence(n_left, n_right, rows, cols):
@@ -140,3 +141,117 @@ def dual_bound(capacity, demand, u, v, positive_reduced_costs):
     """
     return float(np.dot(np.asarray(capacity, dtype=np.float64), u)
                  + np.dot(np.asarray(demand, dtype=np.float64), v) + positive_reduced_costs)
+
+
+def _bellman_ford(n, src, dst, cost):
+    """Potentials ``d`` with ``d[dst] <= d[src] + cost`` on every arc (from a virtual root).
+
+    Vectorised Bellman-Ford: all arcs are relaxed at once per pass (one gather and
+    one segmented minimum), until nothing changes; the number of passes is the
+    largest number of arcs on a shortest path, small on matching residual graphs.
+    Raises MatchingError on a negative cycle.
+    """
+    order = np.argsort(dst, kind="stable")
+    src, dst, cost = src[order], dst[order], cost[order]
+    heads = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]])
+    target = dst[heads]
+    d = np.zeros(n)
+    for _ in range(n + 1):
+        best = np.minimum.reduceat(d[src] + cost, heads)
+        if not np.any(best < d[target]):
+            return d
+        np.minimum(d[target], best, out=best)
+        d[target] = best
+    raise MatchingError("assignment solver returned a non-optimal matching (negative cycle)")
+
+
+def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right):
+    """Dual values of an optimal b-matching (mentee demand 1) by shortest paths.
+
+    Residual graph of the flow source -> mentor -> mentee -> sink, with source and
+    sink merged into one node ``o`` (the amount of flow is free): an unused edge
+    ``i -> j`` costs ``-w``, a used one ``j -> i`` costs ``+w``; ``o -> i`` if
+    mentor ``i`` has a free place, ``i -> o`` if it has a mentee, ``j -> o`` if
+    mentee ``j`` is unmatched, ``o -> j`` if it is matched (cost 0). The matching
+    is optimal iff there is no negative cycle; then shortest-path potentials ``d``
+    give ``u_i = max(0, d_i - d_o)`` and ``v_j = max(0, d_o - d_j)``: feasible for
+    every unused edge, zero on free mentors and unmatched mentees, so the dual
+    bound (with the positive reduced costs of used edges) equals the matched weight.
+    """
+    load = np.bincount(rows[chosen], minlength=n_left)
+    matched = np.bincount(cols[chosen], minlength=n_right) > 0
+    o = n_left + n_right
+    li = np.arange(n_left)
+    rj = n_left + np.arange(n_right)
+    free = load < capacity
+    busy = load > 0
+    src = np.concatenate([np.where(chosen, n_left + cols, rows),
+                          np.full(int(free.sum()), o), li[busy],
+                          rj[~matched], np.full(int(matched.sum()), o)])
+    dst = np.concatenate([np.where(chosen, rows, n_left + cols),
+                          li[free], np.full(int(busy.sum()), o),
+                          np.full(int((~matched).sum()), o), rj[matched]])
+    cost = np.concatenate([np.where(chosen, weight, -weight), np.zeros(len(src) - len(rows))])
+    d = _bellman_ford(o + 1, src, dst, cost)
+    u = np.maximum(0.0, d[:n_left] - d[o])
+    v = np.maximum(0.0, d[o] - d[n_left:o])
+    return u, v
+
+
+def solve_bmatching_lap(capacity, rows, cols, weight):
+    """Maximum-weight b-matching (each mentee at most once) with dual values.
+
+    Same contract as :func:`solve_bmatching` with every demand equal to 1. Mentor
+    ``i`` is expanded into ``capacity_i`` identical places and every mentee gets a
+    private "stay unmatched" place of weight 0; the resulting rectangular assignment
+    is solved by LAPJVsp (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``,
+    compiled, sparse). Duals come from shortest paths in the residual graph
+    (:func:`_residual_duals`). Weights must be integer-valued (exact in float64).
+
+    Examples
+    --------
+    >>> w = np.array([5., 4., 4.])
+    >>> chosen, u, v = solve_bmatching_lap([1, 1], [0, 0, 1], [0, 1, 0], w)
+    >>> rc = np.maximum(0, w - u[[0, 0, 1]] - v[[0, 1, 0]]).sum()
+    >>> chosen.tolist(), dual_bound([1, 1], [1, 1], u, v, rc)   # bound = matched weight
+    ([False, True, True], 8.0)
+    """
+    capacity = np.asarray(capacity, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
+    n_left = len(capacity)
+    n_right = int(cols.max()) + 1 if len(cols) else 0
+    chosen = np.zeros(len(rows), dtype=bool)
+    keep = np.flatnonzero((weight > 0) & (capacity[rows] > 0))
+    if len(keep) == 0:
+        return chosen, np.zeros(n_left), np.zeros(n_right)
+    r, c, w = rows[keep], cols[keep], weight[keep]
+    left, rr = np.unique(r, return_inverse=True)
+    right, cc = np.unique(c, return_inverse=True)
+    cap = capacity[left]
+    offset = np.r_[0, np.cumsum(cap)[:-1]]
+    n_slots = int(cap.sum())
+    reps = cap[rr]
+    e = np.repeat(np.arange(len(keep)), reps)
+    slot = offset[rr[e]] + (np.arange(len(e)) - np.repeat(np.cumsum(reps) - reps, reps))
+    big = float(w.max()) + 1.0
+    n_r = len(right)
+    data = np.r_[big - w[e], np.full(n_r, big)]
+    a = sp.csr_array((data, (np.r_[cc[e], np.arange(n_r)], np.r_[slot, n_slots + np.arange(n_r)])),
+                     shape=(n_r, n_slots + n_r))
+    ri, ci = min_weight_full_bipartite_matching(a)
+    real = ci < n_slots
+    owner = np.repeat(np.arange(len(left)), cap)
+    key = rr * n_r + cc
+    order = np.argsort(key)
+    pos = order[np.searchsorted(key[order], owner[ci[real]] * n_r + ri[real])]
+    sub = np.zeros(len(keep), dtype=bool)
+    sub[pos] = True
+    chosen[keep] = sub
+    lu, lv = _residual_duals(cap, rr, cc, w, sub, len(left), n_r)
+    u = np.zeros(n_left)
+    v = np.zeros(n_right)
+    u[left] = lu
+    v[right] = lv
+    return chosen, u, v
