@@ -398,15 +398,18 @@ def update_identity(city: City, actor, expected_version, **fields) -> City:
         country = values.get("country", city.country)
         known = geography.find_city(values.get("name", city.name), country) or {}
         values["timezone"] = known.get("timezone") or geography.country_timezone(country)
-    for key, value in values.items():
-        setattr(city, key, value)
-    if languages is not None:
-        set_languages(city, languages)
-    if commissions is not None:
-        set_commissions(city, commissions)
-    old, new = audit.changes(before, identity_snapshot(city))
+    # One flush at the end: the city's row is written (and its version bumped) once per save.
+    with db.session.no_autoflush:
+        for key, value in values.items():
+            setattr(city, key, value)
+        if languages is not None:
+            set_languages(city, languages)
+        if commissions is not None:
+            set_commissions(city, commissions)
+        old, new = audit.changes(before, identity_snapshot(city))
+        if new:
+            city.updated_at = utcnow()  # also bumps the version when only languages/commissions changed
     if new:
-        city.updated_at = utcnow()  # also bumps the version when only languages/commissions changed
         _flush()
         audit.record(actor, "city.update", city, before=old, after=new)
     return city
