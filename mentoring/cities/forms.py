@@ -126,12 +126,12 @@ class CapabilitiesForm(VersionedForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("Colleague's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(
-        _l("Role"),
-        choices=[("representative", _l("Representative (edits the profile)")), ("mentor", _l("Mentor"))],
-        default="mentor",
-    )
+    role = SelectField(_l("Role"), default="mentor")
     submit = SubmitField(_l("Send invitation"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("representative", _l("Representative (edits the profile)")), ("mentor", _l("Mentor"))]
 
 
 class StatusForm(FlaskForm):
