@@ -359,7 +359,8 @@ def edit_identity(city_id: int):
                      "website", "mentor_capacity", "wants_mentor", "languages", "commissions"):
             getattr(form, name).data = snapshot[name]
         form.version.data = city.version
-        return _editor("cities/edit_identity.html", city, form=form, section="identity")
+        return _editor("cities/edit_identity.html", city, form=form, section="identity",
+                       chosen_languages=_language_names(form.languages.data))
     status, conflict = 422, None
     if form.validate_on_submit():
         fields = {
@@ -385,7 +386,13 @@ def edit_identity(city_id: int):
             db.session.commit()
             flash(_("The identity of %(city)s is saved.", city=city.name), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
-    return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict)
+    return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict,
+                   chosen_languages=_language_names(form.languages.data))
+
+
+def _language_names(codes) -> str:
+    locale = _locale()
+    return ", ".join(geography.language_name(code, locale) for code in codes or [] if geography.is_language(code))
 
 
 @bp.route("/<int:city_id>/edit/texts", methods=["GET", "POST"])

@@ -96,23 +96,44 @@
   }
 
   function highlightLevels() {
-    // Emphasise the descriptor of the chosen maturity level below each select.
+    // Show the descriptor of the chosen maturity level below each select, and emphasise it in
+    // the list of all levels.
     document.querySelectorAll("[data-level-select]").forEach(function (select) {
-      var hint = document.getElementById(select.id + "-hint");
-      if (!hint) { return; }
+      var list = document.getElementById(select.id + "-hint");
+      var desc = document.getElementById(select.id + "-desc");
+      if (!list) { return; }
       var update = function () {
-        hint.querySelectorAll("li[data-level]").forEach(function (li) {
-          li.classList.toggle("is-selected", li.getAttribute("data-level") === select.value);
+        var chosen = null;
+        list.querySelectorAll("li[data-level]").forEach(function (li) {
+          var on = li.getAttribute("data-level") === select.value;
+          li.classList.toggle("is-selected", on);
+          if (on) { chosen = li.textContent; }
         });
+        if (desc) { desc.textContent = chosen || ""; }
       };
       select.addEventListener("change", update);
       update();
     });
   }
 
+  function showChosenLanguages() {
+    // A long multiple select hides what is chosen: list the chosen names in its hint.
+    var select = document.getElementById("languages");
+    var hint = document.getElementById("languages-hint");
+    if (!select || !hint) { return; }
+    var text = hint.textContent;
+    var prefix = text.slice(0, text.lastIndexOf(":") + 1) + " ";
+    select.addEventListener("change", function () {
+      var names = Array.prototype.filter.call(select.options, function (o) { return o.selected; })
+        .map(function (o) { return o.textContent; });
+      hint.textContent = prefix + (names.join(", ") || "—");
+    });
+  }
+
   function start() {
     drawCapabilityChart();
     highlightLevels();
+    showChosenLanguages();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
