@@ -129,13 +129,12 @@ def directory_query(filters: dict, *, coordinator: bool):
         )
     for key, column, threshold in (("strong", Assessment.maturity, 3), ("needs", Assessment.need, 2)):
         if filters.get(key):
+            # Uncorrelated IN: one range scan of ix_assessment_area_current, not one per city.
             area_id = select(CapabilityArea.id).where(CapabilityArea.key == filters[key]).scalar_subquery()
-            stmt = stmt.where(
-                select(Assessment.id)
-                .where(Assessment.city_id == City.id, Assessment.area_id == area_id,
-                       Assessment.is_current, column >= threshold)
-                .exists()
-            )
+            stmt = stmt.where(City.id.in_(
+                select(Assessment.city_id)
+                .where(Assessment.area_id == area_id, Assessment.is_current, column >= threshold)
+            ))
     return stmt.order_by(*SORTS[filters.get("sort") or "name"])
 
 
@@ -147,17 +146,19 @@ def directory():
     stmt = directory_query(filters, coordinator=current_user.is_coordinator).options(
         selectinload(City.languages),
         selectinload(City.commissions),
-        selectinload(City.assessments),
+        # Only the offers are shown; area labels come from the taxonomy list loaded once.
+        selectinload(City.assessments.and_(Assessment.can_mentor)).lazyload(Assessment.area),
     )
     pagination = db.paginate(stmt, page=page, per_page=current_app.config["CITIES_PER_PAGE"],
                              max_per_page=100, error_out=False)
     locale = _locale()
+    areas = taxonomy.active_areas()
+    area_keys = {area.id: area.key for area in areas}
     if wants_json():
         return jsonify({
-            "cities": [_city_summary(city, locale) for city in pagination.items],
+            "cities": [_city_summary(city, locale, area_keys) for city in pagination.items],
             "page": pagination.page, "pages": pagination.pages, "total": pagination.total,
         })
-    areas = taxonomy.active_areas()
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
     return render_template(
         "cities/directory.html",
@@ -173,7 +174,7 @@ def directory():
     )
 
 
-def _city_summary(city: City, locale: str) -> dict:
+def _city_summary(city: City, locale: str, area_keys: dict[int, str]) -> dict:
     return {
         "id": city.id,
         "name": city.name,
@@ -186,7 +187,7 @@ def _city_summary(city: City, locale: str) -> dict:
         "commissions": sorted(city.commission_keys),
         "mentor_capacity": city.mentor_capacity,
         "wants_mentor": city.wants_mentor,
-        "can_mentor": sorted(a.area.key for a in city.assessments if a.can_mentor),
+        "can_mentor": sorted(area_keys.get(a.area_id, str(a.area_id)) for a in city.assessments if a.can_mentor),
         "url": url_for("cities.profile", city_id=city.id),
     }
 
@@ -289,7 +290,7 @@ def profile(city_id: int):
     insider = current_user.is_coordinator or service.is_member(city, current_user)
     grid = _grid(city)
     if wants_json():
-        data = _city_summary(city, locale)
+        data = _city_summary(city, locale, {row["area"].id: row["area"].key for axis in grid for row in axis["rows"]})
         data.update({
             "timezone": city.timezone, "website": service.safe_website(city.website),
             "practices": city.practices, "needs": city.needs,
