@@ -1,4 +1,636 @@
-"""Views of the cities blueprint."""
+"""Views of the cities blueprint: directory, profiles, the profile editor, members, verification.
+
+Views stay thin: they load the city, let the access decorator decide, call
+:mod:`mentoring.services.cities`, commit once, and render or redirect.
+"""
 from __future__ import annotations
 
-from mentoring.cities import bp  # noqa: F401
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from mentoring.access import coordinator_required, login_required, owner_required, public
+from mentoring.cities import bp
+from mentoring.cities.forms import (
+    CapabilitiesForm,
+    ConfirmForm,
+    IdentityForm,
+    InviteForm,
+    RegisterCityForm,
+    StatusForm,
+    TextsForm,
+)
+from mentoring.errors import wants_json
+from mentoring.extensions import db
+from mentoring.i18n import localized
+from mentoring.models import (
+    Assessment,
+    CapabilityArea,
+    City,
+    CityCommission,
+    CityInvitation,
+    CityLanguage,
+    CityMember,
+    Commission,
+    User,
+    utcnow,
+)
+from mentoring.models.cities import CITY_STATUSES, REGIONS
+from mentoring.services import Conflict, ServiceError, geography, taxonomy
+from mentoring.services import cities as service
+from mentoring.urls import safe_next
+
+SORTS = {
+    "name": (func.lower(City.name), City.id),
+    "population": (City.population.desc().nulls_last(), City.id),
+    "country": (City.country, func.lower(City.name), City.id),
+    "updated": (City.updated_at.desc(), City.id.desc()),
+}
+
+
+# --- Access checks (owner_required) ---------------------------------------------------------
+
+def _city(city_id: int) -> City:
+    city = g.get("city")
+    if city is None or city.id != city_id:
+        city = db.get_or_404(City, city_id)
+        g.city = city
+    return city
+
+
+def city_editor(user, city_id: int, **_ignored) -> bool:
+    """Representatives of the city, coordinators and administrators."""
+    return service.can_edit(_city(city_id), user)
+
+
+def city_viewer(user, city_id: int, **_ignored) -> bool:
+    """Verified cities for every signed-in user; others only for members and coordinators (404)."""
+    city = _city(city_id)
+    if not service.can_view(city, user):
+        abort(404)
+    return True
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _copy_errors(form, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + list(messages)
+        else:
+            form.form_errors.append(" ".join(messages))
+
+
+# --- Directory ------------------------------------------------------------------------------
+
+def _directory_filters() -> dict:
+    args = request.args
+    filters = {key: (args.get(key) or "").strip()[:120] for key in
+               ("q", "region", "country", "language", "commission", "strong", "needs", "status", "sort")}
+    if filters["sort"] not in SORTS:
+        filters["sort"] = "name"
+    if not current_user.is_coordinator:
+        filters["status"] = ""
+    return filters
+
+
+def directory_query(filters: dict, *, coordinator: bool):
+    """The directory's SELECT for ``filters`` (every filter is an indexed EXISTS or column test)."""
+    stmt = select(City)
+    status = filters.get("status")
+    if coordinator and status in CITY_STATUSES:
+        stmt = stmt.where(City.status == status)
+    elif not coordinator:
+        stmt = stmt.where(City.status == "verified")
+    if filters.get("q"):
+        stmt = stmt.where(City.name.icontains(filters["q"], autoescape=True))
+    if filters.get("region") in REGIONS:
+        stmt = stmt.where(City.region == filters["region"])
+    if filters.get("country"):
+        stmt = stmt.where(City.country == filters["country"].upper())
+    if filters.get("language"):
+        stmt = stmt.where(
+            select(CityLanguage.city_id)
+            .where(CityLanguage.city_id == City.id, CityLanguage.code == filters["language"].lower())
+            .exists()
+        )
+    if filters.get("commission"):
+        stmt = stmt.where(
+            select(CityCommission.city_id)
+            .join(Commission, Commission.id == CityCommission.commission_id)
+            .where(CityCommission.city_id == City.id, Commission.key == filters["commission"])
+            .exists()
+        )
+    for key, column, threshold in (("strong", Assessment.maturity, 3), ("needs", Assessment.need, 2)):
+        if filters.get(key):
+            # Uncorrelated IN: one range scan of ix_assessment_area_current, not one per city.
+            area_id = select(CapabilityArea.id).where(CapabilityArea.key == filters[key]).scalar_subquery()
+            stmt = stmt.where(City.id.in_(
+                select(Assessment.city_id)
+                .where(Assessment.area_id == area_id, Assessment.is_current, column >= threshold)
+            ))
+    return stmt.order_by(*SORTS[filters.get("sort") or "name"])
+
+
+@bp.get("/")
+@login_required
+def directory():
+    filters = _directory_filters()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = directory_query(filters, coordinator=current_user.is_coordinator).options(
+        selectinload(City.languages),
+        selectinload(City.commissions),
+        # Only the offers are shown; area labels come from the taxonomy list loaded once.
+        selectinload(City.assessments.and_(Assessment.can_mentor)).lazyload(Assessment.area),
+    )
+    pagination = db.paginate(stmt, page=page, per_page=current_app.config["CITIES_PER_PAGE"],
+                             max_per_page=100, error_out=False)
+    locale = _locale()
+    areas = taxonomy.active_areas()
+    area_keys = {area.id: area.key for area in areas}
+    if wants_json():
+        return jsonify({
+            "cities": [_city_summary(city, locale, area_keys) for city in pagination.items],
+            "page": pagination.page, "pages": pagination.pages, "total": pagination.total,
+        })
+    commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
+    return render_template(
+        "cities/directory.html",
+        pagination=pagination, filters=filters, areas=areas, commissions=commissions,
+        area_by_id={area.id: area for area in areas},
+        country_choices=geography.country_choices(locale),
+        country_names=dict(geography.country_choices(locale)),
+        region_labels=dict(geography.region_choices()),
+        language_choices=geography.language_choices(locale),
+        region_choices=geography.region_choices(),
+        statuses=CITY_STATUSES,
+        active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
+    )
+
+
+def _city_summary(city: City, locale: str, area_keys: dict[int, str]) -> dict:
+    return {
+        "id": city.id,
+        "name": city.name,
+        "country": city.country,
+        "country_name": geography.country_name(city.country, locale),
+        "region": city.region,
+        "population": city.population,
+        "status": city.status,
+        "languages": city.language_codes,
+        "commissions": sorted(city.commission_keys),
+        "mentor_capacity": city.mentor_capacity,
+        "wants_mentor": city.wants_mentor,
+        "can_mentor": sorted(area_keys.get(a.area_id, str(a.area_id)) for a in city.assessments if a.can_mentor),
+        "url": url_for("cities.profile", city_id=city.id),
+    }
+
+
+# --- My cities, registration ----------------------------------------------------------------
+
+@bp.get("/mine")
+@login_required
+def mine():
+    memberships = list(db.session.scalars(
+        select(CityMember)
+        .where(CityMember.user_id == current_user.id)
+        .options(selectinload(CityMember.city).selectinload(City.assessments))
+        .order_by(CityMember.created_at)
+    ))
+    area_count = len(taxonomy.active_areas())
+    return render_template("cities/mine.html", memberships=memberships, area_count=area_count)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def register():
+    confirmed = current_user.email_confirmed_at is not None
+    form = RegisterCityForm()
+    status = 200
+    if confirmed and form.validate_on_submit():
+        try:
+            city = service.register_city(
+                current_user, name=form.name.data, country=form.country.data, region=form.region.data or None,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _copy_errors(form, error.errors)
+            if not error.errors:
+                form.form_errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("%(city)s is registered. A coordinator will verify it; meanwhile, complete its profile.",
+                    city=city.name), "success")
+            return redirect(url_for("cities.edit_identity", city_id=city.id))
+    elif request.method == "POST":
+        status = 422 if confirmed else 403
+    return render_template("cities/register.html", form=form, confirmed=confirmed), status
+
+
+# --- Profile --------------------------------------------------------------------------------
+
+def _grid(city: City) -> list[dict]:
+    """The capability grid of ``city`` by axis: the areas with their current assessment."""
+    current = {a.area_id: a for a in city.assessments}
+    grid = []
+    for axis_key, axis_label, areas in taxonomy.axes_with_areas():
+        rows = []
+        for area in areas:
+            assessment = current.get(area.id)
+            rows.append({"area": area, "label": localized(area.labels, area.key), "assessment": assessment})
+        grid.append({"key": axis_key, "label": axis_label, "rows": rows})
+    return grid
+
+
+def _chart_data(grid: list[dict]) -> dict:
+    return {
+        "labels": {"maturity": _("Maturity (0–4)"), "need": _("Need (0–3)"),
+                   "canMentor": _("Can mentor"), "notAssessed": _("not assessed")},
+        "levelNames": [taxonomy.level_name(i) for i in range(5)],
+        "needNames": [taxonomy.need_name(i) for i in range(4)],
+        "axes": [
+            {
+                "key": axis["key"],
+                "label": axis["label"],
+                "areas": [
+                    {
+                        "key": row["area"].key,
+                        "label": row["label"],
+                        "maturity": row["assessment"].maturity if row["assessment"] else None,
+                        "need": row["assessment"].need if row["assessment"] else None,
+                        "canMentor": bool(row["assessment"] and row["assessment"].can_mentor),
+                    }
+                    for row in axis["rows"]
+                ],
+            }
+            for axis in grid
+        ],
+    }
+
+
+@bp.get("/<int:city_id>")
+@owner_required("city_view", city_viewer)
+def profile(city_id: int):
+    city = db.session.scalars(
+        select(City).where(City.id == city_id).options(
+            selectinload(City.languages),
+            selectinload(City.commissions),
+            selectinload(City.assessments),
+            selectinload(City.members).selectinload(CityMember.user),
+        )
+    ).one()
+    locale = _locale()
+    insider = current_user.is_coordinator or service.is_member(city, current_user)
+    grid = _grid(city)
+    if wants_json():
+        data = _city_summary(city, locale, {row["area"].id: row["area"].key for axis in grid for row in axis["rows"]})
+        data.update({
+            "timezone": city.timezone, "website": service.safe_website(city.website),
+            "practices": city.practices, "needs": city.needs,
+            "assessments": {
+                row["area"].key: {"maturity": row["assessment"].maturity, "need": row["assessment"].need,
+                                  "can_mentor": row["assessment"].can_mentor}
+                for axis in grid for row in axis["rows"] if row["assessment"]
+            },
+        })
+        if insider:
+            data["members"] = [{"name": m.user.name, "role": m.role} for m in city.members]
+        return jsonify(data)
+    status_forms = {}
+    if current_user.is_coordinator:
+        for action, (sources, _target, _needs_reason) in service.STATUS_ACTIONS.items():
+            if city.status in sources:
+                status_forms[action] = StatusForm(action=action, next=url_for("cities.profile", city_id=city.id))
+    return render_template(
+        "cities/profile.html",
+        city=city, grid=grid, chart=_chart_data(grid), insider=insider,
+        can_edit=service.can_edit(city, current_user),
+        website=service.safe_website(city.website),
+        country_name=geography.country_name(city.country, locale),
+        region_label=geography.REGION_LABELS.get(city.region, city.region),
+        languages=[(code, geography.language_name(code, locale)) for code in city.language_codes],
+        commissions=[localized(m.commission.labels, m.commission.key) for m in city.commissions],
+        status_forms=status_forms, level_name=taxonomy.level_name, need_name=taxonomy.need_name,
+    )
+
+
+# --- Editor ---------------------------------------------------------------------------------
+
+def _editor(template: str, city: City, status: int = 200, **context):
+    return render_template(template, city=city, **context), status
+
+
+def _conflict_diff(city: City, form, submitted: dict) -> list[tuple[str, str]]:
+    """The fields whose saved value differs from what the user submitted: (label, saved value)."""
+    db.session.refresh(city)
+    current = service.identity_snapshot(city)
+    differing = []
+    for name, value in submitted.items():
+        saved = current.get(name)
+        if _comparable(saved) != _comparable(value):
+            shown = ", ".join(str(v) for v in saved) if isinstance(saved, list) else saved
+            differing.append((getattr(form, name).label.text, shown))
+    return differing
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return sorted(str(v) for v in value)
+    if value in (None, ""):
+        return None
+    return str(value)
+
+
+@bp.route("/<int:city_id>/edit", methods=["GET", "POST"])
+@owner_required("city", city_editor)
+def edit_identity(city_id: int):
+    city = _city(city_id)
+    commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
+    form = IdentityForm(commissions=commissions)
+    if request.method == "GET":
+        snapshot = service.identity_snapshot(city)
+        for name in ("name", "country", "region", "population", "latitude", "longitude", "timezone",
+                     "website", "mentor_capacity", "wants_mentor", "languages", "commissions"):
+            getattr(form, name).data = snapshot[name]
+        form.version.data = city.version
+        return _editor("cities/edit_identity.html", city, form=form, section="identity",
+                       chosen_languages=_language_names(form.languages.data))
+    status, conflict = 422, None
+    if form.validate_on_submit():
+        fields = {
+            "name": form.name.data, "country": form.country.data, "region": form.region.data,
+            "population": form.population.data,
+            "latitude": None if form.latitude.data is None else float(form.latitude.data),
+            "longitude": None if form.longitude.data is None else float(form.longitude.data),
+            "timezone": form.timezone.data, "languages": form.languages.data or [],
+            "website": form.website.data, "commissions": form.commissions.data or [],
+            "mentor_capacity": form.mentor_capacity.data, "wants_mentor": form.wants_mentor.data,
+        }
+        try:
+            service.update_identity(city, current_user, form.version.data, **fields)
+        except Conflict as error:
+            db.session.rollback()
+            status, conflict = 409, {"message": error.message, "fields": _conflict_diff(city, form, fields)}
+            form.version.data = city.version
+        except ServiceError as error:
+            db.session.rollback()
+            _copy_errors(form, error.errors)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The identity of %(city)s is saved.", city=city.name), "success")
+            return redirect(url_for("cities.edit_identity", city_id=city.id))
+    return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict,
+                   chosen_languages=_language_names(form.languages.data))
+
+
+def _language_names(codes) -> str:
+    locale = _locale()
+    return ", ".join(geography.language_name(code, locale) for code in codes or [] if geography.is_language(code))
+
+
+@bp.route("/<int:city_id>/edit/texts", methods=["GET", "POST"])
+@owner_required("city", city_editor)
+def edit_texts(city_id: int):
+    city = _city(city_id)
+    form = TextsForm()
+    if request.method == "GET":
+        form.practices.data, form.needs.data, form.version.data = city.practices, city.needs, city.version
+        return _editor("cities/edit_texts.html", city, form=form, section="texts")
+    status, conflict = 422, None
+    if form.validate_on_submit():
+        fields = {"practices": form.practices.data or "", "needs": form.needs.data or ""}
+        try:
+            service.update_identity(city, current_user, form.version.data, **fields)
+        except Conflict as error:
+            db.session.rollback()
+            status, conflict = 409, {"message": error.message, "fields": _conflict_diff(city, form, fields)}
+            form.version.data = city.version
+        except ServiceError as error:
+            db.session.rollback()
+            _copy_errors(form, error.errors)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The texts of %(city)s are saved.", city=city.name), "success")
+            return redirect(url_for("cities.edit_texts", city_id=city.id))
+    return _editor("cities/edit_texts.html", city, status, form=form, section="texts", conflict=conflict)
+
+
+def _grid_values(areas, source) -> dict[str, dict]:
+    """The grid's inputs for each area present in ``source`` (the submitted form)."""
+    values = {}
+    for area in areas:
+        if f"{area.key}_maturity" not in source:
+            continue
+        values[area.key] = {
+            "maturity": source.get(f"{area.key}_maturity"),
+            "need": source.get(f"{area.key}_need"),
+            "can_mentor": source.get(f"{area.key}_can_mentor") in ("1", "y", "on", "true"),
+            "evidence": (source.get(f"{area.key}_evidence") or "")[:5000],
+        }
+    return values
+
+
+@bp.route("/<int:city_id>/edit/capabilities", methods=["GET", "POST"])
+@owner_required("city", city_editor)
+def edit_capabilities(city_id: int):
+    city = _city(city_id)
+    areas = taxonomy.active_areas()
+    form = CapabilitiesForm()
+    current = service.current_assessments(city)
+    saved = {
+        key: {"maturity": str(a.maturity), "need": str(a.need), "can_mentor": a.can_mentor, "evidence": a.evidence}
+        for key, a in current.items()
+    }
+    errors: dict[str, list[str]] = {}
+    status, conflict, values = 200, None, saved
+    if request.method == "GET":
+        form.version.data = city.version
+    elif form.validate_on_submit():
+        values = _grid_values(areas, request.form)
+        try:
+            service.check_version(city, form.version.data)
+            changed = service.set_assessments(city, values, current_user)
+        except Conflict as error:
+            db.session.rollback()
+            db.session.refresh(city)
+            now = service.current_assessments(city)
+            differing = [localized(a.labels, a.key) for a in areas
+                         if a.key in values and _grid_differs(values[a.key], now.get(a.key))]
+            status, conflict = 409, {"message": error.message, "areas": differing}
+            form.version.data = city.version
+        except ServiceError as error:
+            db.session.rollback()
+            errors, status = error.errors, error.status
+        else:
+            db.session.commit()
+            flash(_("Capabilities saved: %(n)d area(s) changed.", n=changed), "success")
+            return redirect(url_for("cities.edit_capabilities", city_id=city.id))
+    else:
+        values, status = _grid_values(areas, request.form), 422
+    return _editor(
+        "cities/edit_capabilities.html", city, status, form=form, section="capabilities",
+        axes=taxonomy.axes_with_areas(areas), values=values, errors=errors, conflict=conflict,
+        level_names=[taxonomy.level_name(i) for i in range(5)],
+        need_names=[taxonomy.need_name(i) for i in range(4)],
+    )
+
+
+def _grid_differs(submitted: dict, saved) -> bool:
+    if saved is None:
+        return submitted.get("maturity") not in (None, "")
+    return (str(submitted.get("maturity")), str(submitted.get("need") or 0), bool(submitted.get("can_mentor")),
+            (submitted.get("evidence") or "").strip()) != (
+        str(saved.maturity), str(saved.need), saved.can_mentor, saved.evidence)
+
+
+# --- Members and invitations ----------------------------------------------------------------
+
+@bp.route("/<int:city_id>/members", methods=["GET", "POST"])
+@owner_required("city", city_editor)
+def members(city_id: int):
+    city = _city(city_id)
+    form = InviteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _invitation, _token = service.invite_member(city, current_user, form.email.data, form.role.data)
+        except ServiceError as error:
+            db.session.rollback()
+            _copy_errors(form, error.errors)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("An invitation was sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("cities.members", city_id=city.id))
+    elif request.method == "POST":
+        status = 422
+    member_rows = list(db.session.scalars(
+        select(CityMember).where(CityMember.city_id == city.id)
+        .options(selectinload(CityMember.user)).order_by(CityMember.role.desc(), CityMember.created_at)
+    ))
+    invitations = list(db.session.scalars(
+        select(CityInvitation).where(
+            CityInvitation.city_id == city.id, CityInvitation.accepted_at.is_(None),
+            CityInvitation.expires_at > utcnow(),
+        ).order_by(CityInvitation.created_at.desc())
+    ))
+    representatives = sum(1 for m in member_rows if m.role == "representative")
+    return render_template(
+        "cities/members.html", city=city, form=form, members=member_rows, invitations=invitations,
+        representatives=representatives, remove_form=ConfirmForm(), section="members",
+    ), status
+
+
+@bp.post("/<int:city_id>/members/<int:user_id>/remove")
+@owner_required("city", city_editor)
+def remove_member(city_id: int, user_id: int):
+    city = _city(city_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.remove_member(city, current_user, user_id)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The member was removed."), "success")
+    return redirect(url_for("cities.members", city_id=city_id))
+
+
+@bp.get("/invitations/<token>")
+@public
+def invitation(token: str):
+    invitation = service.find_invitation(token)
+    problem = service.invitation_problem(invitation)
+    wrong_account = (
+        problem is None and current_user.is_authenticated
+        and current_user.email.lower() != invitation.email.lower()
+    )
+    return render_template(
+        "cities/invitation.html", invitation=invitation, problem=problem, token=token,
+        wrong_account=wrong_account, form=ConfirmForm(),
+        can_register="auth.register" in current_app.view_functions,
+    ), (404 if invitation is None else 200)
+
+
+@bp.post("/invitations/<token>")
+@login_required
+def accept_invitation(token: str):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        member = service.accept_invitation(token, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("cities.invitation", token=token))
+    db.session.commit()
+    flash(_("Welcome to %(city)s.", city=member.city.name), "success")
+    return redirect(url_for("cities.mine"))
+
+
+# --- Verification ---------------------------------------------------------------------------
+
+@bp.get("/verification")
+@coordinator_required
+def verification_queue():
+    status = request.args.get("status", "pending")
+    if status not in CITY_STATUSES:
+        status = "pending"
+    cities = list(db.session.scalars(
+        select(City).where(City.status == status)
+        .options(selectinload(City.members).selectinload(CityMember.user), selectinload(City.languages))
+        .order_by(City.created_at, City.id).limit(200)
+    ))
+    counts = dict(db.session.execute(select(City.status, func.count()).group_by(City.status)).all())
+    forms = {
+        city.id: {
+            action: StatusForm(action=action, next=url_for("cities.verification_queue", status=status))
+            for action, (sources, _t, _r) in service.STATUS_ACTIONS.items() if city.status in sources
+        }
+        for city in cities
+    }
+    return render_template(
+        "cities/verification_queue.html", cities=cities, status=status, counts=counts, forms=forms,
+        statuses=CITY_STATUSES, country_names=dict(geography.country_choices(_locale())),
+        region_labels=dict(geography.region_choices()),
+    )
+
+
+@bp.post("/<int:city_id>/status")
+@coordinator_required
+def change_status(city_id: int):
+    city = db.get_or_404(City, city_id)
+    form = StatusForm()
+    back = safe_next(form.next.data) or url_for("cities.verification_queue")
+    if not form.validate_on_submit():
+        if wants_json():
+            return jsonify({"errors": form.errors}), 400
+        flash(_("The form expired. Please submit it again."), "error")
+        return redirect(back)
+    try:
+        service.change_status(city, current_user, form.action.data, form.reason.data)
+    except ServiceError as error:
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"errors": error.errors or {"status": [error.message]}}), error.status
+        messages = [m for msgs in error.errors.values() for m in msgs] or [error.message]
+        flash(" ".join(messages), "error")
+        return redirect(back)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"id": city.id, "status": city.status})
+    flash(_("%(city)s: %(status)s.", city=city.name, status=service.status_label(city.status)), "success")
+    return redirect(back)

@@ -1,0 +1,147 @@
+"""Forms of the cities blueprint.
+
+Forms check types and shapes; the business rules (ranges, one city per name and country, levels
+allowed for mentoring…) live in :mod:`mentoring.services.cities`, whose field errors the views copy
+back onto these forms.
+"""
+from __future__ import annotations
+
+import zoneinfo
+from functools import lru_cache
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from mentoring.i18n import localized
+from mentoring.services import geography
+from mentoring.services.cities import MAX_EVIDENCE, MAX_MENTOR_CAPACITY, MAX_TEXT
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+class VersionedForm(FlaskForm):
+    """Every editor section carries the version of the city it was read at."""
+
+    version = HiddenField(validators=[InputRequired()])
+
+
+class RegisterCityForm(FlaskForm):
+    name = StringField(_l("City name"), validators=[DataRequired(), Length(max=120)])
+    country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
+    region = SelectField(
+        _l("UCLG region"), validators=[Optional()], validate_choice=False,
+        description=_l("Leave empty to use the region of the country."),
+    )
+    submit = SubmitField(_l("Register the city"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", _l("Choose a country"))] + geography.country_choices(_locale())
+        self.region.choices = [("", _l("Region of the country"))] + geography.region_choices()
+
+
+class IdentityForm(VersionedForm):
+    name = StringField(_l("City name"), validators=[DataRequired(), Length(max=120)])
+    country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
+    region = SelectField(
+        _l("UCLG region"), validators=[Optional()], validate_choice=False,
+        description=_l("Leave empty to use the region of the country."),
+    )
+    population = IntegerField(_l("Population"), validators=[Optional(), NumberRange(min=0)])
+    latitude = DecimalField(_l("Latitude"), places=None, validators=[Optional(), NumberRange(-90, 90)],
+                            description=_l("Decimal degrees, -90 to 90."))
+    longitude = DecimalField(_l("Longitude"), places=None, validators=[Optional(), NumberRange(-180, 180)],
+                             description=_l("Decimal degrees, -180 to 180."))
+    timezone = SelectField(_l("Time zone"), validators=[Optional()], validate_choice=False,
+                           description=_l("Used to show session times. Leave empty to use the country's."))
+    languages = SelectMultipleField(
+        _l("Working languages"), validators=[Optional()], validate_choice=False,
+        description=_l("Hold Ctrl (or ⌘) to choose several."),
+    )
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
+                          description=_l("An address starting with https://"))
+    commissions = MultiCheckboxField(_l("Commissions"), validators=[Optional()], validate_choice=False)
+    mentor_capacity = IntegerField(
+        _l("Mentor capacity"), default=0,
+        validators=[Optional(), NumberRange(min=0, max=MAX_MENTOR_CAPACITY)],
+        description=_l("How many cities yours can mentor at the same time (0 to 20)."),
+    )
+    wants_mentor = BooleanField(_l("We would like a mentor city"))
+    submit = SubmitField(_l("Save identity"))
+
+    def __init__(self, *args, commissions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        locale = _locale()
+        self.country.choices = [("", _l("Choose a country"))] + geography.country_choices(locale)
+        self.region.choices = [("", _l("Region of the country"))] + geography.region_choices()
+        self.timezone.choices = [("", _l("Time zone of the country"))] + timezone_choices()
+        self.languages.choices = geography.language_choices(locale)
+        self.commissions.choices = [(c.key, localized(c.labels, c.key)) for c in commissions]
+
+
+class TextsForm(VersionedForm):
+    practices = TextAreaField(
+        _l("Practices we can share"), validators=[Optional(), Length(max=MAX_TEXT)],
+        description=_l("Projects, tools and lessons other cities could learn from."),
+    )
+    needs = TextAreaField(
+        _l("What we are looking for"), validators=[Optional(), Length(max=MAX_TEXT)],
+        description=_l("The challenges where the experience of a peer city would help most."),
+    )
+    submit = SubmitField(_l("Save texts"))
+
+
+class CapabilitiesForm(VersionedForm):
+    """CSRF and version only: the grid's inputs (one set per area) are read by the view."""
+
+    submit = SubmitField(_l("Save capabilities"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Colleague's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), default="mentor")
+    submit = SubmitField(_l("Send invitation"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("representative", _l("Representative (edits the profile)")), ("mentor", _l("Mentor"))]
+
+
+class StatusForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=MAX_EVIDENCE)],
+                           description=_l("Sent to the city's representatives."))
+    next = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

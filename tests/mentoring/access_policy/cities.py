@@ -1,0 +1,15 @@
+POLICY = {
+    "cities.directory": "login",
+    "cities.mine": "login",
+    "cities.register": "login",
+    "cities.profile": "owner:city_view",
+    "cities.edit_identity": "owner:city",
+    "cities.edit_texts": "owner:city",
+    "cities.edit_capabilities": "owner:city",
+    "cities.members": "owner:city",
+    "cities.remove_member": "owner:city",
+    "cities.invitation": "public",
+    "cities.accept_invitation": "login",
+    "cities.verification_queue": "coordinator",
+    "cities.change_status": "coordinator",
+}

@@ -1,0 +1,96 @@
+"""The city directory: filters, sorting, pagination, visibility and a constant number of queries."""
+from __future__ import annotations
+
+import re
+
+from mentoring.extensions import db
+from mentoring.models import Assessment, CapabilityArea, City, CityCommission, CityLanguage, Commission
+from sqlalchemy import select
+from tests.conftest import count_queries, login
+
+
+def _names(response) -> list[str]:
+    return re.findall(r'<a href="/cities/\d+">([^<]+)</a>', response.get_data(as_text=True))
+
+
+def _seed(app, count: int, *, assessed: bool = True) -> None:
+    """``count`` verified cities with languages, a commission and a few assessments each."""
+    with app.app_context():
+        areas = list(db.session.scalars(select(CapabilityArea).order_by(CapabilityArea.position)))
+        commission = db.session.scalar(select(Commission).where(Commission.key == "digital_cities"))
+        for i in range(count):
+            city = City(name=f"Town {i:03d}", country="FR" if i % 2 else "SN",
+                        region="europe" if i % 2 else "africa", population=1000 * (i + 1), status="verified")
+            city.languages = [CityLanguage(code="fr", position=0), CityLanguage(code="en", position=1)]
+            city.commissions = [CityCommission(commission=commission)]
+            db.session.add(city)
+            db.session.flush()
+            if assessed:
+                for j, area in enumerate(areas[:5]):
+                    db.session.add(Assessment(city_id=city.id, area_id=area.id, maturity=(i + j) % 5,
+                                              need=(i + j) % 4, can_mentor=(i + j) % 5 >= 3))
+        db.session.commit()
+
+
+def test_directory_filters_sort_and_paginate(app, client, people, make_city):
+    make_city("Hidden", "FR", status="pending")
+    make_city("Lisboa", "PT", languages=("pt",), population=500_000)
+    with app.app_context():
+        lisboa = db.session.scalar(select(City).where(City.name == "Lisboa"))
+        areas = {a.key: a for a in db.session.scalars(select(CapabilityArea))}
+        lisboa.commissions = [CityCommission(commission=db.session.scalar(
+            select(Commission).where(Commission.key == "urban_mobility")))]
+        db.session.add(Assessment(city_id=lisboa.id, area_id=areas["open_data"].id, maturity=4, need=0))
+        db.session.add(Assessment(city_id=lisboa.id, area_id=areas["broadband"].id, maturity=1, need=3))
+        db.session.commit()
+    login(client, people.rep_b)
+    assert _names(client.get("/cities/")) == ["Alpha", "Beta", "Lisboa"]  # no pending city
+    assert _names(client.get("/cities/?q=lis")) == ["Lisboa"]
+    assert _names(client.get("/cities/?q=%25")) == []  # LIKE wildcards are escaped
+    assert _names(client.get("/cities/?country=pt")) == ["Lisboa"]
+    assert _names(client.get("/cities/?region=europe&language=es")) == ["Beta"]
+    assert _names(client.get("/cities/?commission=urban_mobility")) == ["Lisboa"]
+    assert _names(client.get("/cities/?strong=open_data")) == ["Lisboa"]
+    assert _names(client.get("/cities/?strong=broadband")) == []
+    assert _names(client.get("/cities/?needs=broadband")) == ["Lisboa"]
+    assert _names(client.get("/cities/?needs=open_data")) == []
+    assert _names(client.get("/cities/?sort=population")) == ["Lisboa", "Alpha", "Beta"]
+    assert _names(client.get("/cities/?sort=country")) == ["Beta", "Alpha", "Lisboa"]  # ES, FR, PT
+    assert _names(client.get("/cities/?status=pending")) == ["Alpha", "Beta", "Lisboa"]  # ignored
+    data = client.get("/cities/?q=lis", headers={"Accept": "application/json"}).get_json()
+    assert data["total"] == 1 and data["cities"][0]["can_mentor"] == []
+    assert client.get("/cities/?page=abc&sort=drop+table").status_code == 200
+    login(client, people.coordinator)
+    assert _names(client.get("/cities/?status=pending")) == ["Hidden"]
+    assert "Hidden" in _names(client.get("/cities/"))
+
+
+def test_directory_pages(app, client, people):
+    _seed(app, 30, assessed=False)
+    login(client, people.rep_a)
+    first = client.get("/cities/?q=Town")
+    assert len(_names(first)) == 25 and "Page 1 of 2" in first.get_data(as_text=True)
+    second = client.get("/cities/?q=Town&page=2")
+    assert _names(second) == [f"Town {i:03d}" for i in range(25, 30)]
+    assert _names(client.get("/cities/?q=Town&page=9")) == []
+
+
+def test_directory_issues_a_constant_number_of_queries(app, client, people):
+    """No N+1: the page costs the same whether it shows 2 cities or 25 of 60."""
+    login(client, people.rep_a)
+    client.get("/cities/")  # warm caches (taxonomy file, country names)
+    with app.app_context():
+        with count_queries(db.engine) as few:
+            assert len(_names(client.get("/cities/"))) == 2
+    _seed(app, 60)
+    with app.app_context():
+        with count_queries(db.engine) as many:
+            response = client.get("/cities/?sort=updated")
+    assert len(_names(response)) == 25
+    with app.app_context():
+        with count_queries(db.engine) as filtered:
+            client.get("/cities/?strong=digital_strategy&needs=open_data&language=fr&commission=digital_cities")
+    print(f"directory queries: {few()} with 2 cities, {many()} with 25 of 62 shown, {filtered()} filtered")
+    assert many() == few()
+    assert filtered() == few()
+    assert many() <= 10
