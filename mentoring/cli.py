@@ -50,6 +50,24 @@ def load_taxonomy_command() -> None:
     )
 
 
+mentorships_cli = AppGroup("mentorships", help="The mentorship workspace.")
+
+
+@mentorships_cli.command("remind")
+def remind_command() -> None:
+    """Send reminders (sessions in the next 48 hours, mentorships silent for 30 days); run from cron."""
+    from mentoring.extensions import db
+    from mentoring.services.mentorships import send_reminders
+
+    report = send_reminders()
+    db.session.commit()
+    click.echo(
+        f"Session reminders: {report.sessions}; silent mentorships: {report.silent}; "
+        f"messages sent: {report.messages}."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(taxonomy_cli)
+    app.cli.add_command(mentorships_cli)

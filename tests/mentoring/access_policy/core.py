@@ -2,5 +2,4 @@ POLICY = {
     "dashboard.index": "public",
     "dashboard.set_language": "public",
     "rounds.index": "coordinator",
-    "mentorships.index": "login",
 }
