@@ -14,10 +14,16 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    SelectChoice,
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label), …]`` as the SelectChoice objects WTForms 3.3 wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -28,13 +34,13 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def format_choices():
-    return [
+    return choices([
         ("video", _l("Video call")),
         ("call", _l("Phone call")),
         ("study_visit", _l("Study visit")),
         ("workshop", _l("Workshop")),
         ("email", _l("E-mail exchange")),
-    ]
+    ])
 
 
 class SessionForm(FlaskForm):
@@ -89,8 +95,8 @@ class GoalProgressForm(FlaskForm):
     progress = IntegerField(_l("Progress (%)"), validators=[
         InputRequired(message=_l("Give the progress.")),
         NumberRange(min=0, max=100, message=_l("Progress is a percentage from 0 to 100."))])
-    status = SelectField(_l("Status"), choices=[("open", _l("Open")), ("achieved", _l("Achieved")),
-                                                ("dropped", _l("Dropped"))])
+    status = SelectField(_l("Status"), choices=choices([("open", _l("Open")), ("achieved", _l("Achieved")),
+                                                        ("dropped", _l("Dropped"))]))
     target_date = DateField(_l("Target date"), validators=[Optional()])
     submit = SubmitField(_l("Update goal"))
 
@@ -98,8 +104,12 @@ class GoalProgressForm(FlaskForm):
 FIT_CHOICES = [("good", _l("Good fit")), ("unsure", _l("Not sure")), ("poor", _l("Poor fit"))]
 
 
+def fit_choices():
+    return choices(FIT_CHOICES)
+
+
 class SessionFeedbackForm(FlaskForm):
-    fit = RadioField(_l("How well does the pairing fit?"), choices=FIT_CHOICES,
+    fit = RadioField(_l("How well does the pairing fit?"), choices=fit_choices,
                      validators=[InputRequired(message=_l("Choose how well the pairing fits."))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=5000)])
     coordinators_only = BooleanField(_l("Only coordinators may read my comment"))
@@ -108,12 +118,12 @@ class SessionFeedbackForm(FlaskForm):
 
 class CloseFeedbackForm(SessionFeedbackForm):
     rating = RadioField(_l("Overall rating"), coerce=int,
-                        choices=[(i, str(i)) for i in range(1, 6)],
+                        choices=lambda: choices((i, str(i)) for i in range(1, 6)),
                         validators=[InputRequired(message=_l("Give a rating from 1 to 5."))])
 
 
 class CloseForm(FlaskForm):
-    state = RadioField(_l("Close as"), choices=[("completed", _l("Completed")), ("withdrawn", _l("Withdrawn"))],
+    state = RadioField(_l("Close as"), choices=lambda: choices([("completed", _l("Completed")), ("withdrawn", _l("Withdrawn"))]),
                        validators=[InputRequired(message=_l("Choose how the mentorship ends."))])
     outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)],
                             description=_l("What changed for the mentee city?"))

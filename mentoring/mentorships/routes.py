@@ -45,6 +45,7 @@ from mentoring.mentorships.forms import (
     NoteForm,
     SessionFeedbackForm,
     SessionForm,
+    choices,
 )
 from mentoring.models import (
     CapabilityArea,
@@ -125,8 +126,8 @@ def area_labels() -> dict[str, str]:
 def local_time(moment: datetime, zone) -> str:
     """A moment in a zone, in the reader's language, with the zone's abbreviation."""
     local = moment.astimezone(zone)
-    text = format_skeleton("yMMMEdHm", local, tzinfo=zone, locale=str(get_locale() or "en"))
-    return f"{text} {local.strftime('%Z')}"
+    day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
+    return f"{day}, {local.strftime('%H:%M %Z')}"
 
 
 def _fail(error: ServiceError, form=None):
@@ -162,9 +163,9 @@ def _zone_choices(mentorship: Mentorship) -> list[tuple[str, str]]:
         first.append("UTC")
     labels = {mentorship.mentor_city.timezone: mentorship.mentor_city.name,
               mentorship.mentee_city.timezone: mentorship.mentee_city.name}
-    choices = [(z, f"{z} ({labels[z]})" if z in labels else z) for z in first]
-    choices += [(z, z) for z in sorted(available_timezones()) if z not in first]
-    return choices
+    result = [(z, f"{z} ({labels[z]})" if z in labels else z) for z in first]
+    result += [(z, z) for z in sorted(available_timezones()) if z not in first]
+    return result
 
 
 # --- Lists -------------------------------------------------------------------------------------
@@ -198,11 +199,11 @@ def create():
     """A coordinator matches two verified cities by hand."""
     form = CreateMentorshipForm()
     cities = list(db.session.scalars(select(City).where(City.status == "verified").order_by(City.name)))
-    form.mentor_city_id.choices = [(c.id, f"{c.name} ({c.country}) · {_('capacity %(n)d', n=c.mentor_capacity)}")
-                                   for c in cities]
-    form.mentee_city_id.choices = [(c.id, f"{c.name} ({c.country})") for c in cities]
+    form.mentor_city_id.choices = choices(
+        (c.id, f"{c.name} ({c.country}) · {_('capacity %(n)d', n=c.mentor_capacity)}") for c in cities)
+    form.mentee_city_id.choices = choices((c.id, f"{c.name} ({c.country})") for c in cities)
     labels = area_labels()
-    form.areas.choices = sorted(labels.items(), key=lambda item: item[1])
+    form.areas.choices = choices(sorted(labels.items(), key=lambda item: item[1]))
     if request.method == "GET" and form.start_date.data is None:
         form.start_date.data = utcnow().date()
     if form.validate_on_submit():
@@ -247,14 +248,14 @@ def show(mentorship_id: int):
     sessions.reverse()  # newest first
     labels = area_labels()
     goal_form = GoalForm()
-    goal_form.area_key.choices = [(k, labels.get(k, k)) for k in mentorship.areas]
+    goal_form.area_key.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
     assign_forms = {}
     for s in ("mentor", "mentee"):
         if mentorship.state == "active" and service.can_assign(current_user, mentorship, s):
             form = AssignMentorForm(prefix=s, side=s)
             taken = {m.user_id for m in mentorship.mentors}
-            form.user_id.choices = [(u.id, u.name) for u in service.assignable_members(mentorship, s)
-                                    if u.id not in taken]
+            form.user_id.choices = choices((u.id, u.name) for u in service.assignable_members(mentorship, s)
+                                           if u.id not in taken)
             assign_forms[s] = form
     links = list(db.session.scalars(select(SharedLink).where(SharedLink.mentorship_id == mentorship.id)
                                     .order_by(SharedLink.created_at)))
@@ -323,7 +324,7 @@ def unassign_mentor(mentorship_id: int, user_id: int):
 def add_goal(mentorship_id: int):
     mentorship = g.mentorship
     form = GoalForm()
-    form.area_key.choices = [(k, k) for k in mentorship.areas]
+    form.area_key.choices = choices((k, k) for k in mentorship.areas)
     if not form.validate_on_submit():
         return _json_or_flash_error(ServiceError(_("The goal could not be saved."), form.errors),
                                     _workspace_url(mentorship, "goals"))
@@ -359,9 +360,9 @@ def update_goal(mentorship_id: int, goal_id: int):
 
 def _session_form(mentorship: Mentorship, obj: MentoringSession | None = None) -> SessionForm:
     form = SessionForm()
-    form.timezone.choices = _zone_choices(mentorship)
+    form.timezone.choices = choices(_zone_choices(mentorship))
     labels = area_labels()
-    form.areas.choices = [(k, labels.get(k, k)) for k in mentorship.areas]
+    form.areas.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
     if request.method == "GET":
         if obj is not None:
             zone = service.zone_or_utc(obj.timezone)

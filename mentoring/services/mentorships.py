@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -606,17 +608,24 @@ def give_feedback(actor: User, mentorship: Mentorship, *, fit: str, comment: str
 
 
 def _alert_poor_fit(mentorship: Mentorship, city: City, feedback: Feedback, link: str | None) -> None:
-    message = _("%(mentee)s reports a poor fit in its mentorship with %(mentor)s.",
-                mentee=city.name, mentor=mentorship.mentor_city.name)
     for coordinator in coordinators():
-        db.session.add(Notification(user_id=coordinator.id, message=message, link=link))
-        body = message
-        if feedback.comment:
-            body += "\n\n" + feedback.comment
-        if link:
-            body += "\n\n" + link
-        send_mail(coordinator.email, _("Poor fit reported"), body)
+        with in_language_of(coordinator):
+            message = _("%(mentee)s reports a poor fit in its mentorship with %(mentor)s.",
+                        mentee=city.name, mentor=mentorship.mentor_city.name)
+            db.session.add(Notification(user_id=coordinator.id, message=message, link=link))
+            body = message
+            if feedback.comment and not feedback.coordinators_only:
+                body += "\n\n" + feedback.comment
+            if link:
+                body += "\n\n" + link
+            send_mail(coordinator.email, _("Poor fit reported"), body)
     db.session.flush()
+
+
+def in_language_of(user: User):
+    """Write messages for ``user`` in their language (also outside a request, e.g. from cron)."""
+    languages = current_app.config["LANGUAGES"]
+    return force_locale(user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def visible_feedback(user: User, mentorship: Mentorship) -> list[Feedback]:
@@ -939,11 +948,13 @@ def send_reminders(now: datetime | None = None, link_for=None) -> RemindReport:
         for user in recipients(mentorship):
             zone, city = _zone_for(user, mentorship)
             when = session.starts_at.astimezone(zone)
-            send_mail(user.email, _("Mentoring session soon: %(mentor)s and %(mentee)s",
-                                    mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
-                      _("A session is planned on %(when)s (%(zone)s), for %(minutes)d minutes.",
-                        when=when.strftime("%Y-%m-%d %H:%M"), zone=when.strftime("%Z"),
-                        minutes=session.duration_minutes) + "\n\n" + link_for(mentorship))
+            with in_language_of(user):
+                    send_mail(user.email, _("Mentoring session soon: %(mentor)s and %(mentee)s",
+                                        mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
+                          _("A session is planned on %(when)s (%(zone)s, the time in %(city)s), "
+                            "for %(minutes)d minutes.", when=when.strftime("%Y-%m-%d %H:%M"),
+                            zone=when.strftime("%Z"), city=city.name, minutes=session.duration_minutes)
+                          + "\n\n" + link_for(mentorship))
             report.messages += 1
     silent = db.session.scalars(
         select(Mentorship).where(_silent_condition(now)).options(
@@ -959,11 +970,12 @@ def send_reminders(now: datetime | None = None, link_for=None) -> RemindReport:
             continue
         report.silent += 1
         for user in recipients(mentorship):
-            send_mail(user.email, _("Your mentorship has been quiet for a month"),
-                      _("No session of the mentorship between %(mentor)s and %(mentee)s was logged in "
-                        "the last 30 days. Plan the next one in the workspace.",
-                        mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name)
-                      + "\n\n" + link_for(mentorship))
+            with in_language_of(user):
+                send_mail(user.email, _("Your mentorship has been quiet for a month"),
+                          _("No session of the mentorship between %(mentor)s and %(mentee)s was logged in "
+                            "the last 30 days. Plan the next one in the workspace.",
+                            mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name)
+                          + "\n\n" + link_for(mentorship))
             report.messages += 1
     db.session.flush()
     return report
