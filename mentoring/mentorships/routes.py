@@ -143,10 +143,14 @@ def _fail(error: ServiceError, form=None):
 
 
 def _json_or_flash_error(error: ServiceError, target: str):
+    """Answer a refused change: JSON ``{"errors": …}``, or a flashed message and back to the page."""
     db.session.rollback()
+    errors = {name: [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
+              for name, messages in error.errors.items()}
     if wants_json():
-        return jsonify({"errors": error.errors or {"_": [error.message]}}), error.status
-    flash(error.message + "".join(" " + " ".join(m) for m in error.errors.values()), "error")
+        return jsonify({"errors": errors or {"_": [str(error.message)]}}), error.status
+    details = " ".join(m for messages in errors.values() for m in messages)
+    flash(f"{error.message} {details}".strip(), "error")
     return redirect(target)
 
 
