@@ -130,6 +130,21 @@ def local_time(moment: datetime, zone) -> str:
     return f"{day}, {local.strftime('%H:%M %Z')}"
 
 
+def duration_text(minutes: int) -> str:
+    """``45 min``, ``2 h``, ``1 h 30 min``."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return _("%(minutes)d min", minutes=rest)
+    if not rest:
+        return _("%(hours)d h", hours=hours)
+    return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+
+
+@bp.context_processor
+def _workspace_helpers():
+    return {"duration_text": duration_text}
+
+
 def _fail(error: ServiceError, form=None):
     """Copy a service's field messages onto the form (or answer JSON)."""
     if form is not None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -677,6 +678,11 @@ def close(actor: User, mentorship: Mentorship, *, state: str, reason: str = "", 
         raise ServiceError(_("Say why the mentorship is withdrawn."),
                            {"reason": [_("Say why the mentorship is withdrawn.")]})
     before = {"state": mentorship.state}
+    for session in [s for s in mentorship.sessions if not s.held]:
+        # Planned sessions that will not take place leave the timeline and the calendars.
+        record(actor, "session.cancel", session, before=_session_snapshot(session),
+               reason=_("The mentorship was closed."))
+        mentorship.sessions.remove(session)
     mentorship.state = state
     mentorship.closed_at = utcnow()
     if state == "withdrawn":
@@ -775,11 +781,12 @@ def draft_note(mentorship: Mentorship, area_label) -> str:
         "# " + _("Peer-Learning Note: %(mentor)s and %(mentee)s",
                  mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
         "",
-        _("Mentorship from %(start)s to %(end)s. %(sessions)d sessions held, %(hours)s hours, "
-          "%(visits)d study visits.", start=mentorship.start_date.isoformat(),
-          end=(mentorship.closed_at.date() if mentorship.closed_at else mentorship.planned_end
-               or mentorship.start_date).isoformat(),
-          sessions=t.sessions_held, hours=t.hours, visits=t.study_visits),
+        "- " + _("Period: %(start)s to %(end)s", start=mentorship.start_date.isoformat(),
+                 end=(mentorship.closed_at.date() if mentorship.closed_at else mentorship.planned_end
+                      or mentorship.start_date).isoformat()),
+        "- " + ngettext("%(num)d session held", "%(num)d sessions held", t.sessions_held),
+        "- " + _("Hours together: %(hours)s", hours=f"{t.hours:g}"),
+        "- " + ngettext("%(num)d study visit", "%(num)d study visits", t.study_visits),
         "",
         "## " + _("Focus areas"),
         "",

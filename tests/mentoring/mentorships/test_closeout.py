@@ -13,11 +13,17 @@ from tests.mentoring.mentorships.conftest import add_session
 
 
 def test_complete_is_audited_and_final(rctx, world):
+    held = add_session(world.mentorship_id, days=-3, held=True)
+    add_session(world.mentorship_id, days=3, held=False)
     mentorship, actor = world.mentorship(), world.get(world.mentor_rep)
     service.close(actor, mentorship, state="completed", outcome="An open data portal", version=mentorship.version)
     db.session.commit()
     mentorship = world.mentorship()
     assert mentorship.state == "completed" and mentorship.closed_at is not None
+    # The planned session that will not take place is cancelled (audited); the held one stays.
+    assert [s.id for s in mentorship.sessions] == [held.id]
+    assert db.session.scalar(select(AuditEvent.reason).where(AuditEvent.action == "session.cancel")) == \
+        "The mentorship was closed."
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mentorship.complete"))
     assert event.before == {"state": "active"} and event.after["state"] == "completed"
     for state in ("withdrawn", "completed", "active"):
