@@ -105,11 +105,15 @@ def check_note(user, mentorship_id: int, **_ignored) -> bool:
     """A published note is read by every signed-in user; a draft only by the workspace's people."""
     mentorship = _mentorship_or_404(mentorship_id)
     note = db.session.scalar(select(LearningNote).where(LearningNote.mentorship_id == mentorship.id))
-    g.note = note
     if note is not None and note.published_at is not None:
+        g.note = note
         return True
-    if not service.can_view(user, mentorship) or note is None:
+    if not service.can_view(user, mentorship) or (note is None and mentorship.state != "completed"):
         abort(404)
+    if note is None:
+        labels = area_labels()
+        note = service.note_or_draft(mentorship, lambda key: labels.get(key, key))
+    g.note = note
     return True
 
 
@@ -633,7 +637,7 @@ def note(mentorship_id: int):
         flash(_("A Peer-Learning Note is written for a completed mentorship."), "info")
         return redirect(_workspace_url(mentorship))
     labels = area_labels()
-    note_obj = service.get_or_create_note(mentorship, lambda key: labels.get(key, key))
+    note_obj = service.note_or_draft(mentorship, lambda key: labels.get(key, key))
     form = NoteForm(obj=note_obj)
     if form.validate_on_submit():
         try:
@@ -646,8 +650,6 @@ def note(mentorship_id: int):
             db.session.commit()
             flash(_("The note was published.") if form.publish.data else _("The draft was saved."), "success")
             return redirect(url_for("mentorships.note", mentorship_id=mentorship.id))
-    else:
-        db.session.commit()  # keep the generated draft
     return render_template("mentorships/note.html", mentorship=mentorship, form=form, note=note_obj,
                            preview=render_markdown(form.markdown.data or "")), 422 if form.errors else 200
 

@@ -818,12 +818,11 @@ def draft_note(mentorship: Mentorship, area_label) -> str:
     return "\n".join(lines)
 
 
-def get_or_create_note(mentorship: Mentorship, area_label) -> LearningNote:
+def note_or_draft(mentorship: Mentorship, area_label) -> LearningNote:
+    """The saved note, or a fresh draft that is not saved (reading a page never writes)."""
     note = db.session.scalar(select(LearningNote).where(LearningNote.mentorship_id == mentorship.id))
     if note is None:
         note = LearningNote(mentorship_id=mentorship.id, markdown=draft_note(mentorship, area_label))
-        db.session.add(note)
-        db.session.flush()
     return note
 
 
@@ -836,6 +835,8 @@ def save_note(actor: User, mentorship: Mentorship, note: LearningNote, markdown:
     if len(markdown) > 50_000:
         raise ServiceError(_("The note is too long."), {"markdown": [_("The note is too long.")]})
     note.markdown = markdown.replace("\r\n", "\n")
+    if note.id is None:
+        db.session.add(note)
     if publish and note.published_at is None:
         note.published_at = utcnow()
         record(actor, "note.publish", note, after={"mentorship_id": mentorship.id})

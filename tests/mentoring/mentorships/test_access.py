@@ -156,3 +156,43 @@ def test_objects_of_another_mentorship_are_not_reachable_through_mine(app, clien
     assert client.get(f"/mentorships/{objects['m']}/sessions/{session_id}/edit").status_code == 404
     assert client.post(f"/mentorships/{objects['m']}/sessions/{session_id}/feedback",
                        data={"fit": "poor"}).status_code == 404
+
+
+def test_every_state_change_needs_a_csrf_token(app_factory, world, objects):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    login(client, world.coordinator)
+    posts = [(e, url) for e, method, url, _allowed in routes(objects) if method == "POST"]
+    for endpoint, url in posts:
+        response = client.post(url, data={"fit": "poor", "state": "withdrawn", "reason": "x", "submit": "1",
+                                          "markdown": "x", "title": "x", "url": "https://x.example"})
+        assert response.status_code == 400, (endpoint, response.status_code)
+    with app.app_context():
+        assert db.session.get(Mentorship, world.mentorship_id).state == "active"
+
+
+def test_reading_pages_never_writes(app, world, objects):
+    """GET every workspace page as a participant (and a completed mentorship's note): nothing changes."""
+    from sqlalchemy import func, select
+
+    from mentoring.models import Base
+
+    def checksum():
+        with app.app_context():
+            return {t.name: db.session.scalar(select(func.count()).select_from(t))
+                    for t in Base.metadata.sorted_tables}
+
+    client = app.test_client()
+    login(client, world.mentee_rep)
+    with app.app_context():
+        db.session.query(LearningNote).delete()
+        mentorship = db.session.get(Mentorship, world.mentorship_id)
+        mentorship.state = "completed"
+        db.session.commit()
+    before = checksum()
+    for endpoint, method, url, allowed in routes(objects):
+        if method == "GET" and "mentee_city" in allowed:
+            assert client.get(url).status_code in (200, 302), endpoint
+    assert client.get(f"/mentorships/{objects['m']}/note").status_code == 200
+    assert client.get(f"/mentorships/{objects['m']}/note/print").status_code == 200  # the unsaved draft
+    assert checksum() == before
