@@ -68,10 +68,12 @@ class SessionForm(FlaskForm):
 
 
 class CreateMentorshipForm(FlaskForm):
-    mentor_city_id = SelectField(_l("Mentor city"), coerce=int, validators=[DataRequired()])
-    mentee_city_id = SelectField(_l("Mentee city"), coerce=int, validators=[DataRequired()])
-    areas = SelectMultipleField(_l("Focus areas"), choices=[],
-                                validators=[DataRequired(message=_l("Choose at least one focus area."))])
+    mentor_city_id = SelectField(_l("Mentor city"), coerce=int,
+                                 validators=[DataRequired(message=_l("Choose the mentor city."))])
+    mentee_city_id = SelectField(_l("Mentee city"), coerce=int,
+                                 validators=[DataRequired(message=_l("Choose the mentee city."))])
+    areas = MultiCheckboxField(_l("Focus areas"), choices=[],
+                               validators=[DataRequired(message=_l("Choose at least one focus area."))])
     start_date = DateField(_l("Start"), validators=[InputRequired(message=_l("Give the start date."))])
     planned_end = DateField(_l("Planned end"), validators=[Optional()])
     submit = SubmitField(_l("Create mentorship"))

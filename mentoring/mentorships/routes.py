@@ -26,7 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mentoring.access import coordinator_required, login_required, owner_required, public
 from mentoring.errors import wants_json
@@ -222,9 +222,15 @@ def create():
     """A coordinator matches two verified cities by hand."""
     form = CreateMentorshipForm()
     cities = list(db.session.scalars(select(City).where(City.status == "verified").order_by(City.name)))
-    form.mentor_city_id.choices = choices(
-        (c.id, f"{c.name} ({c.country}) · {_('capacity %(n)d', n=c.mentor_capacity)}") for c in cities)
-    form.mentee_city_id.choices = choices((c.id, f"{c.name} ({c.country})") for c in cities)
+    active = dict(db.session.execute(
+        select(Mentorship.mentor_city_id, func.count()).where(Mentorship.state == "active")
+        .group_by(Mentorship.mentor_city_id)).all())
+    placeholder = [(0, _("— choose a city —"))]
+    form.mentor_city_id.choices = choices(placeholder + [
+        (c.id, _("%(city)s (%(country)s) · %(active)d of %(capacity)d places taken", city=c.name,
+                 country=c.country, active=active.get(c.id, 0), capacity=c.mentor_capacity))
+        for c in cities if c.mentor_capacity > 0])
+    form.mentee_city_id.choices = choices(placeholder + [(c.id, f"{c.name} ({c.country})") for c in cities])
     labels = area_labels()
     form.areas.choices = choices(sorted(labels.items(), key=lambda item: item[1]))
     if request.method == "GET" and form.start_date.data is None:
