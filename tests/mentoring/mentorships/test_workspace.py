@@ -238,3 +238,30 @@ def test_the_list_does_not_query_per_row(app, client, world, make_city):
     with count_queries(engine) as more:
         client.get("/mentorships/")
     assert more() == few()
+
+
+PAYLOADS = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "{{7*7}}")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_text_from_users_is_escaped_everywhere_it_is_shown(app, client, world, payload):
+    from mentoring.models import SharedLink
+
+    with app.app_context():
+        mentorship = db.session.get(Mentorship, world.mentorship_id)
+        db.session.add(Goal(mentorship_id=mentorship.id, area_key=mentorship.areas[0], statement=payload))
+        db.session.add(SharedLink(mentorship_id=mentorship.id, title=payload, url="https://example.org"))
+        session = add_session(world.mentorship_id, days=-1, held=True, notes=payload, outcomes=payload,
+                              attendees=payload, next_steps=payload)
+        db.session.add(Feedback(mentorship_id=mentorship.id, session_id=session.id,
+                                city_id=world.mentee_city_id, author_id=world.mentee_rep.id, fit="good",
+                                comment=payload))
+        mentorship.state, mentorship.outcome, mentorship.closed_at = "completed", payload, utcnow()
+        db.session.commit()
+    login(client, world.mentor)
+    for url in (f"/mentorships/{world.mentorship_id}", f"/mentorships/{world.mentorship_id}/note",
+                f"/mentorships/{world.mentorship_id}/note/print", f"/mentorships/{world.mentorship_id}/close"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+        if payload == "{{7*7}}":
+            assert "{{7*7}}" in page, url  # shown as typed, never evaluated
