@@ -154,7 +154,7 @@ def _fail(error: ServiceError, form=None):
     if form is not None:
         for name, messages in error.errors.items():
             field = getattr(form, name, None)
-            if field is not None:
+            if field is not None and field.type != "HiddenField":
                 field.errors = list(field.errors) + messages
             else:
                 form.form_errors.append(" ".join(messages))

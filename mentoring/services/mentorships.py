@@ -5,6 +5,7 @@ audit event in the same transaction and flushes; the caller (a view or a CLI com
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,6 +45,11 @@ from mentoring.services.mail import send_mail
 SILENT_AFTER = timedelta(days=30)
 REMIND_AHEAD = timedelta(hours=48)
 MAX_DURATION_MINUTES = 14 * 24 * 60  # a study visit may last up to two weeks
+
+
+def clean(value: str | None) -> str:
+    """Text as stored: trimmed, without NUL characters (which PostgreSQL refuses in text)."""
+    return (value or "").replace("\x00", "").strip()
 
 
 # --- Time zones --------------------------------------------------------------------------------
@@ -333,7 +339,7 @@ def _goal_errors(mentorship: Mentorship, area_key: str, statement: str, progress
     errors: dict[str, list[str]] = {}
     if area_key not in mentorship.areas:
         errors["area_key"] = [_("Choose one of the mentorship's focus areas.")]
-    if not statement.strip():
+    if not clean(statement):
         errors["statement"] = [_("Describe the goal.")]
     if not isinstance(progress, int) or not 0 <= progress <= 100:
         errors["progress"] = [_("Progress is a percentage from 0 to 100.")]
@@ -348,7 +354,7 @@ def add_goal(actor: User, mentorship: Mentorship, *, area_key: str, statement: s
     errors = _goal_errors(mentorship, area_key, statement, 0, "open")
     if errors:
         raise ServiceError(_("The goal could not be saved."), errors)
-    goal = Goal(area_key=area_key, statement=statement.strip(), target_date=target_date,
+    goal = Goal(area_key=area_key, statement=clean(statement), target_date=target_date,
                 progress=0, status="open")
     mentorship.goals.append(goal)
     db.session.flush()
@@ -373,7 +379,7 @@ def update_goal(actor: User, goal: Goal, *, progress: int, status: str,
     before = {"progress": goal.progress, "status": goal.status, "statement": goal.statement,
               "target_date": goal.target_date.isoformat() if goal.target_date else None}
     changed_progress = progress != goal.progress or status != goal.status
-    goal.progress, goal.status, goal.statement = progress, status, statement.strip()
+    goal.progress, goal.status, goal.statement = progress, status, clean(statement)
     goal.target_date = target_date
     after = {"progress": goal.progress, "status": goal.status, "statement": goal.statement,
              "target_date": goal.target_date.isoformat() if goal.target_date else None}
@@ -418,7 +424,7 @@ def _session_values(mentorship: Mentorship, data: SessionData, *, held: bool, no
         errors["duration_minutes"] = [_("A session lasts at most two weeks.")]
     if data.format not in SESSION_FORMATS:
         errors["format"] = [_("Unknown format.")]
-    elif data.format == "study_visit" and not data.travel.strip():
+    elif data.format == "study_visit" and not clean(data.travel):
         errors["travel"] = [_("For a study visit, say who travelled where.")]
     if any(a not in mentorship.areas for a in data.areas):
         errors["areas"] = [_("Choose among the mentorship's focus areas.")]
@@ -434,12 +440,12 @@ def _session_values(mentorship: Mentorship, data: SessionData, *, held: bool, no
         "timezone": data.timezone,
         "duration_minutes": data.duration_minutes,
         "format": data.format,
-        "travel": data.travel.strip() if data.format == "study_visit" else None,
+        "travel": clean(data.travel) if data.format == "study_visit" else None,
         "areas": list(dict.fromkeys(data.areas)),
-        "attendees": data.attendees.strip(),
-        "notes": data.notes.strip(),
-        "outcomes": data.outcomes.strip(),
-        "next_steps": data.next_steps.strip(),
+        "attendees": clean(data.attendees),
+        "notes": clean(data.notes),
+        "outcomes": clean(data.outcomes),
+        "next_steps": clean(data.next_steps),
     }
 
 
@@ -477,7 +483,7 @@ def record_session(actor: User, mentorship: Mentorship, data: SessionData, *, he
     """
     _require_active(mentorship)
     key = (idempotency_key or "").strip()
-    if not key or len(key) > 64:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key):
         raise ServiceError(_("The form expired. Please open it again."), {"idempotency_key": [_("Missing.")]})
     existing = find_by_idempotency_key(mentorship, key)
     if existing is not None:
@@ -597,7 +603,7 @@ def give_feedback(actor: User, mentorship: Mentorship, *, fit: str, comment: str
     feedback = Feedback(
         mentorship_id=mentorship.id, session_id=session.id if session else None, city_id=city.id,
         author_id=actor.id, at_close=at_close, fit=fit, rating=rating,
-        comment=(comment or "").strip(), coordinators_only=bool(coordinators_only),
+        comment=clean(comment), coordinators_only=bool(coordinators_only),
     )
     db.session.add(feedback)
     db.session.flush()
@@ -644,13 +650,14 @@ def visible_feedback(user: User, mentorship: Mentorship) -> list[Feedback]:
 
 def add_link(actor: User, mentorship: Mentorship, *, title: str, url: str) -> SharedLink:
     errors: dict[str, list[str]] = {}
-    if not title.strip():
+    title, url = clean(title), clean(url)
+    if not title:
         errors["title"] = [_("Give the link a title.")]
-    if not url.strip().lower().startswith(("https://", "http://")):
+    if not url.lower().startswith(("https://", "http://")) or any(c.isspace() for c in url):
         errors["url"] = [_("Give a web address starting with https:// or http://.")]
     if errors:
         raise ServiceError(_("The link could not be saved."), errors)
-    link = SharedLink(mentorship_id=mentorship.id, title=title.strip()[:200], url=url.strip()[:500],
+    link = SharedLink(mentorship_id=mentorship.id, title=title[:200], url=url[:500],
                       added_by_id=actor.id)
     db.session.add(link)
     db.session.flush()
@@ -674,7 +681,8 @@ def close(actor: User, mentorship: Mentorship, *, state: str, reason: str = "", 
     if mentorship.state != "active":
         raise NotAllowed(_("This mentorship is already closed."))
     _check_version(mentorship, version)
-    if state == "withdrawn" and not reason.strip():
+    reason, outcome = clean(reason), clean(outcome)
+    if state == "withdrawn" and not reason:
         raise ServiceError(_("Say why the mentorship is withdrawn."),
                            {"reason": [_("Say why the mentorship is withdrawn.")]})
     before = {"state": mentorship.state}
@@ -830,6 +838,7 @@ def save_note(actor: User, mentorship: Mentorship, note: LearningNote, markdown:
               publish: bool = False) -> LearningNote:
     if mentorship.state != "completed":
         raise NotAllowed(_("A Peer-Learning Note is written for a completed mentorship."))
+    markdown = (markdown or "").replace("\x00", "")
     if not markdown.strip():
         raise ServiceError(_("The note is empty."), {"markdown": [_("The note is empty.")]})
     if len(markdown) > 50_000:
