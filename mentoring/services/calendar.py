@@ -93,8 +93,12 @@ def calendar_for(sessions: list[MentoringSession], url_for_session, name: str | 
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")  # Outlook imports PUBLISH files as plain events
     if name:
+        # A subscription: its name, and how often calendar programs should fetch it again.
         calendar.add("x-wr-calname", name)
+        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
     for session in sessions:
         calendar.add_component(_event(session, url_for_session))
     calendar.add_missing_timezones()
