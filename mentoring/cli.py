@@ -193,6 +193,23 @@ def demo_logins_command() -> None:
     click.echo(format_logins(demo_logins()))
 
 
+mentorships_cli = AppGroup("mentorships", help="The mentorship workspace.")
+
+
+@mentorships_cli.command("remind")
+def remind_command() -> None:
+    """Send reminders (sessions in the next 48 hours, mentorships silent for 30 days); run from cron."""
+    from mentoring.extensions import db
+    from mentoring.services.mentorships import send_reminders
+
+    report = send_reminders()
+    db.session.commit()
+    click.echo(
+        f"Session reminders: {report.sessions}; silent mentorships: {report.silent}; "
+        f"messages sent: {report.messages}."
+    )
+
+
 def init_app(app: Flask) -> None:
     from mentoring.rounds.cli import rounds_cli
 
@@ -201,3 +218,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(rounds_cli)
     app.cli.add_command(cities_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mentorships_cli)

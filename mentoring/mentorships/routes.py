@@ -1,13 +1,777 @@
-"""Views of the mentorships blueprint."""
+"""Views of the mentorships blueprint: lists, the workspace, sessions, goals, feedback, close-out.
+
+Views are thin: they load objects, check access (one decorator each), call
+:mod:`mentoring.services.mentorships` and commit once.
+"""
 from __future__ import annotations
 
-from flask import render_template
+import re
+import uuid
+from datetime import datetime
+from zoneinfo import available_timezones
 
-from mentoring.access import login_required
+from babel.dates import format_skeleton
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from mentoring.access import coordinator_required, login_required, owner_required, public
+from mentoring.errors import wants_json
+from mentoring.extensions import db
+from mentoring.i18n import localized
 from mentoring.mentorships import bp
+from mentoring.mentorships.forms import (
+    AssignMentorForm,
+    CloseFeedbackForm,
+    CloseForm,
+    ConfirmForm,
+    CreateMentorshipForm,
+    GoalForm,
+    GoalProgressForm,
+    LinkForm,
+    NoteForm,
+    SessionFeedbackForm,
+    SessionForm,
+    choices,
+)
+from mentoring.models import (
+    CapabilityArea,
+    City,
+    Feedback,
+    Goal,
+    LearningNote,
+    MentoringSession,
+    Mentorship,
+    SharedLink,
+    User,
+    utcnow,
+)
+from mentoring.services import ServiceError
+from mentoring.services import calendar as calendar_service
+from mentoring.services import mentorships as service
+from mentoring.services.taxonomy import level_name
 
+
+# --- Access checks -----------------------------------------------------------------------------
+
+def _mentorship_or_404(mentorship_id: int) -> Mentorship:
+    mentorship = g.get("mentorship")
+    if mentorship is None or mentorship.id != mentorship_id:
+        mentorship = service.load_mentorship(mentorship_id)
+        if mentorship is None:
+            abort(404)
+        g.mentorship = mentorship
+    return mentorship
+
+
+def check_mentorship(user, mentorship_id: int, session_id: int | None = None, goal_id: int | None = None,
+                     link_id: int | None = None, **_ignored) -> bool:
+    """Members of either city, assigned mentors and coordinators; others get 404 (nothing leaks)."""
+    mentorship = _mentorship_or_404(mentorship_id)
+    if not service.can_view(user, mentorship):
+        abort(404)
+    if session_id is not None:
+        session = db.session.get(MentoringSession, session_id)
+        if session is None or session.mentorship_id != mentorship.id:
+            abort(404)
+        g.session_obj = session
+    if goal_id is not None:
+        goal = db.session.get(Goal, goal_id)
+        if goal is None or goal.mentorship_id != mentorship.id:
+            abort(404)
+        g.goal = goal
+    if link_id is not None:
+        link = db.session.get(SharedLink, link_id)
+        if link is None or link.mentorship_id != mentorship.id:
+            abort(404)
+        g.link = link
+    return True
+
+
+def check_note(user, mentorship_id: int, **_ignored) -> bool:
+    """A published note is read by every signed-in user; a draft only by the workspace's people."""
+    mentorship = _mentorship_or_404(mentorship_id)
+    note = db.session.scalar(select(LearningNote).where(LearningNote.mentorship_id == mentorship.id))
+    if note is not None and note.published_at is not None:
+        g.note = note
+        return True
+    if not service.can_view(user, mentorship) or (note is None and mentorship.state != "completed"):
+        abort(404)
+    if note is None:
+        labels = area_labels()
+        note = service.note_or_draft(mentorship, lambda key: labels.get(key, key))
+    g.note = note
+    return True
+
+
+mentorship_required = owner_required("mentorship", check_mentorship)
+note_reader_required = owner_required("note", check_note)
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+def area_labels() -> dict[str, str]:
+    return {a.key: localized(a.labels, a.key) for a in db.session.scalars(select(CapabilityArea))}
+
+
+def local_time(moment: datetime, zone) -> str:
+    """A moment in a zone, in the reader's language, with the zone's abbreviation."""
+    local = moment.astimezone(zone)
+    day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
+    return f"{day}, {local.strftime('%H:%M %Z')}"
+
+
+def duration_text(minutes: int) -> str:
+    """``45 min``, ``2 h``, ``1 h 30 min``."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return _("%(minutes)d min", minutes=rest)
+    if not rest:
+        return _("%(hours)d h", hours=hours)
+    return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+
+
+@bp.context_processor
+def _workspace_helpers():
+    return {"duration_text": duration_text}
+
+
+def _fail(error: ServiceError, form=None):
+    """Copy a service's field messages onto the form (or answer JSON)."""
+    if form is not None:
+        for name, messages in error.errors.items():
+            field = getattr(form, name, None)
+            if field is not None and field.type != "HiddenField":
+                field.errors = list(field.errors) + messages
+            else:
+                form.form_errors.append(" ".join(messages))
+    return error
+
+
+def _json_or_flash_error(error: ServiceError, target: str):
+    """Answer a refused change: JSON ``{"errors": …}``, or a flashed message and back to the page."""
+    db.session.rollback()
+    errors = {name: [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
+              for name, messages in error.errors.items()}
+    if wants_json():
+        return jsonify({"errors": errors or {"_": [str(error.message)]}}), error.status
+    details = " ".join(m for messages in errors.values() for m in messages)
+    flash(f"{error.message} {details}".strip(), "error")
+    return redirect(target)
+
+
+def _workspace_url(mentorship: Mentorship, anchor: str = "") -> str:
+    return url_for("mentorships.show", mentorship_id=mentorship.id) + (f"#{anchor}" if anchor else "")
+
+
+def _zone_choices(mentorship: Mentorship) -> list[tuple[str, str]]:
+    first = []
+    for city in (mentorship.mentor_city, mentorship.mentee_city):
+        if city.timezone and city.timezone not in first:
+            first.append(city.timezone)
+    if "UTC" not in first:
+        first.append("UTC")
+    labels = {mentorship.mentor_city.timezone: mentorship.mentor_city.name,
+              mentorship.mentee_city.timezone: mentorship.mentee_city.name}
+    result = [(z, f"{z} ({labels[z]})" if z in labels else z) for z in first]
+    result += [(z, z) for z in sorted(available_timezones()) if z not in first]
+    return result
+
+
+# --- Lists -------------------------------------------------------------------------------------
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("mentorships/index.html")
+    """My mentorships; coordinators see all, with filters for the programme's health."""
+    state = request.args.get("state") or None
+    silent = request.args.get("silent") == "1"
+    overdue = request.args.get("overdue") == "1"
+    if not current_user.is_coordinator:
+        silent = overdue = False
+    statement = service.filtered_mentorships(current_user, state=state, silent=silent, overdue=overdue)
+    pagination = db.paginate(statement, per_page=25, error_out=False)
+    now = utcnow()
+    rows = [{
+        "mentorship": m,
+        "totals": service.totals(m),
+        "last": service.last_session_at(m),
+        "silent": service.is_silent(m, now),
+        "overdue": len(service.overdue_goals(m, now.date())),
+    } for m in pagination.items]
+    return render_template("mentorships/index.html", rows=rows, pagination=pagination, state=state,
+                           silent=silent, overdue=overdue, states=service.state_labels())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_required
+def create():
+    """A coordinator matches two verified cities by hand."""
+    form = CreateMentorshipForm()
+    cities = list(db.session.scalars(select(City).where(City.status == "verified").order_by(City.name)))
+    active = dict(db.session.execute(
+        select(Mentorship.mentor_city_id, func.count()).where(Mentorship.state == "active")
+        .group_by(Mentorship.mentor_city_id)).all())
+    placeholder = [(0, _("— choose a city —"))]
+    form.mentor_city_id.choices = choices(placeholder + [
+        (c.id, _("%(city)s (%(country)s) · %(active)d of %(capacity)d places taken", city=c.name,
+                 country=c.country, active=active.get(c.id, 0), capacity=c.mentor_capacity))
+        for c in cities if c.mentor_capacity > 0])
+    form.mentee_city_id.choices = choices(placeholder + [(c.id, f"{c.name} ({c.country})") for c in cities])
+    labels = area_labels()
+    form.areas.choices = choices(sorted(labels.items(), key=lambda item: item[1]))
+    if request.method == "GET" and form.start_date.data is None:
+        form.start_date.data = utcnow().date()
+    if form.validate_on_submit():
+        try:
+            mentorship = service.create_mentorship(
+                current_user, mentor_city_id=form.mentor_city_id.data, mentee_city_id=form.mentee_city_id.data,
+                areas=form.areas.data, start_date=form.start_date.data, planned_end=form.planned_end.data)
+        except ServiceError as error:
+            db.session.rollback()
+            _fail(error, form)
+        else:
+            db.session.commit()
+            flash(_("The mentorship was created."), "success")
+            return redirect(_workspace_url(mentorship))
+    status = 422 if form.errors else 200
+    return render_template("mentorships/new.html", form=form), status
+
+
+# --- The workspace -----------------------------------------------------------------------------
+
+@bp.get("/<int:mentorship_id>")
+@mentorship_required
+def show(mentorship_id: int):
+    mentorship = g.mentorship
+    zone, own_city = service.viewer_zone(current_user, mentorship)
+    side = service.side_of(current_user, mentorship)
+    other_city = mentorship.mentee_city if side != "mentee" else mentorship.mentor_city
+    other_zone = service.city_zone(other_city)
+    now = utcnow()
+    sessions = []
+    feedback = service.visible_feedback(current_user, mentorship)
+    my_feedback = {f.session_id for f in feedback if f.author_id == current_user.id and f.session_id}
+    for session in mentorship.sessions:
+        sessions.append({
+            "session": session,
+            "local": local_time(session.starts_at, zone),
+            "other": local_time(session.starts_at, other_zone) if other_zone.key != zone.key else None,
+            "future": session.starts_at > now,
+            "can_feedback": session.held and side is not None and session.id not in my_feedback
+            and mentorship.state == "active",
+        })
+    sessions.reverse()  # newest first
+    labels = area_labels()
+    goal_form = GoalForm()
+    goal_form.area_key.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
+    assign_forms = {}
+    for s in ("mentor", "mentee"):
+        if mentorship.state == "active" and service.can_assign(current_user, mentorship, s):
+            form = AssignMentorForm(prefix=s, side=s)
+            taken = {m.user_id for m in mentorship.mentors}
+            form.user_id.choices = choices((u.id, u.name) for u in service.assignable_members(mentorship, s)
+                                           if u.id not in taken)
+            assign_forms[s] = form
+    links = list(db.session.scalars(select(SharedLink).where(SharedLink.mentorship_id == mentorship.id)
+                                    .order_by(SharedLink.created_at)))
+    note = db.session.scalar(select(LearningNote).where(LearningNote.mentorship_id == mentorship.id))
+    closing_feedback = [f for f in feedback if f.at_close]
+    return render_template(
+        "mentorships/show.html",
+        mentorship=mentorship, side=side, own_city=own_city, zone=zone, other_city=other_city,
+        sessions=sessions, totals=service.totals(mentorship), labels=labels,
+        goal_form=goal_form, progress_form=GoalProgressForm, feedback_form=SessionFeedbackForm(),
+        assign_forms=assign_forms, confirm=ConfirmForm(), link_form=LinkForm(), links=links,
+        feedback=feedback, closing_feedback=closing_feedback, note=note,
+        maturity=service.maturity_before_after(mentorship),
+        overdue={g_.id for g_ in service.overdue_goals(mentorship, now.date())},
+        silent=service.is_silent(mentorship, now),
+        formats=service.session_format_labels(), statuses=service.goal_status_labels(),
+        fits=service.fit_labels(), states=service.state_labels(),
+        can_reassess=service.can_reassess(current_user, mentorship),
+        user_names={m.user_id: m.user.name for m in mentorship.mentors},
+        authors=_author_names(feedback),
+        closed_feedback_given=any(f.author_id == current_user.id for f in closing_feedback),
+    )
+
+
+def _author_names(feedback: list[Feedback]) -> dict[int, str]:
+    ids = {f.author_id for f in feedback if f.author_id}
+    if not ids:
+        return {}
+    return {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+@bp.post("/<int:mentorship_id>/mentors")
+@mentorship_required
+def assign_mentor(mentorship_id: int):
+    mentorship = g.mentorship
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    side = request.form.get("side", "")
+    user_id = request.form.get(f"{side}-user_id", "")
+    try:
+        service.assign_mentor(current_user, mentorship, side, int(user_id) if user_id.isdigit() else -1)
+    except ServiceError as error:
+        return _json_or_flash_error(error, _workspace_url(mentorship, "people"))
+    db.session.commit()
+    flash(_("The person was assigned."), "success")
+    return redirect(_workspace_url(mentorship, "people"))
+
+
+@bp.post("/<int:mentorship_id>/mentors/<int:user_id>/remove")
+@mentorship_required
+def unassign_mentor(mentorship_id: int, user_id: int):
+    mentorship = g.mentorship
+    try:
+        service.unassign_mentor(current_user, mentorship, user_id)
+    except ServiceError as error:
+        return _json_or_flash_error(error, _workspace_url(mentorship, "people"))
+    db.session.commit()
+    flash(_("The person is no longer assigned."), "success")
+    return redirect(_workspace_url(mentorship, "people"))
+
+
+# --- Goals -------------------------------------------------------------------------------------
+
+@bp.post("/<int:mentorship_id>/goals")
+@mentorship_required
+def add_goal(mentorship_id: int):
+    mentorship = g.mentorship
+    form = GoalForm()
+    form.area_key.choices = choices((k, k) for k in mentorship.areas)
+    if not form.validate_on_submit():
+        return _json_or_flash_error(ServiceError(_("The goal could not be saved."), form.errors),
+                                    _workspace_url(mentorship, "goals"))
+    try:
+        service.add_goal(current_user, mentorship, area_key=form.area_key.data,
+                         statement=form.statement.data, target_date=form.target_date.data)
+    except ServiceError as error:
+        return _json_or_flash_error(error, _workspace_url(mentorship, "goals"))
+    db.session.commit()
+    flash(_("The goal was added."), "success")
+    return redirect(_workspace_url(mentorship, "goals"))
+
+
+@bp.post("/<int:mentorship_id>/goals/<int:goal_id>")
+@mentorship_required
+def update_goal(mentorship_id: int, goal_id: int):
+    mentorship, goal = g.mentorship, g.goal
+    form = GoalProgressForm(prefix=f"goal{goal.id}")
+    if not form.validate_on_submit():
+        return _json_or_flash_error(ServiceError(_("The goal could not be saved."), form.errors),
+                                    _workspace_url(mentorship, f"goal-{goal.id}"))
+    try:
+        service.update_goal(current_user, goal, progress=form.progress.data, status=form.status.data,
+                            target_date=form.target_date.data)
+    except ServiceError as error:
+        return _json_or_flash_error(error, _workspace_url(mentorship, f"goal-{goal.id}"))
+    db.session.commit()
+    flash(_("The goal was updated."), "success")
+    return redirect(_workspace_url(mentorship, f"goal-{goal.id}"))
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+def _session_form(mentorship: Mentorship, obj: MentoringSession | None = None) -> SessionForm:
+    form = SessionForm()
+    form.timezone.choices = choices(_zone_choices(mentorship))
+    labels = area_labels()
+    form.areas.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
+    if request.method == "GET":
+        if obj is not None:
+            zone = service.zone_or_utc(obj.timezone)
+            form.starts_at.data = obj.starts_at.astimezone(zone).replace(tzinfo=None)
+            form.timezone.data = obj.timezone
+            for name in ("duration_minutes", "format", "travel", "attendees", "notes", "outcomes", "next_steps"):
+                getattr(form, name).data = getattr(obj, name)
+            form.areas.data = list(obj.areas or [])
+            form.version.data = str(obj.version)
+        else:
+            zone, _city = service.viewer_zone(current_user, mentorship)
+            form.timezone.data = zone.key
+            form.areas.data = list(mentorship.areas)
+            form.idempotency_key.data = uuid.uuid4().hex
+    return form
+
+
+def _session_data(form: SessionForm) -> service.SessionData:
+    return service.SessionData(
+        local_start=form.starts_at.data, timezone=form.timezone.data,
+        duration_minutes=form.duration_minutes.data, format=form.format.data,
+        travel=form.travel.data or "", areas=tuple(form.areas.data or ()),
+        attendees=form.attendees.data or "", notes=form.notes.data or "",
+        outcomes=form.outcomes.data or "", next_steps=form.next_steps.data or "",
+    )
+
+
+@bp.route("/<int:mentorship_id>/sessions/new", methods=["GET", "POST"])
+@mentorship_required
+def new_session(mentorship_id: int):
+    """Plan a future session (``?kind=plan``) or log one that was held (``?kind=log``)."""
+    mentorship = g.mentorship
+    held = request.args.get("kind", "plan") == "log"
+    if mentorship.state != "active":
+        flash(_("This mentorship is closed; it can no longer be changed."), "error")
+        return redirect(_workspace_url(mentorship))
+    form = _session_form(mentorship)
+    if form.validate_on_submit():
+        try:
+            session, created = service.record_session(current_user, mentorship, _session_data(form),
+                                                      held=held, idempotency_key=form.idempotency_key.data)
+        except ServiceError as error:
+            db.session.rollback()
+            _fail(error, form)
+        else:
+            db.session.commit()
+            if wants_json():
+                return jsonify({"id": session.id, "created": created}), 201 if created else 200
+            if created:
+                flash(_("The session was logged.") if held else _("The session was planned."), "success")
+            else:
+                flash(_("This session was already saved; nothing was added."), "info")
+            return redirect(_workspace_url(mentorship, f"session-{session.id}"))
+    if form.errors and wants_json():
+        return jsonify({"errors": form.errors}), 422
+    zone, own_city = service.viewer_zone(current_user, mentorship)
+    return render_template("mentorships/session_form.html", form=form, mentorship=mentorship, held=held,
+                           session=None, own_city=own_city), 422 if form.errors else 200
+
+
+@bp.route("/<int:mentorship_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@mentorship_required
+def edit_session(mentorship_id: int, session_id: int):
+    """Edit a session; ``?log=1`` records a planned session as held."""
+    mentorship, session = g.mentorship, g.session_obj
+    held = session.held or request.args.get("log") == "1"
+    if mentorship.state != "active":
+        flash(_("This mentorship is closed; it can no longer be changed."), "error")
+        return redirect(_workspace_url(mentorship))
+    form = _session_form(mentorship, session)
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            service.update_session(current_user, session, _session_data(form), held=held, version=version)
+        except ServiceError as error:
+            db.session.rollback()
+            if error.status == 409:
+                abort(409)
+            _fail(error, form)
+        else:
+            db.session.commit()
+            flash(_("The session was saved."), "success")
+            return redirect(_workspace_url(mentorship, f"session-{session.id}"))
+    zone, own_city = service.viewer_zone(current_user, mentorship)
+    return render_template("mentorships/session_form.html", form=form, mentorship=mentorship, held=held,
+                           session=session, own_city=own_city), 422 if form.errors else 200
+
+
+@bp.post("/<int:mentorship_id>/sessions/<int:session_id>/cancel")
+@mentorship_required
+def cancel_session(mentorship_id: int, session_id: int):
+    mentorship = g.mentorship
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.cancel_session(current_user, g.session_obj)
+    except ServiceError as error:
+        return _json_or_flash_error(error, _workspace_url(mentorship, "sessions"))
+    db.session.commit()
+    flash(_("The planned session was cancelled."), "success")
+    return redirect(_workspace_url(mentorship, "sessions"))
+
+
+@bp.get("/<int:mentorship_id>/sessions/<int:session_id>.ics")
+@mentorship_required
+def session_ics(mentorship_id: int, session_id: int):
+    session = g.session_obj
+    body = calendar_service.calendar_for([session], _session_link)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="mentoring-session-{session.id}.ics"'})
+
+
+def _session_link(session: MentoringSession) -> str:
+    return url_for("mentorships.show", mentorship_id=session.mentorship_id, _external=True) + \
+        f"#session-{session.id}"
+
+
+@bp.post("/<int:mentorship_id>/sessions/<int:session_id>/feedback")
+@mentorship_required
+def session_feedback(mentorship_id: int, session_id: int):
+    mentorship = g.mentorship
+    form = SessionFeedbackForm()
+    target = _workspace_url(mentorship, f"session-{session_id}")
+    if not form.validate_on_submit():
+        return _json_or_flash_error(ServiceError(_("The feedback could not be saved."), form.errors), target)
+    try:
+        service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
+                              coordinators_only=form.coordinators_only.data, session=g.session_obj,
+                              link=url_for("mentorships.show", mentorship_id=mentorship.id, _external=True))
+    except ServiceError as error:
+        return _json_or_flash_error(error, target)
+    db.session.commit()
+    flash(_("Thank you for your feedback."), "success")
+    return redirect(target)
+
+
+# --- Links -------------------------------------------------------------------------------------
+
+@bp.post("/<int:mentorship_id>/links")
+@mentorship_required
+def add_link(mentorship_id: int):
+    mentorship = g.mentorship
+    form = LinkForm()
+    if not form.validate_on_submit():
+        return _json_or_flash_error(ServiceError(_("The link could not be saved."), form.errors),
+                                    _workspace_url(mentorship, "links"))
+    try:
+        service.add_link(current_user, mentorship, title=form.title.data, url=form.url.data)
+    except ServiceError as error:
+        return _json_or_flash_error(error, _workspace_url(mentorship, "links"))
+    db.session.commit()
+    return redirect(_workspace_url(mentorship, "links"))
+
+
+@bp.post("/<int:mentorship_id>/links/<int:link_id>/remove")
+@mentorship_required
+def remove_link(mentorship_id: int, link_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.remove_link(current_user, g.link)
+    db.session.commit()
+    return redirect(_workspace_url(g.mentorship, "links"))
+
+
+# --- Close-out ---------------------------------------------------------------------------------
+
+@bp.route("/<int:mentorship_id>/close", methods=["GET", "POST"])
+@mentorship_required
+def close(mentorship_id: int):
+    """Complete or withdraw the mentorship, and give each city's final feedback."""
+    mentorship = g.mentorship
+    form = CloseForm()
+    feedback_form = CloseFeedbackForm(prefix="final")
+    if request.method == "GET":
+        form.version.data = str(mentorship.version)
+    if mentorship.state == "active" and form.submit.data and form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            service.close(current_user, mentorship, state=form.state.data, reason=form.reason.data or "",
+                          outcome=form.outcome.data or "", version=version)
+        except ServiceError as error:
+            db.session.rollback()
+            if error.status == 409 and not error.errors:
+                abort(409)
+            _fail(error, form)
+        else:
+            db.session.commit()
+            flash(_("The mentorship is closed."), "success")
+            return redirect(url_for("mentorships.close", mentorship_id=mentorship.id))
+    side = service.side_of(current_user, mentorship)
+    given = db.session.scalar(select(Feedback).where(
+        Feedback.mentorship_id == mentorship.id, Feedback.at_close, Feedback.author_id == current_user.id))
+    status = 422 if form.errors else 200
+    return render_template("mentorships/close.html", mentorship=mentorship, form=form,
+                           feedback_form=feedback_form, side=side, given=given,
+                           states=service.state_labels(), maturity=service.maturity_before_after(mentorship),
+                           labels=area_labels(), can_reassess=service.can_reassess(current_user, mentorship),
+                           confirm=ConfirmForm(), level_names=[level_name(i) for i in range(5)]), status
+
+
+@bp.post("/<int:mentorship_id>/close/feedback")
+@mentorship_required
+def close_feedback(mentorship_id: int):
+    mentorship = g.mentorship
+    form = CloseFeedbackForm(prefix="final")
+    target = url_for("mentorships.close", mentorship_id=mentorship.id)
+    if not form.validate_on_submit():
+        return _json_or_flash_error(ServiceError(_("The feedback could not be saved."), form.errors), target)
+    try:
+        service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
+                              coordinators_only=form.coordinators_only.data, at_close=True,
+                              rating=form.rating.data,
+                              link=url_for("mentorships.show", mentorship_id=mentorship.id, _external=True))
+    except ServiceError as error:
+        return _json_or_flash_error(error, target)
+    db.session.commit()
+    flash(_("Thank you for your feedback."), "success")
+    return redirect(target)
+
+
+@bp.post("/<int:mentorship_id>/reassess")
+@mentorship_required
+def reassess(mentorship_id: int):
+    mentorship = g.mentorship
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    levels = {}
+    for key in mentorship.areas:
+        raw = request.form.get(f"level-{key}", "")
+        if raw != "":
+            levels[key] = int(raw) if raw.isdigit() else -1
+    try:
+        service.reassess(current_user, mentorship, levels)
+    except ServiceError as error:
+        return _json_or_flash_error(error, url_for("mentorships.close", mentorship_id=mentorship.id))
+    db.session.commit()
+    flash(_("The new maturity levels were saved."), "success")
+    return redirect(url_for("mentorships.close", mentorship_id=mentorship.id))
+
+
+# --- Peer-Learning Note ------------------------------------------------------------------------
+
+@bp.route("/<int:mentorship_id>/note", methods=["GET", "POST"])
+@mentorship_required
+def note(mentorship_id: int):
+    """Edit the Peer-Learning Note (pre-filled from the workspace), then publish it."""
+    mentorship = g.mentorship
+    if mentorship.state != "completed":
+        flash(_("A Peer-Learning Note is written for a completed mentorship."), "info")
+        return redirect(_workspace_url(mentorship))
+    labels = area_labels()
+    note_obj = service.note_or_draft(mentorship, lambda key: labels.get(key, key))
+    form = NoteForm(obj=note_obj)
+    if form.validate_on_submit():
+        try:
+            service.save_note(current_user, mentorship, note_obj, form.markdown.data,
+                              publish=bool(form.publish.data))
+        except ServiceError as error:
+            db.session.rollback()
+            _fail(error, form)
+        else:
+            db.session.commit()
+            flash(_("The note was published.") if form.publish.data else _("The draft was saved."), "success")
+            return redirect(url_for("mentorships.note", mentorship_id=mentorship.id))
+    return render_template("mentorships/note.html", mentorship=mentorship, form=form, note=note_obj,
+                           preview=render_markdown(form.markdown.data or "")), 422 if form.errors else 200
+
+
+@bp.get("/<int:mentorship_id>/note/print")
+@note_reader_required
+def note_print(mentorship_id: int):
+    return render_template("mentorships/note_print.html", mentorship=g.mentorship, note=g.note,
+                           html=render_markdown(g.note.markdown))
+
+
+@bp.get("/<int:mentorship_id>/note.md")
+@note_reader_required
+def note_markdown(mentorship_id: int):
+    mentorship = g.mentorship
+    name = re.sub(r"[^A-Za-z0-9]+", "-", f"{mentorship.mentor_city.name}-{mentorship.mentee_city.name}").strip("-")
+    return Response(g.note.markdown, mimetype="text/markdown", headers={
+        "Content-Disposition": f'attachment; filename="peer-learning-note-{name or mentorship.id}.md"'})
+
+
+@bp.get("/notes")
+@login_required
+def notes():
+    """Published Peer-Learning Notes, for every signed-in user of the programme."""
+    items = list(db.session.execute(
+        select(LearningNote, Mentorship).join(Mentorship, Mentorship.id == LearningNote.mentorship_id)
+        .where(LearningNote.published_at.is_not(None)).order_by(LearningNote.published_at.desc())
+    ).all())
+    cities = {c.id: c for c in db.session.scalars(select(City).where(
+        City.id.in_({m.mentor_city_id for _n, m in items} | {m.mentee_city_id for _n, m in items})))}
+    return render_template("mentorships/notes.html", items=items, cities=cities)
+
+
+def render_markdown(text: str) -> Markup:
+    """A small, safe Markdown subset: headings, lists, paragraphs and bold.
+
+    No raw HTML ever passes: every piece of text goes through ``Markup.format``, which escapes it.
+    """
+    out: list[Markup] = []
+    paragraph: list[str] = []
+    items: list[str] = []
+
+    def inline(value: str) -> Markup:
+        parts = re.split(r"\*\*(.+?)\*\*", value)
+        return Markup("").join(Markup("<strong>{}</strong>").format(part) if index % 2 else escape(part)
+                               for index, part in enumerate(parts))
+
+    def flush() -> None:
+        if paragraph:
+            out.append(Markup("<p>{}</p>").format(Markup("<br>").join(inline(p) for p in paragraph)))
+            paragraph.clear()
+        if items:
+            out.append(Markup("<ul>{}</ul>").format(
+                Markup("").join(Markup("<li>{}</li>").format(inline(i)) for i in items)))
+            items.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        heading = re.match(r"^(#{1,4})\s+(.*)$", stripped)
+        item = re.match(r"^[-*]\s+(.*)$", stripped)
+        if item:
+            if paragraph:
+                flush()
+            items.append(item.group(1))
+            continue
+        if heading or not stripped or items:
+            flush()
+        if heading:
+            level = min(len(heading.group(1)) + 1, 5)  # the page has its own h1
+            out.append(Markup("<h{0}>{1}</h{0}>").format(level, inline(heading.group(2))))
+        elif stripped:
+            paragraph.append(stripped)
+    flush()
+    return Markup("\n").join(out)
+
+
+# --- Calendar ----------------------------------------------------------------------------------
+
+@bp.get("/calendar")
+@login_required
+def calendar():
+    """The personal subscription feed: create, renew (revokes the old address) or revoke it."""
+    return render_template("mentorships/calendar.html", form=ConfirmForm(), feed_url=None,
+                           has_feed=current_user.calendar_token is not None)
+
+
+@bp.post("/calendar/token")
+@login_required
+def calendar_token():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = calendar_service.new_feed_token(current_user)
+    db.session.commit()
+    feed_url = url_for("mentorships.calendar_feed", token=token, _external=True)
+    return render_template("mentorships/calendar.html", form=ConfirmForm(), feed_url=feed_url, has_feed=True)
+
+
+@bp.post("/calendar/revoke")
+@login_required
+def calendar_revoke():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    calendar_service.revoke_feed_token(current_user)
+    db.session.commit()
+    flash(_("The calendar address was revoked."), "success")
+    return redirect(url_for("mentorships.calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def calendar_feed(token: str):
+    """The subscription feed: the secret token is the only credential (calendar apps send no cookie)."""
+    user = calendar_service.user_for_token(token)
+    if user is None:
+        abort(404)
+    body = calendar_service.calendar_for(calendar_service.feed_sessions(user), _session_link,
+                                         name=_("Mentoring sessions"))
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})

@@ -1,5 +1,4 @@
 POLICY = {
     "dashboard.index": "public",
     "dashboard.set_language": "public",
-    "mentorships.index": "login",
 }

@@ -1,0 +1,118 @@
+"""iCalendar files for mentoring sessions and the personal subscription feed.
+
+Built with the ``icalendar`` library. Each event carries its start in the zone it was entered in
+(with the matching VTIMEZONE), so calendar programs show it in their user's own local time.
+
+The feed address holds a secret token; only its SHA-256 hash is stored (``User.calendar_token``),
+so a leaked database does not leak feed addresses. Creating a new token revokes the old one.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import icalendar
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mentoring.extensions import db
+from mentoring.models import MentoringSession, Mentorship, User, utcnow
+from mentoring.services import mentorships as workspace
+from mentoring.services.audit import record
+
+PRODID = "-//UCLG city mentoring//mentoring//EN"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_feed_token(user: User) -> str:
+    """Give the user a new feed token (the previous address stops working); returns it once."""
+    token = secrets.token_urlsafe(32)
+    had_one = user.calendar_token is not None
+    user.calendar_token = hash_token(token)
+    db.session.flush()
+    record(user, "calendar.rotate" if had_one else "calendar.create", user)
+    return token
+
+
+def revoke_feed_token(user: User) -> None:
+    user.calendar_token = None
+    db.session.flush()
+    record(user, "calendar.revoke", user)
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or len(token) > 100:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token == hash_token(token)))
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def _event(session: MentoringSession, url_for_session) -> icalendar.Event:
+    mentorship = session.mentorship
+    formats = workspace.session_format_labels()
+    zone = workspace.zone_or_utc(session.timezone)
+    start = session.starts_at.astimezone(zone)
+    event = icalendar.Event()
+    event.add("uid", f"session-{session.id}@mentoring")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=session.duration_minutes))
+    event.add("summary", _("%(format)s: %(mentor)s and %(mentee)s",
+                           format=formats.get(session.format, session.format),
+                           mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name))
+    description = []
+    if session.attendees:
+        description.append(_("Attendees: %(names)s", names=session.attendees))
+    if session.travel:
+        description.append(_("Travel: %(travel)s", travel=session.travel))
+    if session.next_steps:
+        description.append(_("Next steps: %(steps)s", steps=session.next_steps))
+    link = url_for_session(session)
+    if link:
+        description.append(link)
+        event.add("url", link)
+    if description:
+        event.add("description", "\n".join(description))
+    if session.format == "study_visit" and session.travel:
+        event.add("location", session.travel)
+    event.add("status", "CONFIRMED")
+    event.add("sequence", session.version or 1)
+    return event
+
+
+def calendar_for(sessions: list[MentoringSession], url_for_session, name: str | None = None) -> bytes:
+    """An iCalendar document (bytes) with one event per session."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")  # Outlook imports PUBLISH files as plain events
+    if name:
+        # A subscription: its name, and how often calendar programs should fetch it again.
+        calendar.add("x-wr-calname", name)
+        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
+    for session in sessions:
+        calendar.add_component(_event(session, url_for_session))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def feed_sessions(user: User) -> list[MentoringSession]:
+    """Every session of the mentorships the user takes part in (never other cities')."""
+    ids = workspace.participant_mentorship_ids(user)
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(MentoringSession).where(MentoringSession.mentorship_id.in_(ids))
+        .options(selectinload(MentoringSession.mentorship).selectinload(Mentorship.mentor_city),
+                 selectinload(MentoringSession.mentorship).selectinload(Mentorship.mentee_city))
+        .order_by(MentoringSession.starts_at)
+    ))

@@ -1,0 +1,28 @@
+"""Access rules of the mentorship workspace (moved ``mentorships.index`` here from core.py)."""
+POLICY = {
+    "mentorships.index": "login",
+    "mentorships.notes": "login",
+    "mentorships.calendar": "login",
+    "mentorships.calendar_token": "login",
+    "mentorships.calendar_revoke": "login",
+    "mentorships.calendar_feed": "public",  # the secret token in the address is the credential
+    "mentorships.create": "coordinator",
+    "mentorships.show": "owner:mentorship",
+    "mentorships.assign_mentor": "owner:mentorship",
+    "mentorships.unassign_mentor": "owner:mentorship",
+    "mentorships.add_goal": "owner:mentorship",
+    "mentorships.update_goal": "owner:mentorship",
+    "mentorships.new_session": "owner:mentorship",
+    "mentorships.edit_session": "owner:mentorship",
+    "mentorships.cancel_session": "owner:mentorship",
+    "mentorships.session_ics": "owner:mentorship",
+    "mentorships.session_feedback": "owner:mentorship",
+    "mentorships.add_link": "owner:mentorship",
+    "mentorships.remove_link": "owner:mentorship",
+    "mentorships.close": "owner:mentorship",
+    "mentorships.close_feedback": "owner:mentorship",
+    "mentorships.reassess": "owner:mentorship",
+    "mentorships.note": "owner:mentorship",
+    "mentorships.note_print": "owner:note",
+    "mentorships.note_markdown": "owner:note",
+}
