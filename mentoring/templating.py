@@ -11,6 +11,7 @@ NAVIGATION = (
     ("cities.mine", _l("My city"), False),
     ("rounds.index", _l("Rounds"), True),
     ("mentorships.index", _l("Mentorships"), False),
+    ("rounds.mine", _l("Proposals for my city"), False),
     ("cities.verification_queue", _l("Verification"), True),
     ("admin.index", _l("Administration"), True),
 )
