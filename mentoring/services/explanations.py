@@ -93,6 +93,12 @@ def _join(items: list[str]) -> str:
         return ", ".join(items)
 
 
+def _language(code: str, locale: str) -> str:
+    name = language_name(code, locale)
+    # French and Spanish write language names in lower case inside a sentence ("ils partagent l'espagnol").
+    return name[:1].lower() + name[1:] if locale in ("fr", "es") else name
+
+
 def _area_labels() -> dict[str, str]:
     areas = db.session.scalars(select(CapabilityArea)).all()
     return {a.key: localized(a.labels, a.key) for a in areas}
@@ -174,7 +180,7 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
     out.shared_languages = shared
     if shared:
         out.sentences.append(_("They share %(languages)s.",
-                               languages=_join([language_name(code, locale) for code in shared])))
+                               languages=_join([_language(code, locale) for code in shared])))
     else:
         out.sentences.append(_("They have no working language in common."))
     out.same_region = bool(mentor.region) and mentor.region == mentee.region
