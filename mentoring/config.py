@@ -79,6 +79,11 @@ BABEL_TRANSLATION_DIRECTORIES = "translations"
 CITIES_PER_PAGE = 25
 USERS_PER_PAGE = 50  # administration: user list
 MATCHING_SYNC_LIMIT = 2000  # rounds with more cities than this run in the background
+# A round left "queued" or "running" whose progress has not moved for this long is treated as failed
+# (its process probably crashed, e.g. the server was killed): the page offers "Retry" and
+# `flask rounds run` runs it again. Runs report progress at least every few seconds while they work;
+# keep this well above the longest silent step of a big round. A number is read as seconds.
+ROUND_STALE_AFTER = timedelta(minutes=15)
 LOG_LEVEL = "INFO"
 DEMO = False
 

@@ -40,8 +40,10 @@ def run_round(round_id: int, actor_id: int | None = None) -> str:
     if round_ is None:
         return "missing"
     try:
+        started = utcnow()
         round_.status = "running"
-        round_.started_at = utcnow()
+        round_.started_at = started
+        round_.progress_at = started
         round_.progress = 0.0
         round_.progress_message = "reading profiles"
         round_.error = None
@@ -53,24 +55,33 @@ def run_round(round_id: int, actor_id: int | None = None) -> str:
         db.session.rollback()
         return _fail(round_id, error)
 
-    reporter = _ProgressWriter(round_id)
+    reporter = _ProgressWriter(round_id, started)
     try:
         result = matchmaking.solve(records, params, progress=reporter)  # no database access
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
-        return _fail(round_id, error)
+        return _fail(round_id, error, started)
 
     try:
         round_ = db.session.get(MatchRound, round_id, populate_existing=True)
+        if not _still_ours(round_, started):
+            # Declared stale and started again meanwhile: the newer run owns the round.
+            db.session.rollback()
+            return "superseded"
         matchmaking.store_result(actor, round_, result)
         db.session.commit()
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
-        return _fail(round_id, error)
+        return _fail(round_id, error, started)
     return "done"
 
 
-def _fail(round_id: int, error: Exception) -> str:
+def _still_ours(round_, started) -> bool:
+    """True while the round is still the run begun at ``started`` (not re-run after going stale)."""
+    return round_ is not None and round_.status == "running" and round_.started_at == started
+
+
+def _fail(round_id: int, error: Exception, started=None) -> str:
     from mentoring.models import MatchRound
     from mentoring.services import ServiceError, matchmaking
 
@@ -80,6 +91,8 @@ def _fail(round_id: int, error: Exception) -> str:
         log.exception("round %s failed", round_id, exc_info=error)
         message = f"{type(error).__name__}: {error}"
     round_ = db.session.get(MatchRound, round_id, populate_existing=True)
+    if started is not None and not _still_ours(round_, started):
+        return "superseded"
     if round_ is not None:
         matchmaking.mark_failed(round_, message)
         db.session.commit()
@@ -89,8 +102,9 @@ def _fail(round_id: int, error: Exception) -> str:
 class _ProgressWriter:
     """The engine's progress callback: a small committed UPDATE, at most every 0.3 s."""
 
-    def __init__(self, round_id: int):
+    def __init__(self, round_id: int, started=None):
         self.round_id = round_id
+        self.started = started
         self.last = 0.0
 
     def __call__(self, fraction: float, message: str) -> None:
@@ -98,15 +112,17 @@ class _ProgressWriter:
         if now - self.last < 0.3 and fraction < 1.0:
             return
         self.last = now
-        from mentoring.models import MatchRound
+        from mentoring.models import MatchRound, utcnow
 
         # A separate connection: the version column is not bumped (progress is not an edit).
+        # progress_at is the run's sign of life (see matchmaking.is_stale).
+        table = MatchRound.__table__
+        statement = update(table).where(table.c.id == self.round_id)
+        if self.started is not None:
+            statement = statement.where(table.c.started_at == self.started)
         with db.engine.begin() as conn:
-            conn.execute(
-                update(MatchRound.__table__)
-                .where(MatchRound.__table__.c.id == self.round_id)
-                .values(progress=float(fraction), progress_message=str(message)[:200])
-            )
+            conn.execute(statement.values(progress=float(fraction), progress_message=str(message)[:200],
+                                          progress_at=utcnow()))
 
 
 # --- Queues ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ NAVIGATION = (
     ("cities.mine", _l("My city"), None),
     ("rounds.index", _l("Rounds"), "coordinator"),
     ("mentorships.index", _l("Mentorships"), None),
+    ("rounds.mine", _l("Proposals for my city"), None),
     ("cities.verification_queue", _l("Verification"), "coordinator"),
     ("admin.index", _l("Administration"), "admin"),
 )

@@ -27,6 +27,9 @@ class MatchRound(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     progress: Mapped[float] = mapped_column(default=0.0)
     progress_message: Mapped[str | None] = mapped_column(String(200))
+    # The run's last sign of life (queued, started, each progress report). A queued or running
+    # round silent for longer than ROUND_STALE_AFTER is treated as crashed (retryable).
+    progress_at: Mapped[datetime | None]
     metrics: Mapped[dict | None] = mapped_column(JSON)
     # The engine's unmatched mentees of the last run: [{"mentee": city id, "reason", "detail"}].
     unmatched: Mapped[list | None] = mapped_column(JSON)

@@ -93,6 +93,10 @@ def run_command(round_id, background, as_email):
     if round_ is None:
         raise click.ClickException(f"No round {round_id}.")
     actor = _actor(as_email)
+    if matchmaking.is_stale(round_):
+        last = matchmaking.last_sign_of_life(round_)
+        click.echo(f"Round {round_id} was {round_.status} but stale (no progress since {last:%Y-%m-%d %H:%M} UTC, "
+                   f"limit ROUND_STALE_AFTER = {matchmaking.stale_after()}): treated as failed, running it again.")
     try:
         matchmaking.request_run(actor, round_)
     except ServiceError as error:
@@ -112,8 +116,14 @@ def run_command(round_id, background, as_email):
 
 
 def _print_round(round_) -> None:
+    from mentoring.services import matchmaking
+
     m = round_.metrics or {}
-    click.echo(f"Round {round_.id} {round_.name!r}: {round_.status}")
+    if matchmaking.is_stale(round_):
+        click.echo(f"Round {round_.id} {round_.name!r}: {round_.status}, stale (treated as failed; "
+                   f"`flask rounds run {round_.id}` runs it again)")
+    else:
+        click.echo(f"Round {round_.id} {round_.name!r}: {round_.status}")
     if m:
         click.echo(f"  coverage {m.get('coverage', 0):.1%} ({m.get('n_matched_mentees')} of {m.get('n_mentees')} mentees), "
                    f"{m.get('n_pairs')} pairs, certified optimal: {m.get('certified')}")

@@ -30,7 +30,7 @@ from mentoring.rounds.forms import (
     choices,
 )
 from mentoring.services import ServiceError
-from mentoring.services import matchmaking
+from mentoring.services import explanations, matchmaking
 from mentoring.services import proposals as proposal_service
 from mentoring.services.taxonomy import active_areas
 from mentoring.urls import safe_next
@@ -74,8 +74,10 @@ def city_url(city, endpoint: str = "cities.profile") -> str | None:
 
 @bp.app_context_processor
 def _helpers():
+    from mentoring.services.taxonomy import need_name
+
     return {"city_url": city_url, "region_label": lambda key: REGION_LABELS.get(key, key),
-            "state_label": proposal_service.state_label}
+            "state_label": proposal_service.state_label, "need_name": need_name}
 
 
 def _area_labels() -> dict[str, str]:
@@ -150,18 +152,11 @@ def _form_errors(form, error: ServiceError) -> None:
 
 
 def _filters() -> dict:
-    args = request.args
-    out = {
-        "region": args.get("region") if args.get("region") in REGION_LABELS else "",
-        "area": args.get("area", "")[:60],
-        "state": args.get("state") if args.get("state") in proposal_service.TRANSITIONS else "",
-        "min_score": None,
-    }
-    try:
-        out["min_score"] = float(args["min_score"]) if args.get("min_score") else None
-    except ValueError:
-        out["min_score"] = None
-    return out
+    """The round page's filters; unknown values are ignored (the API reports them)."""
+    filters, _errors = proposal_service.parse_filters(
+        request.args, regions=REGION_LABELS, area_keys={a.key for a in active_areas()}
+    )
+    return filters
 
 
 @bp.get("/<int:round_id>")
@@ -169,33 +164,19 @@ def _filters() -> dict:
 def show(round_id: int):
     round_ = _round_or_404(round_id)
     filters = _filters()
-    query = (
-        select(Proposal)
-        .where(Proposal.round_id == round_.id)
-        .options(
-            selectinload(Proposal.mentor_city).selectinload(City.languages),
-            selectinload(Proposal.mentee_city).selectinload(City.languages),
-        )
-        .order_by(Proposal.score.desc(), Proposal.id)
-    )
-    if filters["state"]:
-        query = query.where(Proposal.state == filters["state"])
-    if filters["min_score"] is not None:
-        query = query.where(Proposal.score >= filters["min_score"])
-    if filters["region"]:
-        query = query.where(Proposal.mentee_city_id.in_(select(City.id).where(City.region == filters["region"])))
-    if filters["area"]:
-        # JSON containment differs per backend; the list is filtered in Python on the page.
-        pass
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    # Every filter is part of the query: pagination counts and pages the filtered rows.
+    page = db.paginate(proposal_service.round_proposals_query(round_.id, filters), per_page=PER_PAGE,
+                       error_out=False)
     items = page.items
-    if filters["area"]:
-        items = [p for p in items if filters["area"] in (p.areas or [])]
-    elig = matchmaking.eligibility(round_) if round_.status in ("draft", "failed") else None
-    unmatched = proposal_service.unmatched_mentees(round_) if round_.status == "done" else []
+    stale = matchmaking.is_stale(round_)
+    status = matchmaking.display_status(round_)
+    elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
+    unmatched = proposal_service.unmatched_mentees(round_) if status == "done" else []
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         unmatched=unmatched, area_labels=_area_labels(), regions=REGION_LABELS,
+        explanations=explanations.explain_many(items), status=status, stale=stale,
+        busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
     )
 
@@ -204,9 +185,11 @@ def show(round_id: int):
 @coordinator_required
 def status(round_id: int):
     round_ = _round_or_404(round_id)
+    stale = matchmaking.is_stale(round_)
     return jsonify({
-        "id": round_.id, "status": round_.status, "progress": round_.progress,
-        "message": round_.progress_message, "error": round_.error,
+        "id": round_.id, "status": matchmaking.display_status(round_), "progress": round_.progress,
+        "message": round_.progress_message, "error": matchmaking.stale_message() if stale else round_.error,
+        "stale": stale,
     })
 
 
@@ -263,8 +246,14 @@ def manual(round_id: int, mentee_id: int):
     round_ = _round_or_404(round_id)
     mentee = db.get_or_404(City, mentee_id)
     suggestions = matchmaking.suggestions(round_, mentee.id, k=5)
+    levels = explanations.load_levels({mentee.id} | {s["mentor"].id for s in suggestions},
+                                      {key for s in suggestions for key in s["pair"].areas})
+    labels = _area_labels()
+    for s in suggestions:
+        s["explanation"] = explanations.explain(s["mentor"], mentee, s["pair"].areas, s["pair"].components,
+                                                stored=s["pair"].explanation, levels=levels, labels=labels)
     return render_template("rounds/manual.html", round=round_, mentee=mentee, suggestions=suggestions,
-                           form=ManualMatchForm(), area_labels=_area_labels())
+                           form=ManualMatchForm(), area_labels=labels)
 
 
 @bp.post("/<int:round_id>/manual/<int:mentee_id>")
@@ -298,8 +287,9 @@ def waiting():
 @bp.get("/proposals/mine")
 @login_required
 def mine():
-    return render_template("rounds/mine.html", proposals=proposal_service.proposals_for_user(current_user),
-                           area_labels=_area_labels())
+    proposals = proposal_service.proposals_for_user(current_user)
+    return render_template("rounds/mine.html", proposals=proposals, area_labels=_area_labels(),
+                           explanations=explanations.explain_many(proposals))
 
 
 def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, forms: dict | None = None):
@@ -319,6 +309,8 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
         "rounds/proposal.html", proposal=proposal, sides=sides, error=error,
         decision_form=DecisionForm(formdata=None, version=proposal.version),
         reject_form=reject_form, decline_form=decline_form, areas_form=areas_form, area_labels=labels,
+        explanation=explanations.explain(proposal.mentor_city, proposal.mentee_city, proposal.areas,
+                                         proposal.components, stored=proposal.explanation),
     ), status
 
 

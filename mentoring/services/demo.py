@@ -32,6 +32,8 @@ from mentoring.models import (
     CityLanguage,
     CityMember,
     Commission,
+    MatchRound,
+    Proposal,
     User,
     utcnow,
 )
@@ -212,15 +214,27 @@ class DemoSummary:
     mentor_cities: int = 0
     regions: set[str] = field(default_factory=set)
     city_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    round_id: int | None = None
+    round_note: str = ""
+    proposals: int = 0
+    approved: list[str] = field(default_factory=list)
+    endorsed: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         if self.skipped:
             return self.skipped
-        return (
+        text = (
             f"Demo cities: {self.cities_created} created, {self.cities_existing} already there "
             f"({self.mentor_cities} potential mentors, {len(self.regions)} regions, {self.assessments} assessments). "
             f"Demo accounts: {self.users_created} created, {self.users_existing} already there."
         )
+        if self.round_id is not None:
+            text += (f"\nDemo matching round {self.round_id} ({DEMO_ROUND_NAME!r}), run by the demo coordinator: "
+                     f"{self.proposals} proposals; approved: {', '.join(self.approved) or 'none'}; "
+                     f"endorsed by both cities (mentorship started): {', '.join(self.endorsed) or 'none'}.")
+        elif self.round_note:
+            text += "\n" + self.round_note
+        return text
 
 
 def load_demo(*, if_empty: bool = False, force: bool = False) -> DemoSummary:
@@ -258,11 +272,73 @@ def load_demo(*, if_empty: bool = False, force: bool = False) -> DemoSummary:
         summary.regions.add(city.region)
         summary.mentor_cities += int(city.mentor_capacity > 0)
     _create_users(summary, now)
+    _demo_round(summary)
     record(None, "demo.load", object_type="demo", after={
         "cities_created": summary.cities_created, "users_created": summary.users_created,
+        "round": summary.round_id,
     })
     db.session.flush()
     return summary
+
+
+DEMO_ROUND_NAME = "Digital cities — demo round"
+DEMO_APPROVALS = 4
+
+
+def _demo_round(summary: DemoSummary) -> None:
+    """A finished round on the demo cities, run with the real engine by the demo coordinator.
+
+    Only on a database without any round (so a second load, or a real programme, gets none). The
+    best proposals are approved (pairs whose cities have demo representatives first, so their
+    "Proposals for my city" pages are not empty) and one is endorsed by both cities, which starts
+    a mentorship. Everything goes through the same services as the pages, audited.
+    """
+    from mentoring.services import matchmaking
+    from mentoring.services import proposals as proposal_service
+
+    if db.session.scalar(select(MatchRound.id).limit(1)) is not None:
+        summary.round_note = "A matching round exists already: no demo round added."
+        return
+    coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DEMO_DOMAIN}"))
+    commission = db.session.scalar(select(Commission).where(Commission.key == "digital_cities"))
+    if coordinator is None or commission is None:
+        summary.round_note = "No demo coordinator or no digital cities commission: no demo round added."
+        return
+    round_ = matchmaking.open_round(coordinator, name=DEMO_ROUND_NAME, commission_ids=[commission.id], seed=2026)
+    matchmaking.request_run(coordinator, round_)
+    round_.status, round_.started_at = "running", utcnow()
+    result = matchmaking.solve(matchmaking.participants(round_), matchmaking.engine_params(round_))
+    proposals = matchmaking.store_result(coordinator, round_, result)
+    summary.round_id, summary.proposals = round_.id, len(proposals)
+
+    reps: dict[int, User] = {}
+    for member in db.session.scalars(
+        select(CityMember).where(CityMember.role == "representative").options(selectinload(CityMember.user))
+    ):
+        reps.setdefault(member.city_id, member.user)
+
+    def both_represented(p: Proposal) -> int:
+        return int(p.mentor_city_id in reps) + int(p.mentee_city_id in reps)
+
+    ordered = sorted(proposals, key=lambda p: (-both_represented(p), -p.score, p.id))
+    approved: list[Proposal] = []
+    for proposal in ordered:
+        if len(approved) >= DEMO_APPROVALS:
+            break
+        try:
+            with db.session.begin_nested():
+                proposal_service.approve(coordinator, proposal.id, proposal.version)
+        except ServiceError:
+            continue
+        approved.append(proposal)
+    summary.approved = [f"{p.mentor_city.name} → {p.mentee_city.name}" for p in approved]
+    for proposal in approved:
+        if both_represented(proposal) == 2:
+            proposal_service.endorse(reps[proposal.mentee_city_id], proposal.id, "mentee")
+            proposal_service.endorse(reps[proposal.mentor_city_id], proposal.id, "mentor")
+            summary.endorsed.append(f"{proposal.mentor_city.name} → {proposal.mentee_city.name}")
+            break
+    db.session.flush()
 
 
 def _create_city(name, country, mentor, languages, areas, commissions, now) -> City:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -234,8 +235,45 @@ def _area_labels() -> dict[str, str]:
 
 # --- Running --------------------------------------------------------------------------------
 
+def stale_after() -> timedelta:
+    """``ROUND_STALE_AFTER`` as a timedelta (a number in the setting means seconds)."""
+    value = current_app.config.get("ROUND_STALE_AFTER", timedelta(minutes=15))
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(value))
+
+
+def last_sign_of_life(round_: MatchRound) -> datetime | None:
+    return round_.progress_at or round_.started_at or round_.created_at
+
+
+def is_stale(round_: MatchRound, now: datetime | None = None) -> bool:
+    """A queued or running round whose progress has not moved for longer than ROUND_STALE_AFTER.
+
+    Its process most likely died (server killed, worker lost): it is shown as failed and may be
+    run again. ``now`` defaults to the current time (tests pass a frozen clock).
+    """
+    if not round_.is_busy:
+        return False
+    last = last_sign_of_life(round_)
+    if last is None:
+        return False
+    return (now or utcnow()) - last > stale_after()
+
+
+def display_status(round_: MatchRound, now: datetime | None = None) -> str:
+    """The status to show and act on: a stale run counts as ``failed``."""
+    return "failed" if is_stale(round_, now) else round_.status
+
+
+def stale_message() -> str:
+    minutes = max(1, int(stale_after().total_seconds() // 60))
+    return _("The run stopped reporting progress more than %(minutes)d minutes ago: its process probably "
+             "stopped (for example a server restart). You can run the round again.", minutes=minutes)
+
+
 def check_can_run(round_: MatchRound) -> None:
-    if round_.is_busy:
+    if round_.is_busy and not is_stale(round_):
         raise NotAllowed(_("This round is already running."))
 
 
@@ -352,11 +390,17 @@ def request_run(actor, round_: MatchRound) -> bool:
     Approved and endorsed pairs are kept; undecided proposals are replaced by the new run.
     """
     check_can_run(round_)
+    if is_stale(round_):
+        # Recorded as the failure it was, then run again below.
+        record(actor, "round.stale", round_, before={"status": round_.status},
+               after={"status": "failed"}, reason=f"no progress since {last_sign_of_life(round_).isoformat()}")
     before = {"status": round_.status}
     round_.status = "queued"
     round_.progress = 0.0
     round_.progress_message = None
     round_.error = None
+    round_.started_at = None
+    round_.progress_at = utcnow()
     db.session.flush()
     record(actor, "round.run", round_, before=before, after={"status": "queued"})
     return runs_in_background(round_)

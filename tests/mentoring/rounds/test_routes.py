@@ -124,7 +124,8 @@ def test_both_representatives_endorse_and_the_mentorship_exists(app, client, wor
         mine = rep_client.get("/rounds/proposals/mine").get_data(as_text=True)
         assert "Read and decide" in mine
         page = rep_client.get(f"/rounds/proposals/{p.id}").get_data(as_text=True)
-        assert p.explanation.split(".")[0] in page and "Endorse for" in page
+        assert "Barcelona is at level 4 (Leading) in Open data and transparency, where Lima has a high need." \
+            in page and "They share Spanish." in page and "Endorse for" in page
         version = int(re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1))
         response = rep_client.post(f"/rounds/proposals/{p.id}/endorse", data={"version": version, "side": side})
         assert response.status_code == 302
