@@ -35,7 +35,6 @@ from mentoring.models import (
     CityLanguage,
     CityMember,
     Commission,
-    User,
     utcnow,
 )
 from mentoring.models.cities import CITY_STATUSES, REGIONS

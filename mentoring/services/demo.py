@@ -16,7 +16,6 @@ left as it is. :func:`load_demo` returns a :class:`DemoSummary` — the hook for
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask import current_app

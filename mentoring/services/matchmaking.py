@@ -28,7 +28,6 @@ from sqlalchemy.orm import selectinload
 import matching
 from mentoring.extensions import db
 from mentoring.models import (
-    Assessment,
     City,
     CityCommission,
     Commission,

@@ -38,6 +38,7 @@ from mentoring.models import (
     utcnow,
 )
 from mentoring.models.mentorships import FITS, GOAL_STATUSES, SESSION_FORMATS
+from mentoring.services import proposals
 from mentoring.services import Conflict, NotAllowed, ServiceError
 from mentoring.services.audit import record
 from mentoring.services.mail import send_mail
@@ -222,7 +223,10 @@ def create_mentorship(
     errors: dict[str, list[str]] = {}
     if mentor_city_id == mentee_city_id:
         errors["mentee_city_id"] = [_("A city cannot mentor itself.")]
-    mentor = db.session.scalar(select(City).where(City.id == mentor_city_id).with_for_update())
+    # One capacity rule for the whole programme (services.proposals): active mentorships plus
+    # approved or endorsed proposals still waiting to become one, counted under the city's lock.
+    proposals.lock_city(mentor_city_id)
+    mentor = db.session.get(City, mentor_city_id, populate_existing=True)
     mentee = db.session.get(City, mentee_city_id)
     if mentor is None or mentor.status != "verified":
         errors["mentor_city_id"] = [_("Choose a verified city.")]
@@ -238,11 +242,7 @@ def create_mentorship(
         errors["planned_end"] = [_("The planned end cannot be before the start.")]
     if errors:
         raise ServiceError(_("The mentorship could not be created."), errors)
-    active = db.session.scalar(
-        select(func.count()).select_from(Mentorship).where(
-            Mentorship.mentor_city_id == mentor.id, Mentorship.state == "active"
-        )
-    )
+    active = proposals.capacity_used(mentor.id)
     if active >= mentor.mentor_capacity:
         message = _(
             "%(city)s has no free mentoring place (capacity %(capacity)d, active %(active)d).",

@@ -50,13 +50,12 @@ from mentoring.models import (
     CapabilityArea,
     City,
     CityCommission,
-    CityLanguage,
     Commission,
     utcnow,
 )
 from mentoring.models.cities import MATURITY_LEVELS, MIN_MENTOR_LEVEL, NEED_LEVELS, REGIONS
 from mentoring.services import ServiceError
-from mentoring.services import geography
+from mentoring.services import cities, geography
 from mentoring.services.audit import record
 from mentoring.services.taxonomy import active_areas
 
@@ -538,8 +537,6 @@ def import_csv(data: bytes, actor, *, max_bytes: int | None = None) -> ImportSum
 def apply_import(preview: SurveyPreview, actor) -> ImportSummary:
     """Write a validated preview (see :func:`import_csv`)."""
     assert preview.ok, "apply_import needs a preview without errors"
-    areas = {a.key: a for a in active_areas()}
-    commissions = {c.key: c for c in db.session.scalars(select(Commission))}
     current = _current_assessments([row.city.id for row in preview.rows if row.city is not None])
     created = updated = unchanged = written = 0
     ids = []
@@ -568,9 +565,9 @@ def apply_import(preview: SurveyPreview, actor) -> ImportSummary:
                 setattr(city, attribute, value)
         db.session.flush()
         if row.languages is not None:
-            _write_languages(city, row.languages)
+            cities.set_languages(city, row.languages)
         if row.commissions is not None:
-            _write_commissions(city, row.commissions, commissions)
+            cities.set_commissions(city, row.commissions)
         known = current.get(city.id, {})
         values = {}
         for key, given in row.areas.items():
@@ -581,7 +578,7 @@ def apply_import(preview: SurveyPreview, actor) -> ImportSummary:
                 "can_mentor": given.get("can_mentor", old.can_mentor if old else False),
                 "evidence": old.evidence if old else "",
             }
-        written += _write_assessments(city, values, actor, areas=areas, current=known)
+        written += cities.set_assessments(city, values, actor)
         after = _snapshot(city, {**known, **{k: _Values(**v) for k, v in values.items()}})
         if is_new:
             created += 1
@@ -621,66 +618,6 @@ def _snapshot(city: City, assessments: dict) -> dict:
 def _changes(before: dict, after: dict) -> tuple[dict, dict]:
     keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
-
-
-# replaced by services.cities.set_languages at merge
-def _write_languages(city: City, codes: list[str]) -> None:
-    """Replace the city's languages, keeping the given order."""
-    if city.language_codes == codes:
-        return
-    city.languages.clear()
-    db.session.flush()
-    city.languages.extend(CityLanguage(code=code, position=i) for i, code in enumerate(codes))
-    db.session.flush()
-
-
-# replaced by services.cities.set_commissions at merge
-def _write_commissions(city: City, keys: list[str], commissions: dict[str, Commission] | None = None) -> None:
-    """Replace the city's commission memberships."""
-    if sorted(city.commission_keys) == sorted(keys):
-        return
-    if commissions is None:
-        commissions = {c.key: c for c in db.session.scalars(select(Commission).where(Commission.key.in_(keys)))}
-    city.commissions.clear()
-    db.session.flush()
-    city.commissions.extend(CityCommission(commission=commissions[key]) for key in keys)
-    db.session.flush()
-
-
-# replaced by services.cities.set_assessments at merge
-def _write_assessments(city: City, values: dict[str, dict], actor, *, areas: dict | None = None,
-                       current: dict | None = None) -> int:
-    """Record the given areas' values; only changed areas get a new current Assessment row.
-
-    The previous current row of a changed area stays as history (``is_current`` false). Returns the
-    number of new rows.
-    """
-    if areas is None:
-        areas = {a.key: a for a in db.session.scalars(select(CapabilityArea))}
-    if current is None:
-        current = _current_assessments([city.id]).get(city.id, {})
-    changed = []
-    for key, new in values.items():
-        old = current.get(key)
-        if old is not None and (old.maturity, old.need, bool(old.can_mentor), old.evidence or "") == (
-            new["maturity"], new["need"], bool(new["can_mentor"]), new.get("evidence") or ""
-        ):
-            continue
-        if old is not None:
-            old.is_current = False
-        changed.append((key, new))
-    if not changed:
-        return 0
-    db.session.flush()  # the partial unique index allows one current row per city and area
-    now = utcnow()
-    for key, new in changed:
-        db.session.add(Assessment(
-            city_id=city.id, area_id=areas[key].id, maturity=new["maturity"], need=new["need"],
-            can_mentor=bool(new["can_mentor"]), evidence=new.get("evidence") or "", is_current=True,
-            assessed_at=now, assessed_by_id=getattr(actor, "id", None),
-        ))
-    db.session.flush()
-    return len(changed)
 
 
 # --- Export ----------------------------------------------------------------------------------------

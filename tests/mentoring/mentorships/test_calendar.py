@@ -5,13 +5,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import icalendar
-from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import MentoringSession, User
 from mentoring.services import calendar as calendar_service
 from tests.conftest import login
-from tests.mentoring.mentorships.conftest import add_session
 
 
 def _session(app, mentorship_id, **fields):

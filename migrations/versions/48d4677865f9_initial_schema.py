@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ae3e335c3115
+Revision ID: 48d4677865f9
 Revises: 
-Create Date: 2026-11-26 13:10:50.927028
+Create Date: 2026-11-26 14:20:52.858336
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ae3e335c3115'
+revision = '48d4677865f9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -141,7 +141,9 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('progress', sa.Double(), nullable=False),
     sa.Column('progress_message', sa.String(length=200), nullable=True),
+    sa.Column('progress_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('metrics', sa.JSON(), nullable=True),
+    sa.Column('unmatched', sa.JSON(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -166,6 +168,17 @@ def upgrade():
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
+
+    op.create_table('user_session',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_user_session_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_session'))
+    )
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('assessment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -490,6 +503,10 @@ def downgrade():
         batch_op.drop_index('ix_assessment_area_current')
 
     op.drop_table('assessment')
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
+
+    op.drop_table('user_session')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_user_id'))
 
