@@ -6,6 +6,7 @@ old server acknowledged must be there, and the database must pass its integrity 
 """
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import urllib.error
@@ -34,7 +35,7 @@ def _register(base: str, email: str) -> bool:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
             return 200 <= response.status < 400
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+    except (urllib.error.URLError, http.client.HTTPException, OSError):
         return False
 
 
