@@ -372,22 +372,33 @@ def edit_identity(city_id: int):
             "website": form.website.data, "commissions": form.commissions.data or [],
             "mentor_capacity": form.mentor_capacity.data, "wants_mentor": form.wants_mentor.data,
         }
-        try:
-            service.update_identity(city, current_user, form.version.data, **fields)
-        except Conflict as error:
-            db.session.rollback()
-            status, conflict = 409, {"message": error.message, "fields": _conflict_diff(city, form, fields)}
-            form.version.data = city.version
-        except ServiceError as error:
-            db.session.rollback()
-            _copy_errors(form, error.errors)
-            status = error.status
-        else:
-            db.session.commit()
+        saved, status, conflict = _save_identity(city, form, fields)
+        if saved:
             flash(_("The identity of %(city)s is saved.", city=city.name), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
     return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict,
                    chosen_languages=_language_names(form.languages.data))
+
+
+def _save_identity(city, form, fields: dict) -> tuple[bool, int, dict | None]:
+    """Save an editor section; on refusal keep the user's input: ``(saved, status, conflict)``.
+
+    A stale version gives 409 with what changed meanwhile, and the form takes the current version
+    so that saving again is a deliberate overwrite.
+    """
+    try:
+        service.update_identity(city, current_user, form.version.data, **fields)
+    except Conflict as error:
+        db.session.rollback()
+        conflict = {"message": error.message, "fields": _conflict_diff(city, form, fields)}
+        form.version.data = city.version
+        return False, 409, conflict
+    except ServiceError as error:
+        db.session.rollback()
+        _copy_errors(form, error.errors)
+        return False, error.status, None
+    db.session.commit()
+    return True, 200, None
 
 
 def _language_names(codes) -> str:
@@ -406,18 +417,8 @@ def edit_texts(city_id: int):
     status, conflict = 422, None
     if form.validate_on_submit():
         fields = {"practices": form.practices.data or "", "needs": form.needs.data or ""}
-        try:
-            service.update_identity(city, current_user, form.version.data, **fields)
-        except Conflict as error:
-            db.session.rollback()
-            status, conflict = 409, {"message": error.message, "fields": _conflict_diff(city, form, fields)}
-            form.version.data = city.version
-        except ServiceError as error:
-            db.session.rollback()
-            _copy_errors(form, error.errors)
-            status = error.status
-        else:
-            db.session.commit()
+        saved, status, conflict = _save_identity(city, form, fields)
+        if saved:
             flash(_("The texts of %(city)s are saved.", city=city.name), "success")
             return redirect(url_for("cities.edit_texts", city_id=city.id))
     return _editor("cities/edit_texts.html", city, status, form=form, section="texts", conflict=conflict)
