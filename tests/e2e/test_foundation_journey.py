@@ -166,6 +166,10 @@ def test_visitor_registers_confirms_registers_city_and_reads_profile_in_french(l
     # What the user typed is kept.
     assert page.locator("#open_data_evidence").input_value() == "Municipal open data portal, 120 datasets"
     assert page.locator("#cybersecurity_need").input_value() == "3"
+    page.locator("#area-digital_inclusion").scroll_into_view_if_needed()
+    screenshot(page, "journey-capabilities-error")
+    # The message sits under its checkbox; it does not widen the grid past the window.
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.uncheck("#digital_inclusion_can_mentor")
     page.locator("#submit").click()
     assert "3 area(s) changed" in page.locator(".flashes").inner_text()
