@@ -27,7 +27,8 @@
     var brand = styles.getPropertyValue("--brand").trim() || "#0b6e6e";
     var accent = styles.getPropertyValue("--accent").trim() || "#b5651d";
     var ok = styles.getPropertyValue("--ok").trim() || "#1e7a3c";
-    var narrow = window.matchMedia("(max-width: 640px)").matches;
+    // Re-evaluated on every draw, so labels shrink when a window narrows (or a phone rotates).
+    var narrowQuery = window.matchMedia("(max-width: 640px)");
     new window.Chart(canvas, {
       type: "bar",
       data: {
@@ -62,10 +63,10 @@
           y: {
             ticks: {
               autoSkip: false,
-              font: { size: narrow ? 10 : 12 },
+              font: function () { return { size: narrowQuery.matches ? 10 : 12 }; },
               callback: function (value) {
                 var label = this.getLabelForValue(value);
-                var max = narrow ? 24 : 48;
+                var max = narrowQuery.matches ? 24 : 48;
                 return label.length > max ? label.slice(0, max - 1) + "…" : label;
               }
             },
