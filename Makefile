@@ -13,7 +13,7 @@ run: install translations instance/config.py db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test translations
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
