@@ -2,18 +2,37 @@
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from mentoring.access import public
 from mentoring.dashboard import bp
 from mentoring.extensions import db
+from mentoring.services import dashboard as service
+from mentoring.services.geography import REGION_LABELS
 from mentoring.urls import safe_next
 
 
 @bp.get("/")
 @public
 def index():
-    return render_template("dashboard/index.html")
+    """The public hero for visitors; for signed-in users, what needs their attention."""
+    if not current_user.is_authenticated:
+        return render_template("dashboard/index.html")
+    from mentoring.mentorships.routes import local_time  # the workspace's way of showing a moment
+
+    mine = service.personal(current_user)
+    programme = chart = None
+    if current_user.is_coordinator:
+        programme = service.programme(current_user)
+        chart = service.region_chart_data(
+            programme.regions, REGION_LABELS,
+            {"active": _("Active mentorships"), "coverage": _("Coverage of mentees wanting a mentor (%)")},
+        )
+    return render_template(
+        "dashboard/home.html", mine=mine, programme=programme, chart=chart, local_time=local_time,
+        region_labels=REGION_LABELS, limit=service.LIST_LIMIT,
+    )
 
 
 @bp.post("/language")

@@ -38,7 +38,7 @@ from mentoring.models import (
     utcnow,
 )
 from mentoring.models.cities import MATURITY_LEVELS, MEMBER_ROLES, MIN_MENTOR_LEVEL, NEED_LEVELS, REGIONS
-from mentoring.services import Conflict, NotAllowed, ServiceError, audit, geography
+from mentoring.services import Conflict, NotAllowed, ServiceError, accounts, audit, geography
 from mentoring.services.mail import send_mail
 
 __all__ = [
@@ -703,7 +703,11 @@ def invitation_problem(invitation: CityInvitation | None) -> str | None:
 
 
 def accept_invitation(token: str, user) -> CityMember:
-    """Make ``user`` a member of the inviting city; the invitation must be for their e-mail."""
+    """Make ``user`` a member of the inviting city; the invitation must be for their e-mail.
+
+    The user's own e-mail address must be confirmed (proof they own the invited address).
+    """
+    accounts.ensure_confirmed(user)
     invitation = find_invitation(token)
     problem = invitation_problem(invitation)
     if problem:

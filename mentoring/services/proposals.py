@@ -35,7 +35,7 @@ from mentoring.database import _write_intent
 from mentoring.extensions import db
 from mentoring.models import City, CityMember, MatchRound, Mentorship, MentorshipMentor, Proposal, utcnow
 from mentoring.services import Conflict, NotAllowed, ServiceError
-from mentoring.services import notifications
+from mentoring.services import accounts, notifications
 from mentoring.services.audit import record
 
 # Proposal states that hold one of the mentor's places.
@@ -479,6 +479,7 @@ def manual_match(actor, round_: MatchRound, mentee_city_id: int, mentor_city_id:
 
 def endorse(actor, proposal_id: int, side: str, version: int | None = None) -> tuple[Proposal, bool]:
     """One city's endorsement; the second one makes the pair ``endorsed`` and a Mentorship."""
+    accounts.ensure_confirmed(actor)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise ServiceError(_("This proposal does not exist."))
@@ -538,6 +539,7 @@ def _create_mentorship(actor, proposal: Proposal) -> Mentorship:
 
 def decline(actor, proposal_id: int, side: str, reason: str, version: int | None = None) -> tuple[Proposal, bool]:
     """One city declines an approved pair with a reason; the mentee goes back to the pool."""
+    accounts.ensure_confirmed(actor)
     reason = (reason or "").strip()
     proposal = get_for_update(proposal_id)
     if side not in representative_sides(actor, proposal):

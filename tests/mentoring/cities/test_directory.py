@@ -94,3 +94,44 @@ def test_directory_issues_a_constant_number_of_queries(app, client, people):
     assert many() == few()
     assert filtered() == few()
     assert many() <= 10
+
+
+def test_coordinators_get_export_with_the_current_filters_and_import_links(app, client, people):
+    login(client, people.coordinator)
+    page = client.get("/cities/?region=europe&country=fr&commission=digital_cities&status=verified&q=al")
+    html = page.get_data(as_text=True)
+    [href] = re.findall(r'href="(/cities/export\.csv[^"]*)"[^>]*>Export CSV<', html)
+    href = href.replace("&amp;", "&")
+    for part in ("region=europe", "country=fr", "commission=digital_cities", "status=verified"):
+        assert part in href
+    assert "q=" not in href  # the export knows only the four filters
+    assert 'href="/cities/import"' in html
+    export = client.get(href)
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    # The link of a page filtered on France exports only the French city.
+    html = client.get("/cities/?country=fr").get_data(as_text=True)
+    [href] = re.findall(r'href="(/cities/export\.csv[^"]*)"', html)
+    text = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Alpha" in text and "Beta" not in text
+    # Without filters the link exports everything.
+    html = client.get("/cities/").get_data(as_text=True)
+    assert 'href="/cities/export.csv"' in html
+
+
+def test_representatives_get_neither_export_nor_import(app, client, people):
+    login(client, people.rep_a)
+    html = client.get("/cities/").get_data(as_text=True)
+    assert "export.csv" not in html and "/cities/import" not in html
+
+
+def test_demo_cities_carry_a_demo_tag_in_the_directory_and_profile(app, client, people, make_city):
+    demo = make_city("Demotown", "IT", is_demo=True)
+    login(client, people.rep_a)
+    html = client.get("/cities/").get_data(as_text=True)
+    row = re.search(r"Demotown</a>(.*?)</th>", html, re.S).group(1)
+    assert '<span class="tag tag--demo">Demo</span>' in row
+    alpha_row = re.search(r"Alpha</a>(.*?)</th>", html, re.S).group(1)
+    assert "tag--demo" not in alpha_row
+    profile = client.get(f"/cities/{demo.id}").get_data(as_text=True)
+    assert re.search(r'<h1>Demotown <span class="tag tag--demo">Demo</span></h1>', profile)
+    assert "tag--demo" not in client.get(f"/cities/{people.city_a.id}").get_data(as_text=True)

@@ -142,6 +142,19 @@ def test_invitation_round_trip_stores_only_a_hash(ctx, people, make_user):
         service.accept_invitation(token, _user(newcomer))
 
 
+def test_invitation_refuses_a_user_whose_email_is_unconfirmed(ctx, people, make_user):
+    newcomer = make_user("unconfirmed@example.org", confirmed=False)
+    city = get_city(people.city_a.id)
+    _invitation, token = service.invite_member(city, _user(people.rep_a), "unconfirmed@example.org", "mentor")
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="confirm your e-mail address"):
+        service.accept_invitation(token, _user(newcomer))
+    db.session.rollback()
+    assert db.session.get(CityMember, (city.id, newcomer.id)) is None
+    assert db.session.scalar(select(CityInvitation.accepted_at)) is None
+    assert _events("city.join") == []
+
+
 def test_invitation_refuses_wrong_email_expired_and_unknown(ctx, people, make_user):
     someone = make_user("someone@example.org")
     city = get_city(people.city_a.id)

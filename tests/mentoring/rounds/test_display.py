@@ -1,6 +1,7 @@
 """What the round pages show: localised explanations, database filters, query counts, stale runs."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,19 @@ def test_a_superseded_run_does_not_overwrite_the_new_one(app, world, coordinator
         assert jobs._still_ours(db.session.get(MatchRound, round_id), old_start) is False
         assert jobs._fail(round_id, RuntimeError("late"), old_start) == "superseded"
         assert db.session.get(MatchRound, round_id).status == "running"
+
+
+def test_demo_cities_carry_a_demo_tag_on_the_round_and_proposal_pages(app, client, world, coordinator):
+    with app.app_context():
+        from mentoring.models import City
+
+        db.session.get(City, world.cities["Lima"].id).is_demo = True
+        db.session.commit()
+    round_id = open_and_run(app, coordinator)
+    p = _lima_proposal(app, round_id, world)
+    login(client, coordinator)
+    tag = '<span class="tag tag--demo">Demo</span>'
+    for url in (f"/rounds/proposals/{p.id}", f"/rounds/{round_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert html.count(tag) == 1, url  # Lima only, not Barcelona
+        assert re.search(r"<strong>Lima</strong></a> " + re.escape(tag), html), url

@@ -212,6 +212,29 @@ def test_decline_tells_the_coordinators_and_frees_the_mentor_place(app, world, c
         assert service.decline(_user(world.reps["Lima"]), p.id, "mentee", "again", 1)[1] is False
 
 
+def test_unconfirmed_representatives_can_neither_endorse_nor_decline(app, world, coordinator):
+    round_id = open_and_run(app, coordinator)
+    with app.app_context():
+        p = _proposal(round_id, world.cities["Barcelona"], world.cities["Lima"])
+        service.approve(_user(coordinator), p.id, p.version)
+        db.session.commit()
+        _user(world.reps["Lima"]).email_confirmed_at = None
+        db.session.commit()
+        version = p.version
+        with pytest.raises(NotAllowed, match="confirm your e-mail address"):
+            service.endorse(_user(world.reps["Lima"]), p.id, "mentee", version)
+        db.session.rollback()
+        with pytest.raises(NotAllowed, match="confirm your e-mail address"):
+            service.decline(_user(world.reps["Lima"]), p.id, "mentee", "Not for us", version)
+        db.session.rollback()
+        db.session.expire_all()
+        p = db.session.get(Proposal, p.id)
+        assert (p.state, p.version, p.mentee_endorsed_at, p.decline_reason) == ("approved", version, None, None)
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert not actions & {"proposal.endorse_mentee", "proposal.decline"}
+        assert service.capacity_used(p.mentor_city_id) == 1
+
+
 def test_approval_beyond_the_mentor_capacity_is_refused(app, world, coordinator):
     round_id = open_and_run(app, coordinator)
     with app.app_context():
