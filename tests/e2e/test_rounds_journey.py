@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import (
+    utcnow,
     Assessment, CapabilityArea, City, CityCommission, CityLanguage, CityMember, Commission, Mentorship,
     Proposal, User,
 )
@@ -26,7 +27,7 @@ def _seed(app):
         for key, role in (("coord", "coordinator"), ("lyon", None), ("dakar", None), ("bcn", None),
                           ("lima", None), ("tunis", None)):
             user = User(email=f"{key}@example.org", name=f"{key.title()} Person", role=role,
-                        password_hash=hash_password(PASSWORD))
+                        password_hash=hash_password(PASSWORD), email_confirmed_at=utcnow())
             db.session.add(user)
             users[key] = user
         db.session.flush()

@@ -84,8 +84,8 @@ def test_explanation_follows_the_current_assessments_and_the_context(app, world,
         db.session.flush()
         proposal = db.session.get(Proposal, p.id)
         out = explain(proposal.mentor_city, proposal.mentee_city, proposal.areas, {"text": 0.2})
-        assert out.sentences[0] == ("Barcelona is at level 4 (Referente) in Datos abiertos y transparencia, "
-                                    "where Lima has a low need.")
+        assert out.sentences[0] == ("Barcelona tiene el nivel 4 (Referente) en Datos abiertos y transparencia, "
+                                    "un área en la que Lima tiene una necesidad baja.")
         assert out.shared_languages == ["es"] and not out.same_region and out.comparable_population
         assert out.to_dict()["areas"][0] == {"key": "open_data", "label": "Datos abiertos y transparencia",
                                             "mentor_level": 4, "mentee_level": 1, "mentee_need": 1}
@@ -95,8 +95,8 @@ def test_explanation_follows_the_current_assessments_and_the_context(app, world,
         out = explain(lyon, dakar, ["open_data"], {})
         from mentoring.services.geography import REGION_LABELS
 
-        assert f"Both are in {REGION_LABELS['europe']} and have comparable populations." in out.sentences
-        assert "They share francés y inglés." in out.sentences
+        assert f"Ambas están en {REGION_LABELS['europe']} y tienen poblaciones comparables." in out.sentences
+        assert "Comparten francés y inglés." in out.sentences
         db.session.rollback()
 
 
