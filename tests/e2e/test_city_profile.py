@@ -55,7 +55,8 @@ def test_register_fill_and_view_city_profile(live_app, live_server, page):
     assert page.locator("a[href='https://www.villededakar.sn']").count() == 1
     screenshot(page, "city-profile-en")
 
-    page.select_option("#lang-select", "fr")
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "fr")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "fr"
     page.wait_for_function("() => window.Chart && Chart.getChart('capability-chart')")

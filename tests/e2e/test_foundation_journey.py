@@ -199,7 +199,8 @@ def test_visitor_registers_confirms_registers_city_and_reads_profile_in_french(l
     screenshot(page, "journey-profile-en")
 
     # --- The language switcher: a select that submits itself --------------------------------------
-    page.select_option("#lang-select", "fr")
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "fr")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "fr"
     page.wait_for_function("() => window.Chart && Chart.getChart('capability-chart')")

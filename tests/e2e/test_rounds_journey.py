@@ -108,21 +108,24 @@ def test_coordinator_runs_a_round_and_both_cities_endorse(live_server, live_app,
     screenshot(page, "rounds-proposal-en")
 
     # The same two pages in Spanish.
-    page.select_option("#lang-select", "es")
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "es")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "es"
     assert "Datos abiertos y transparencia" in page.locator(".explanation").inner_text()
     screenshot(page, "rounds-proposal-es")
     page.goto(round_url)
     screenshot(page, "rounds-round-es")
-    page.select_option("#lang-select", "fr")
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "fr")
     page.wait_for_load_state("networkidle")
     assert "Données ouvertes et transparence" in page.locator("table.proposals td.why p").first.inner_text()
     screenshot(page, "rounds-round-fr")
     page.goto(proposal_url)
     assert "Données ouvertes et transparence" in page.locator(".explanation").inner_text()
     screenshot(page, "rounds-proposal-fr")
-    page.select_option("#lang-select", "en")
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "en")
     page.wait_for_load_state("networkidle")
     _sign_out(page)
 

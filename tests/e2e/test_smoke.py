@@ -12,7 +12,8 @@ def test_home_page_renders_with_styles_and_no_csp_violations(live_server, page):
     # The stylesheet is applied (CSP allows our own files): the top bar has the brand colour.
     colour = page.eval_on_selector(".topbar", "el => getComputedStyle(el).backgroundColor")
     assert colour == "rgb(8, 79, 79)"
-    page.select_option("#lang-select", "fr")
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "fr")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "fr"
     screenshot(page, "home-fr")
