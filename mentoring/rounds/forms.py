@@ -17,15 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-REGION_LABELS = {
-    "africa": _l("Africa"),
-    "asia_pacific": _l("Asia-Pacific"),
-    "eurasia": _l("Eurasia"),
-    "europe": _l("Europe"),
-    "latin_america": _l("Latin America"),
-    "middle_east_west_asia": _l("Middle East & West Asia"),
-    "north_america": _l("North America"),
-}
+from mentoring.services.geography import REGION_LABELS
 
 
 def choices(pairs) -> list[SelectChoice]:
