@@ -23,7 +23,7 @@ from mentoring.access import coordinator_required, owner_required
 from mentoring.api import bp
 from mentoring.extensions import db
 from mentoring.models import City, MatchRound, Proposal
-from mentoring.rounds.forms import REGION_LABELS
+from mentoring.services.geography import REGION_LABELS
 from mentoring.rounds.routes import can_see_proposal, represents_a_city_of
 from mentoring.services import Conflict, NotAllowed, ServiceError
 from mentoring.services import explanations, matchmaking

@@ -25,16 +25,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from mentoring.forms import MultiCheckboxField
 
 from mentoring.i18n import localized
 from mentoring.services import geography
 from mentoring.services.cities import MAX_EVIDENCE, MAX_MENTOR_CAPACITY, MAX_TEXT
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 @lru_cache(maxsize=1)

@@ -11,26 +11,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
-    SelectChoice,
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from mentoring.forms import MultiCheckboxField, choices
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """``[(value, label), …]`` as the SelectChoice objects WTForms 3.3 wants."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of check boxes (easier to use than a multiple select)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def format_choices():

@@ -9,25 +9,16 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from mentoring.forms import MultiCheckboxField
 
 from mentoring.services.geography import REGION_LABELS
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """``[(value, label), …]`` as WTForms choices."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class OpenRoundForm(FlaskForm):

@@ -19,6 +19,7 @@ from mentoring.access import coordinator_required, login_required, owner_require
 from mentoring.extensions import db
 from mentoring.models import City, Commission, MatchRound, Proposal
 from mentoring.rounds import bp
+from mentoring.forms import choices
 from mentoring.rounds.forms import (
     REGION_LABELS,
     ActionForm,
@@ -27,7 +28,6 @@ from mentoring.rounds.forms import (
     ManualMatchForm,
     OpenRoundForm,
     ReasonForm,
-    choices,
 )
 from mentoring.services import ServiceError
 from mentoring.services import explanations, matchmaking
