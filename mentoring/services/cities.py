@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -214,7 +214,7 @@ def _clean_identity(fields: dict, city: City | None) -> tuple[dict, dict[str, li
     if "population" in fields:
         clean["population"] = _int(
             fields["population"], "population", errors, 0, MAX_POPULATION,
-            _("Enter a population between 0 and %(n)s.", n=f"{MAX_POPULATION:,}"),
+            _("Enter a population between 0 and %(n)s.", n=format_decimal(MAX_POPULATION)),
         )
     if "latitude" in fields:
         clean["latitude"] = _float(

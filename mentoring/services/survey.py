@@ -40,7 +40,7 @@ from typing import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -249,7 +249,7 @@ def preview_import(data: bytes, *, max_bytes: int | None = None) -> SurveyPrevie
     """Decode, parse and validate a survey file against the database, without writing anything."""
     if max_bytes is not None and len(data) > max_bytes:
         return SurveyPreview([], [], [CellError(0, "", _("The file is larger than %(size)s bytes.",
-                                                         size=f"{max_bytes:,}"))])
+                                                         size=format_decimal(max_bytes)))])
     text, errors = decode(data)
     if text is None:
         return SurveyPreview([], [], errors)
