@@ -1,10 +1,14 @@
 """Helpers available in every template."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from babel.dates import format_skeleton
 from flask import Flask, current_app
-from flask_login import current_user
-from flask_babel import format_date, format_datetime, format_decimal, format_percent
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 # (endpoint, label, who sees it: None for every signed-in user, "coordinator" or "admin");
 # entries whose endpoint is not registered are left out.
@@ -39,8 +43,30 @@ def url_endpoints():
     return current_app.view_functions.keys()
 
 
+def local_time(moment: datetime, zone) -> str:
+    """A moment in a zone, in the reader's language, with the zone's abbreviation."""
+    local = moment.astimezone(zone)
+    day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
+    return f"{day}, {local.strftime('%H:%M %Z')}"
+
+
+def duration_text(minutes: int) -> str:
+    """``45 min``, ``2 h``, ``1 h 30 min``."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return _("%(minutes)d min", minutes=rest)
+    if not rest:
+        return _("%(hours)d h", hours=hours)
+    return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(main_navigation=main_navigation, url_endpoints=url_endpoints)
+    app.jinja_env.globals.update(
+        main_navigation=main_navigation,
+        url_endpoints=url_endpoints,
+        local_time=local_time,
+        duration_text=duration_text,
+    )
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,

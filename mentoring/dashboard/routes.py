@@ -19,8 +19,6 @@ def index():
     """The public hero for visitors; for signed-in users, what needs their attention."""
     if not current_user.is_authenticated:
         return render_template("dashboard/index.html")
-    from mentoring.mentorships.routes import local_time  # the workspace's way of showing a moment
-
     mine = service.personal(current_user)
     programme = chart = None
     if current_user.is_coordinator:
@@ -30,7 +28,7 @@ def index():
             {"active": _("Active mentorships"), "coverage": _("Coverage of mentees wanting a mentor (%)")},
         )
     return render_template(
-        "dashboard/home.html", mine=mine, programme=programme, chart=chart, local_time=local_time,
+        "dashboard/home.html", mine=mine, programme=programme, chart=chart,
         region_labels=REGION_LABELS, limit=service.LIST_LIMIT,
     )
 

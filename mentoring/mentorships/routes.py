@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from zoneinfo import available_timezones
 
-from babel.dates import format_skeleton
 from flask import (
     Response,
     abort,
@@ -22,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -63,6 +60,7 @@ from mentoring.services import ServiceError
 from mentoring.services import calendar as calendar_service
 from mentoring.services import mentorships as service
 from mentoring.services.taxonomy import level_name
+from mentoring.templating import local_time
 
 
 # --- Access checks -----------------------------------------------------------------------------
@@ -125,28 +123,6 @@ note_reader_required = owner_required("note", check_note)
 
 def area_labels() -> dict[str, str]:
     return {a.key: localized(a.labels, a.key) for a in db.session.scalars(select(CapabilityArea))}
-
-
-def local_time(moment: datetime, zone) -> str:
-    """A moment in a zone, in the reader's language, with the zone's abbreviation."""
-    local = moment.astimezone(zone)
-    day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
-    return f"{day}, {local.strftime('%H:%M %Z')}"
-
-
-def duration_text(minutes: int) -> str:
-    """``45 min``, ``2 h``, ``1 h 30 min``."""
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return _("%(minutes)d min", minutes=rest)
-    if not rest:
-        return _("%(hours)d h", hours=hours)
-    return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
-
-
-@bp.context_processor
-def _workspace_helpers():
-    return {"duration_text": duration_text}
 
 
 def _fail(error: ServiceError, form=None):
