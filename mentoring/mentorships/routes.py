@@ -300,26 +300,20 @@ def assign_mentor(mentorship_id: int):
         abort(400)
     side = request.form.get("side", "")
     user_id = request.form.get(f"{side}-user_id", "")
-    try:
-        service.assign_mentor(current_user, mentorship, side, int(user_id) if user_id.isdigit() else -1)
-    except ServiceError as error:
-        return _json_or_flash_error(error, _workspace_url(mentorship, "people"))
-    db.session.commit()
-    flash(_("The person was assigned."), "success")
-    return redirect(_workspace_url(mentorship, "people"))
+    return _perform(
+        lambda: service.assign_mentor(current_user, mentorship, side, int(user_id) if user_id.isdigit() else -1),
+        "people", _("The person was assigned."),
+    )
 
 
 @bp.post("/<int:mentorship_id>/mentors/<int:user_id>/remove")
 @mentorship_required
 def unassign_mentor(mentorship_id: int, user_id: int):
     mentorship = g.mentorship
-    try:
-        service.unassign_mentor(current_user, mentorship, user_id)
-    except ServiceError as error:
-        return _json_or_flash_error(error, _workspace_url(mentorship, "people"))
-    db.session.commit()
-    flash(_("The person is no longer assigned."), "success")
-    return redirect(_workspace_url(mentorship, "people"))
+    return _perform(
+        lambda: service.unassign_mentor(current_user, mentorship, user_id),
+        "people", _("The person is no longer assigned."),
+    )
 
 
 # --- Goals -------------------------------------------------------------------------------------
@@ -333,14 +327,11 @@ def add_goal(mentorship_id: int):
     if not form.validate_on_submit():
         return _json_or_flash_error(ServiceError(_("The goal could not be saved."), form.errors),
                                     _workspace_url(mentorship, "goals"))
-    try:
-        service.add_goal(current_user, mentorship, area_key=form.area_key.data,
-                         statement=form.statement.data, target_date=form.target_date.data)
-    except ServiceError as error:
-        return _json_or_flash_error(error, _workspace_url(mentorship, "goals"))
-    db.session.commit()
-    flash(_("The goal was added."), "success")
-    return redirect(_workspace_url(mentorship, "goals"))
+    return _perform(
+        lambda: service.add_goal(current_user, mentorship, area_key=form.area_key.data,
+                                 statement=form.statement.data, target_date=form.target_date.data),
+        "goals", _("The goal was added."),
+    )
 
 
 @bp.post("/<int:mentorship_id>/goals/<int:goal_id>")
@@ -459,16 +450,12 @@ def edit_session(mentorship_id: int, session_id: int):
 @bp.post("/<int:mentorship_id>/sessions/<int:session_id>/cancel")
 @mentorship_required
 def cancel_session(mentorship_id: int, session_id: int):
-    mentorship = g.mentorship
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        service.cancel_session(current_user, g.session_obj)
-    except ServiceError as error:
-        return _json_or_flash_error(error, _workspace_url(mentorship, "sessions"))
-    db.session.commit()
-    flash(_("The planned session was cancelled."), "success")
-    return redirect(_workspace_url(mentorship, "sessions"))
+    return _perform(
+        lambda: service.cancel_session(current_user, g.session_obj),
+        "sessions", _("The planned session was cancelled."),
+    )
 
 
 @bp.get("/<int:mentorship_id>/sessions/<int:session_id>.ics")
@@ -488,20 +475,9 @@ def _session_link(session: MentoringSession) -> str:
 @bp.post("/<int:mentorship_id>/sessions/<int:session_id>/feedback")
 @mentorship_required
 def session_feedback(mentorship_id: int, session_id: int):
-    mentorship = g.mentorship
     form = SessionFeedbackForm()
-    target = _workspace_url(mentorship, f"session-{session_id}")
-    if not form.validate_on_submit():
-        return _json_or_flash_error(ServiceError(_("The feedback could not be saved."), form.errors), target)
-    try:
-        service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
-                              coordinators_only=form.coordinators_only.data, session=g.session_obj,
-                              link=url_for("mentorships.show", mentorship_id=mentorship.id, _external=True))
-    except ServiceError as error:
-        return _json_or_flash_error(error, target)
-    db.session.commit()
-    flash(_("Thank you for your feedback."), "success")
-    return redirect(target)
+    target = _workspace_url(g.mentorship, f"session-{session_id}")
+    return _save_feedback(form, target, session=g.session_obj)
 
 
 # --- Links -------------------------------------------------------------------------------------
@@ -514,12 +490,10 @@ def add_link(mentorship_id: int):
     if not form.validate_on_submit():
         return _json_or_flash_error(ServiceError(_("The link could not be saved."), form.errors),
                                     _workspace_url(mentorship, "links"))
-    try:
-        service.add_link(current_user, mentorship, title=form.title.data, url=form.url.data)
-    except ServiceError as error:
-        return _json_or_flash_error(error, _workspace_url(mentorship, "links"))
-    db.session.commit()
-    return redirect(_workspace_url(mentorship, "links"))
+    return _perform(
+        lambda: service.add_link(current_user, mentorship, title=form.title.data, url=form.url.data),
+        "links",
+    )
 
 
 @bp.post("/<int:mentorship_id>/links/<int:link_id>/remove")
@@ -571,16 +545,34 @@ def close(mentorship_id: int):
 @bp.post("/<int:mentorship_id>/close/feedback")
 @mentorship_required
 def close_feedback(mentorship_id: int):
-    mentorship = g.mentorship
     form = CloseFeedbackForm(prefix="final")
-    target = url_for("mentorships.close", mentorship_id=mentorship.id)
+    target = url_for("mentorships.close", mentorship_id=g.mentorship.id)
+    return _save_feedback(form, target, at_close=True, rating=form.rating.data)
+
+
+def _perform(action, anchor: str, message: str | None = None):
+    """Run a workspace change, commit it, say so, and go back to that part of the page."""
+    target = _workspace_url(g.mentorship, anchor)
+    try:
+        action()
+    except ServiceError as error:
+        return _json_or_flash_error(error, target)
+    db.session.commit()
+    if message:
+        flash(message, "success")
+    return redirect(target)
+
+
+def _save_feedback(form, target: str, **details):
+    """Record a fit check (after a session) or the closing feedback, then go back to ``target``."""
+    mentorship = g.mentorship
     if not form.validate_on_submit():
         return _json_or_flash_error(ServiceError(_("The feedback could not be saved."), form.errors), target)
     try:
         service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
-                              coordinators_only=form.coordinators_only.data, at_close=True,
-                              rating=form.rating.data,
-                              link=url_for("mentorships.show", mentorship_id=mentorship.id, _external=True))
+                              coordinators_only=form.coordinators_only.data,
+                              link=url_for("mentorships.show", mentorship_id=mentorship.id, _external=True),
+                              **details)
     except ServiceError as error:
         return _json_or_flash_error(error, target)
     db.session.commit()
