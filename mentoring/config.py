@@ -33,6 +33,9 @@ REMEMBER_COOKIE_SECURE = True
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PREFERRED_URL_SCHEME = "https"
+# Where people reach the app: links in e-mails and feeds sent outside a request (CLI, jobs, demo)
+# are built from it (mentoring.links). ``make run`` writes the development address.
+PUBLIC_URL = "http://127.0.0.1:5000"
 HSTS_MAX_AGE = 63072000  # two years
 # X-Forwarded-For is ignored unless this says how many reverse proxies sit in front of the app
 # (1 behind one nginx); then werkzeug's ProxyFix takes the client address the proxy saw. Never set

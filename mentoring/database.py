@@ -41,6 +41,11 @@ def _sqlite_on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+def write_intent() -> bool:
+    """Whether the current transaction began (or will begin) as a write (``BEGIN IMMEDIATE``)."""
+    return _write_intent.get()
+
+
 @contextmanager
 def read_only():
     """Begin deferred transactions inside this block (only meaningful on SQLite)."""
@@ -70,11 +75,34 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _reset_write_intent(exc):
-        # Flask-SQLAlchemy removes the session after this, rolling back anything not committed:
-        # views commit once, after their service call succeeded.
+        # Flask-SQLAlchemy removes the session after this, rolling back anything not committed.
         token = request.environ.pop("mentoring.write_token", None)
         if token is not None:
             _write_intent.reset(token)
+
+
+def commit_response(response):
+    """The one commit point of a request (ARCHITECTURE.md, "A request's life").
+
+    Views and services never commit: services flush, views return. A successful answer
+    (status below 400) commits what the request changed; any other answer rolls it back, so an
+    error never leaves half of a change behind. A commit that the database refuses (a unique
+    key taken by a concurrent request) becomes a 409 answer, never a 500. Registered by
+    :mod:`mentoring.errors` after every other ``after_request`` function, so it runs first.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from mentoring import errors
+
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return errors.error_response(409)
+    return response
 
 
 def render_migration_item(type_, obj, autogen_context):

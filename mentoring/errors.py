@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mentoring.extensions import db
+from mentoring.services import ServiceError
+from mentoring.urls import safe_next
 
 log = logging.getLogger("mentoring.errors")
 
@@ -48,16 +52,79 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def render_error(code: int, description: str | None = None):
+def json_error(status: int, message: str, errors: dict | None = None):
+    """The one JSON error shape: ``{"message": …, "errors": {field: [messages]}}``."""
+    body = {"message": str(message), "errors": {
+        name: [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
+        for name, messages in (errors or {}).items()
+    }}
+    return jsonify(body), status
+
+
+def render_error(code: int, description: str | None = None, errors: dict | None = None):
+    """An error answer in HTML or JSON (see :func:`wants_json`); the request's changes roll back."""
     db.session.rollback()
     title = _titles().get(code, _("Error"))
     explanation = description or _explanations().get(code, "")
     if wants_json():
-        return jsonify({"error": {"code": code, "title": title, "message": explanation}}), code
+        return json_error(code, description or title, errors)
     return render_template("errors/error.html", code=code, title=title, explanation=explanation), code
 
 
+def error_response(code: int, description: str | None = None):
+    """:func:`render_error` as a response object (for ``after_request`` functions)."""
+    return make_response(render_error(code, description))
+
+
+def apply_errors(form, error: ServiceError) -> int:
+    """Show a refused change on the form it came from; returns the status to answer with.
+
+    Field messages go under their fields (hidden fields and unknown names become form-level
+    messages, as does the error's message when it names no field).
+    """
+    for name, messages in error.errors.items():
+        field = getattr(form, name, None)
+        messages = [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
+        if field is not None and hasattr(field, "errors") and getattr(field, "type", "") != "HiddenField":
+            field.errors = list(field.errors) + messages
+        else:
+            form.form_errors.extend(m for m in messages if m not in form.form_errors)
+    if not error.errors:
+        form.form_errors.append(str(error.message))
+    return error.status
+
+
+def handle_service_error(error: ServiceError):
+    """A business rule refused the change and the view did not show it on a form.
+
+    JSON clients get the error shape with its status. A browser gets the message as a flash and
+    goes back to the page it came from (Post/Redirect/Get), or an error page when there is none.
+    """
+    db.session.rollback()
+    if wants_json():
+        return json_error(error.status, error.message, error.errors)
+    details = [str(m) for messages in error.errors.values() for m in messages if str(m) != str(error.message)]
+    flash(" ".join([str(error.message), *details]).strip(), "error")
+    back = safe_next(request.form.get("next")) or _same_site_referrer()
+    if back:
+        return redirect(back, code=303)
+    return render_template("errors/error.html", code=error.status, title=str(error.message),
+                           explanation=" ".join(details)), error.status
+
+
+def _same_site_referrer() -> str | None:
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 def init_app(app: Flask) -> None:
+    from mentoring.database import commit_response
+
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         if isinstance(error, InternalServerError):
@@ -67,15 +134,18 @@ def init_app(app: Flask) -> None:
         response = make_response(render_error(error.code or 500, description))
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
-        for name in ("Retry-After",):
-            original = error.get_headers()
-            for key, value in original:
-                if key == name:
-                    response.headers[key] = value
+        for key, value in error.get_headers():
+            if key == "Retry-After":
+                response.headers[key] = value
         return response
+
+    app.register_error_handler(ServiceError, handle_service_error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         original = getattr(error, "original_exception", None) or error
         log.exception("unhandled error", exc_info=original)
         return render_error(500)
+
+    # Registered last, so it runs before the other after_request functions (headers, logs).
+    app.after_request(commit_response)

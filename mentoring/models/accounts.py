@@ -25,6 +25,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+#: Roles that run the programme: they verify cities, run rounds, read every mentorship.
+COORDINATOR_ROLES = ("coordinator", "admin")
+
 class User(UserMixin, Base):
     __tablename__ = "user"
     __table_args__ = (
@@ -74,7 +77,7 @@ class User(UserMixin, Base):
     @property
     def is_coordinator(self) -> bool:
         """Coordinators and administrators run the programme."""
-        return self.role in ("coordinator", "admin")
+        return self.role in COORDINATOR_ROLES
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -79,6 +79,17 @@ def active_areas() -> list[CapabilityArea]:
     )
 
 
+def area_labels(language: str | None = None, *, active_only: bool = False) -> dict[str, str]:
+    """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en")."""
+    statement = select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id)
+    if active_only:
+        statement = statement.where(CapabilityArea.active)
+    areas = db.session.scalars(statement)
+    if language is None:
+        return {a.key: localized(a.labels, a.key) for a in areas}
+    return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
+
+
 def axis_label(axis_key: str) -> str:
     """The axis name in the current language (or the key for an axis unknown to the file)."""
     for axis in taxonomy_file()["axes"]:

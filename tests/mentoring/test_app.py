@@ -58,9 +58,9 @@ def test_not_found_html_and_json(client):
     assert b"Page not found" in page.data and b"<html" in page.data
     api = client.get("/api/no/such/thing")
     assert api.status_code == 404
-    assert api.get_json()["error"]["code"] == 404
+    assert api.get_json() == {"message": "Page not found", "errors": {}}
     negotiated = client.get("/no/such/page", headers={"Accept": "application/json"})
-    assert negotiated.get_json()["error"]["code"] == 404
+    assert negotiated.get_json()["message"] == "Page not found"
 
 
 def test_method_not_allowed_names_allowed_methods(client):

@@ -1,0 +1,215 @@
+"""The programme's rules, each defined once (ARCHITECTURE.md, "Where rules live").
+
+Every service, view, form, CLI command and template that needs one of these answers asks here:
+who runs the programme, who speaks for a city, how many mentor places a city has free, whether a
+form was read at the object's current version, how long a text may be. A rule that is written a
+second time somewhere else will drift (it did: 5,000 vs 4,000 characters, three capacity counts).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+
+from mentoring.database import write_intent
+from mentoring.extensions import db
+from mentoring.models import City, CityMember, Mentorship, Proposal, User
+from mentoring.models.accounts import COORDINATOR_ROLES
+from mentoring.services import Conflict, NotAllowed, ServiceError
+
+# --- Limits of what people write ---------------------------------------------------------------
+
+#: Practices, needs and evidence texts, in the editor, the survey import and the export.
+TEXT_MAX = 5000
+#: A city's name (the column is sized to it).
+CITY_NAME_MAX = 120
+
+# --- Roles -----------------------------------------------------------------------------------------
+
+def is_coordinator(user) -> bool:
+    """Coordinators and administrators run the programme (anonymous users never do)."""
+    return bool(getattr(user, "is_coordinator", False))
+
+
+def coordinators() -> list[User]:
+    """Active users who run the programme: they receive the programme's alerts."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.role.in_(COORDINATOR_ROLES), User.active).order_by(User.id)
+        )
+    )
+
+
+def represented_city_ids(user):
+    """A subquery of the ids of the cities ``user`` is a representative of."""
+    return select(CityMember.city_id).where(
+        CityMember.user_id == user.id, CityMember.role == "representative"
+    )
+
+
+def is_representative(user, city_id: int) -> bool:
+    """Whether ``user`` speaks for the city (endorses, edits, invites)."""
+    if user is None or getattr(user, "id", None) is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    CityMember.user_id == user.id,
+                    CityMember.city_id == city_id,
+                    CityMember.role == "representative",
+                )
+            )
+        )
+    )
+
+
+def representatives(city_ids) -> list[User]:
+    """The active representatives of the given cities, in a stable order."""
+    ids = list(city_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CityMember, CityMember.user_id == User.id)
+            .where(CityMember.city_id.in_(ids), CityMember.role == "representative", User.active)
+            .order_by(User.id)
+        )
+    )
+
+
+# --- Mentor places ---------------------------------------------------------------------------------
+# A mentor city's places used are, precisely:
+#     active mentorships where the city is the mentor
+#   + proposals where the city is the mentor in a HOLDING state that have not become a mentorship.
+# They must stay <= City.mentor_capacity. reserve_mentor_place() is the one check, made under the
+# city's lock; every list, form and message shows places_used()/mentor_places() so that what a
+# person sees is what the rule enforces.
+
+#: Proposal states that hold one of the mentor city's places.
+HOLDING_STATES = ("approved", "endorsed")
+
+
+@dataclass(frozen=True)
+class Places:
+    capacity: int
+    used: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.used, 0)
+
+
+def _holding_proposals():
+    return Proposal.state.in_(HOLDING_STATES) & ~exists().where(Mentorship.proposal_id == Proposal.id)
+
+
+def places_used_by_city(city_ids=None) -> dict[int, int]:
+    """Places used per mentor city (two queries, whatever the number of cities)."""
+    used: dict[int, int] = {}
+    active = select(Mentorship.mentor_city_id, func.count()).where(Mentorship.state == "active")
+    holding = select(Proposal.mentor_city_id, func.count()).where(_holding_proposals())
+    if city_ids is not None:
+        ids = list(city_ids)
+        if not ids:
+            return used
+        active = active.where(Mentorship.mentor_city_id.in_(ids))
+        holding = holding.where(Proposal.mentor_city_id.in_(ids))
+    for statement in (active.group_by(Mentorship.mentor_city_id), holding.group_by(Proposal.mentor_city_id)):
+        for city_id, n in db.session.execute(statement):
+            used[city_id] = used.get(city_id, 0) + int(n)
+    return used
+
+
+def places_used(city_id: int) -> int:
+    return places_used_by_city([city_id]).get(city_id, 0)
+
+
+def mentor_places(city: City) -> Places:
+    return Places(capacity=city.mentor_capacity or 0, used=places_used(city.id))
+
+
+def places_by_city(cities) -> dict[int, Places]:
+    """:func:`mentor_places` for many cities in two queries."""
+    cities = list(cities)
+    used = places_used_by_city([c.id for c in cities])
+    return {c.id: Places(capacity=c.mentor_capacity or 0, used=used.get(c.id, 0)) for c in cities}
+
+
+def lock_city(city_id: int) -> None:
+    """Serialise capacity decisions on one city until the end of the current transaction.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the city's row. SQLite locks the whole database for
+    writing when the transaction begins (``BEGIN IMMEDIATE``, see :mod:`mentoring.database`); a
+    transaction begun deferred could interleave, so that is refused as a programming error.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        if not write_intent():
+            raise RuntimeError("capacity decisions need a write transaction (BEGIN IMMEDIATE)")
+        db.session.execute(select(City.id).where(City.id == city_id))
+        return
+    db.session.execute(select(City.id).where(City.id == city_id).with_for_update())
+
+
+def before_reserving() -> None:
+    """Called between the count and the caller's write; tests replace it to widen the race."""
+
+
+def reserve_mentor_place(mentor_city_id: int, *, releasing: Proposal | None = None,
+                         field: str = "capacity") -> Places:
+    """Lock the mentor city and refuse (409) when all its places are taken.
+
+    ``releasing`` is a proposal that already holds one of the places and is about to hand it to
+    something else (an endorsed proposal becoming a mentorship): it is not counted twice. The
+    caller's write must follow in the same transaction. ``field`` names the form field that the
+    refusal is reported on.
+    """
+    lock_city(mentor_city_id)
+    city = db.session.get(City, mentor_city_id, populate_existing=True)
+    used = places_used(mentor_city_id)
+    if releasing is not None and releasing.state in HOLDING_STATES:
+        used -= 1
+    places = Places(capacity=city.mentor_capacity or 0, used=used)
+    if places.free <= 0:
+        message = _(
+            "%(city)s has no free mentor place: %(used)d of %(capacity)d taken.",
+            city=city.name, used=used, capacity=places.capacity,
+        )
+        raise NotAllowed(message, {field: [message]})
+    before_reserving()
+    return places
+
+
+def check_capacity_change(city: City, new_capacity: int, *, field: str = "mentor_capacity") -> None:
+    """Refuse a mentor capacity below the places already in use (an approved pair could never start)."""
+    if city.id is None or new_capacity is None:
+        return
+    used = places_used(city.id)
+    if new_capacity < used:
+        raise ServiceError(
+            _("The capacity cannot be lower than the places in use."),
+            {field: [_("%(used)d places are in use (active mentorships and approved pairs); "
+                       "the capacity cannot be lower.", used=used)]},
+        )
+
+
+# --- Versions (optimistic locking) ----------------------------------------------------------------
+
+def check_version(obj, version, message: str | None = None) -> None:
+    """Refuse a change made from a page read at another version of ``obj`` (409).
+
+    ``version`` is what the page displayed: ``None`` means the client did not send one (API
+    clients may omit it) and nothing is checked; a value that is not a whole number is a field
+    error (422); any other number than the current version is a conflict.
+    """
+    if version is None or version == "":
+        return
+    try:
+        expected = int(version)
+    except (TypeError, ValueError):
+        raise ServiceError(_("The version is not valid."), {"version": [_("Send a whole number.")]}) from None
+    if expected != obj.version:
+        message = message or _("Someone else changed this in the meantime. Reload the page and try again.")
+        raise Conflict(message, {"version": [message]})
