@@ -64,7 +64,8 @@ def update_goal(actor: User, goal: Goal, *, progress: int, status: str,
     if changed_progress:
         goal.history.append(GoalProgress(progress=progress, status=status, by_id=actor.id, at=utcnow()))
     if before != after:
-        b, a = {k: before[k] for k in before if before[k] != after[k]}, {k: after[k] for k in after if before[k] != after[k]}
-        record(actor, "goal.update", goal, before=b, after=a)
+        changed = [k for k in before if before[k] != after[k]]
+        record(actor, "goal.update", goal, before={k: before[k] for k in changed},
+               after={k: after[k] for k in changed})
     db.session.flush()
     return goal
