@@ -1,4 +1,4 @@
-"""Survey CSV import: reading, validation by row and column, all-or-nothing, updates (SECURITY.md U)."""
+"""Survey CSV import: reading, validation by row and column, all-or-nothing, updates."""
 from __future__ import annotations
 
 import pytest
