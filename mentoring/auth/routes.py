@@ -117,7 +117,9 @@ def register():
             status = apply_errors(form, error)
         else:
             return redirect(url_for("auth.check_mail"))
-    elif request.method == "GET":
+    elif form.is_submitted():
+        status = 422
+    else:
         form.locale.data = str(_current_locale())
     return render_template("auth/register.html", form=form), status
 

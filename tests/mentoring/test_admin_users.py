@@ -46,7 +46,8 @@ def test_user_list_search_filter_and_pagination(app, admin_client, make_user):
     found = " | ".join(texts(admin_client.get("/admin/?q=COMUNE"), "tbody tr"))
     assert "Bruno Bianchi" in found and "ada@example.org" not in found
     assert "Carla" in " | ".join(texts(admin_client.get("/admin/?q=100%25_"), "tbody tr"))
-    assert texts(admin_client.get("/admin/?q=0%25_"), "tbody tr") == []  # % and _ are literal
+    literal = texts(admin_client.get("/admin/?q=0%25_"), "tbody tr")  # % and _ are literal
+    assert [row.split()[0] for row in literal] == ["Carla"]
     coordinators = admin_client.get("/admin/?role=coordinator", headers={"Accept": "application/json"}).get_json()
     assert [u["name"] for u in coordinators["users"]] == ["Zoe Coordinator"]
     assert "password_hash" not in coordinators["users"][0] and "session_token" not in coordinators["users"][0]

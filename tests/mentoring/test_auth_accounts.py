@@ -86,11 +86,11 @@ def test_registration_refuses_weak_passwords_and_bad_input_with_field_messages(a
         ("x" * 257, b"256"),
     ]:
         response = register(client, password=password)
-        assert response.status_code == 200 and message in response.data, password
+        assert response.status_code == 422 and message in response.data, password
     response = register(client, confirm="something else entirely")
     assert b"The two passwords differ" in response.data
     response = register(client, name="   ", email="not-an-address")
-    assert response.status_code == 200
+    assert response.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -139,7 +139,7 @@ def test_change_password_keeps_this_device_and_ends_the_others(app, make_user):
     login(other, user)
     wrong = this.post("/auth/account/password", data={
         "current_password": "not it at all", "password": "a brand new secret", "confirm": "a brand new secret"})
-    assert wrong.status_code == 200 and b"not your current password" in wrong.data
+    assert wrong.status_code == 422 and b"not your current password" in wrong.data
     response = this.post("/auth/account/password", data={
         "current_password": PASSWORD, "password": "a brand new secret", "confirm": "a brand new secret"})
     assert response.status_code == 302
@@ -162,7 +162,7 @@ def test_password_reset_link_works_once_and_expires(app, client, make_user, monk
     reset = link_in(body)
     assert client.get(reset).status_code == 200
     weak = client.post(reset, data={"password": "short", "confirm": "short"})
-    assert weak.status_code == 200 and b"at least 10 characters" in weak.data
+    assert weak.status_code == 422 and b"at least 10 characters" in weak.data
     response = client.post(reset, data={"password": "another long secret", "confirm": "another long secret"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/auth/login")
     after = get_user(app, user.email)
