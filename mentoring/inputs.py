@@ -124,35 +124,40 @@ class SafeJSONProvider(DefaultJSONProvider):
         return value
 
 
-def _check_request() -> None:
+def _refused() -> InputError:
     from flask_babel import gettext as _
 
+    return InputError(_("The request contains a character that cannot be stored (a NUL byte or an "
+                        "unpaired surrogate). Please remove it and try again."))
+
+
+def _check_request() -> None:
+    # Runs before the session checks: it must not touch the locale or current_user (translating
+    # would load the user), so messages are only built when a request is refused.
     for name in PAGE_ARGS:
         for raw in request.args.getlist(name):
             text = raw.strip()
             if text.lstrip("+-").isdigit() and text.isascii() and int(text) > PAGE_ARG_MAX:
                 raise NotFound()
-    refused = _("The request contains a character that cannot be stored (a NUL byte or an "
-                "unpaired surrogate). Please remove it and try again.")
     if "\x00" in request.path:
-        raise InputError(refused)
+        raise _refused()
     for key, value in request.args.items(multi=True):
         if unstorable(key) or unstorable(value):
-            raise InputError(refused)
+            raise _refused()
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for key, value in request.form.items(multi=True):
             if unstorable(key) or unstorable(value):
-                raise InputError(refused)
+                raise _refused()
         for key, upload in request.files.items(multi=True):
             if unstorable(key) or unstorable(upload.filename or ""):
-                raise InputError(refused)
+                raise _refused()
     elif request.is_json and request.content_length != 0:
         # Malformed or over-deep JSON loads as None here: each endpoint says what it expected.
         data = request.get_json(silent=True)
         if any(unstorable(text) for text in _strings(data)):
-            raise InputError(refused)
+            raise _refused()
 
 
 def init_app(app: Flask) -> None:
