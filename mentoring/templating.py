@@ -5,10 +5,20 @@ from datetime import datetime
 
 from babel.dates import format_skeleton
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from mentoring.services.geography import REGION_LABELS
+from mentoring.services.proposals import state_label
+from mentoring.services.taxonomy import need_name
 
 # (endpoint, label, who sees it: None for every signed-in user, "coordinator" or "admin");
 # entries whose endpoint is not registered are left out.
@@ -39,6 +49,12 @@ def main_navigation():
     return visible
 
 
+def template_helpers() -> dict:
+    """Names every template may use for the programme's vocabulary (regions, states, needs)."""
+    return {"region_label": lambda key: REGION_LABELS.get(key, key), "state_label": state_label,
+            "need_name": need_name}
+
+
 def url_endpoints():
     return current_app.view_functions.keys()
 
@@ -67,6 +83,7 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         duration_text=duration_text,
     )
+    app.context_processor(template_helpers)
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,

@@ -38,7 +38,7 @@ from mentoring.models import (
     utcnow,
 )
 from mentoring.models.mentorships import FITS, GOAL_STATUSES, SESSION_FORMATS
-from mentoring.services import proposals
+from mentoring import rules
 from mentoring.services import Conflict, NotAllowed, ServiceError
 from mentoring.services.audit import record
 from mentoring.services.mail import send_mail
@@ -225,7 +225,7 @@ def create_mentorship(
         errors["mentee_city_id"] = [_("A city cannot mentor itself.")]
     # One capacity rule for the whole programme (services.proposals): active mentorships plus
     # approved or endorsed proposals still waiting to become one, counted under the city's lock.
-    proposals.lock_city(mentor_city_id)
+    rules.lock_city(mentor_city_id)
     mentor = db.session.get(City, mentor_city_id, populate_existing=True)
     mentee = db.session.get(City, mentee_city_id)
     if mentor is None or mentor.status != "verified":
@@ -242,7 +242,7 @@ def create_mentorship(
         errors["planned_end"] = [_("The planned end cannot be before the start.")]
     if errors:
         raise ServiceError(_("The mentorship could not be created."), errors)
-    active = proposals.capacity_used(mentor.id)
+    active = rules.places_used(mentor.id)
     if active >= mentor.mentor_capacity:
         message = _(
             "%(city)s has no free mentoring place (capacity %(capacity)d, active %(active)d).",
