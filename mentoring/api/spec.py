@@ -41,7 +41,8 @@ def build_spec(app: Flask) -> dict:
         spec.components.response(f"Error{status}", {
             "description": description, "content": {"application/json": {"schema": "Error"}},
         })
-    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
+                                                "name": app.config["SESSION_COOKIE_NAME"]})
     with app.test_request_context():
         for endpoint, view in app.view_functions.items():
             if not endpoint.startswith("api.") or endpoint == "api.openapi":
