@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app
 from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 from mentoring.extensions import db
 
@@ -167,24 +168,27 @@ def _enqueue(round_id: int, actor_id: int | None) -> str | Future:
     return _executor().submit(_run_in_app, app, round_id, actor_id)
 
 
+_PENDING = "mentoring.enqueue_after_commit"
+
+
 def enqueue_after_commit(round_id: int, actor_id: int | None = None) -> None:
     """Queue a run once the current transaction has committed (a request's one commit point).
 
     The worker must find the round ``queued``: enqueued before the commit it could start on the
     old state. If the transaction rolls back instead, nothing is queued.
     """
-    session = db.session()
+    db.session().info.setdefault(_PENDING, []).append((round_id, actor_id))
 
-    def queue(_session) -> None:
-        forget(_session)
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session) -> None:
+    for round_id, actor_id in session.info.pop(_PENDING, []):
         _enqueue(round_id, actor_id)
 
-    def forget(_session) -> None:
-        event.remove(session, "after_commit", queue)
-        event.remove(session, "after_rollback", forget)
 
-    event.listen(session, "after_commit", queue)
-    event.listen(session, "after_rollback", forget)
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _run_in_app(app: Flask, round_id: int, actor_id: int | None) -> str:

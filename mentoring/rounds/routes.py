@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from mentoring import jobs
 from mentoring.access import coordinator_required, login_required, owner_required
-from mentoring.errors import apply_errors
+from mentoring.errors import apply_errors, flash_refusal
 from mentoring.extensions import db
 from mentoring.forms import choices
 from mentoring.i18n import localized
@@ -146,7 +146,11 @@ def run(round_id: int):
     round_ = _round_or_404(round_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    background = matchmaking.request_run(current_user, round_)  # a refusal: flash and back
+    try:
+        background = matchmaking.request_run(current_user, round_)
+    except ServiceError as error:  # refused (already running): say why on the round page
+        flash_refusal(error)
+        return redirect(url_for("rounds.show", round_id=round_id), code=303)
     if background:
         jobs.enqueue_after_commit(round_.id, current_user.id)
         flash(_("The round is running in the background; this page shows its progress."), "info")
@@ -204,8 +208,11 @@ def manual_match(round_id: int, mentee_id: int):
     form = ManualMatchForm()
     if not form.validate_on_submit():
         abort(400)
-    # A refusal goes back to the suggestions with its message (the ServiceError handler).
-    proposal = proposal_service.manual_match(current_user, round_, mentee.id, form.mentor.data)
+    try:
+        proposal = proposal_service.manual_match(current_user, round_, mentee.id, form.mentor.data)
+    except ServiceError as error:  # back to the suggestions with the reason (Post/Redirect/Get)
+        flash_refusal(error)
+        return redirect(url_for("rounds.manual", round_id=round_.id, mentee_id=mentee.id), code=303)
     flash(_("Pair approved: %(mentor)s will mentor %(mentee)s once both cities endorse.",
             mentor=proposal.mentor_city.name, mentee=proposal.mentee_city.name), "success")
     return redirect(url_for("rounds.proposal", proposal_id=proposal.id))
