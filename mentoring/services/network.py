@@ -64,13 +64,12 @@ def fingerprint() -> tuple:
 def ties() -> list[Tie]:
     """Every tie of the programme, oldest first."""
     out = []
-    with_mentorship = set()
+    # A proposal that became a mentorship is that mentorship (even a withdrawn one, then no tie).
+    with_mentorship = set(db.session.scalars(select(Mentorship.proposal_id).where(Mentorship.proposal_id.is_not(None))))
     for m, round_id in db.session.execute(
         select(Mentorship, Proposal.round_id).outerjoin(Proposal, Proposal.id == Mentorship.proposal_id)
         .where(Mentorship.state.in_(TIE_MENTORSHIP_STATES)).order_by(Mentorship.start_date, Mentorship.id)
     ):
-        if m.proposal_id is not None:
-            with_mentorship.add(m.proposal_id)
         out.append(Tie("mentorship", m.id, m.mentor_city_id, m.mentee_city_id, round_id,
                        tuple(m.areas or ()), m.state, m.start_date,
                        m.closed_at.date() if m.closed_at else m.planned_end))
