@@ -179,16 +179,18 @@ def pdf_available() -> bool:
     return True
 
 
+PRINT_STYLESHEETS = ("css/app.css", "css/programme.css")
+
+
 def to_pdf(html: str, static_folder: str) -> bytes:
-    """The printed report: stylesheets are read from the static folder, nothing from the network."""
+    """The printed report, styled by the print stylesheet; nothing is fetched from a network.
+
+    The page's own <link>s point at /static/ URLs no server answers here, so the stylesheets are
+    given as files instead.
+    """
     import os
 
     import weasyprint
 
-    def fetch(url: str):
-        path = url.split("/static/", 1)[-1].split("?", 1)[0] if "/static/" in url else None
-        if path is None or ".." in path:
-            raise ValueError(f"not fetched: {url}")
-        return weasyprint.default_url_fetcher("file://" + os.path.join(static_folder, path))
-
-    return weasyprint.HTML(string=html, base_url="http://localhost/", url_fetcher=fetch).write_pdf()
+    sheets = [weasyprint.CSS(filename=os.path.join(static_folder, name)) for name in PRINT_STYLESHEETS]
+    return weasyprint.HTML(string=html, base_url=os.path.join(static_folder, "")).write_pdf(stylesheets=sheets)
