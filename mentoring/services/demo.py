@@ -557,7 +557,8 @@ def _demo_history(summary: DemoSummary) -> None:
 
     # Membership and first assessments are dated before the history (one late joiner per six cities).
     joined = at(DEMO_MEMBERS_SINCE)
-    late = {city_id for i, city_id in enumerate(sorted(cities)) if i % 6 == 5}
+    in_history = {by_name[n] for _r, _d, pairs in DEMO_HISTORY for pair in pairs for n in pair[:2]}
+    late = {city_id for i, city_id in enumerate(sorted(cities)) if i % 6 == 5 and city_id not in in_history}
     for city in cities.values():
         if city.status == "verified":
             city.verified_at = at("2026-03-02") if city.id in late else joined
