@@ -18,7 +18,7 @@ NAVIGATION = (
     ("rounds.index", _l("Rounds"), "coordinator"),
     ("mentorships.index", _l("Mentorships"), None),
     ("rounds.mine", _l("Proposals for my city"), None),
-    ("programme.network", _l("Programme"), "coordinator"),
+    ("programme.network_page", _l("Programme"), "coordinator"),
     ("cities.verification_queue", _l("Verification"), "coordinator"),
     ("admin.index", _l("Administration"), "admin"),
 )

@@ -104,6 +104,7 @@ def note_consent(note_id: int):
 def network_page():
     data = network.network()
     return render_template("programme/network.html", data=data, names=helpers.node_names(data),
+                           countries=helpers.country_names(data["metrics"]["not_reached"]["countries"]),
                            filters=helpers.map_filters(data), region_labels=REGION_LABELS,
                            area_labels=area_labels(), income_labels=helpers.income_labels())
 

@@ -117,6 +117,11 @@ def status_labels() -> dict[str, str]:
             "completed": _("Completed"), "mentorship": _("Mentorship")}
 
 
+def country_names(codes) -> list[str]:
+    locale = str(get_locale() or "en")
+    return sorted(country_name(code, locale) for code in codes)
+
+
 def node_names(data: dict) -> dict[int, str]:
     return {n["id"]: n["name"] for n in data["nodes"]}
 

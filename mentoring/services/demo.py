@@ -570,7 +570,7 @@ def _demo_history(summary: DemoSummary) -> None:
     for number, (name, day, pairs) in enumerate(DEMO_HISTORY):
         created = at(day)
         round_ = MatchRound(name=name, regions=[], params={}, seed=2025 + number, status="done", progress=1.0,
-                            metrics={"n_pairs": len(pairs)}, unmatched=[], created_by_id=coordinator.id if coordinator
+                            metrics=_history_metrics(pairs, cities, by_name), unmatched=[], created_by_id=coordinator.id if coordinator
                             else None, created_at=created, started_at=created, finished_at=created,
                             progress_at=created)
         if commission is not None:
@@ -649,3 +649,17 @@ def _demo_history(summary: DemoSummary) -> None:
                                                    mentee_consent_at=closed + timedelta(days=16)))
             summary.history.append(f"{mentor.name} → {mentee.name} ({state})")
     db.session.flush()
+
+
+def _history_metrics(pairs, cities, by_name) -> dict:
+    """Round metrics in the engine's shape (the round pages show them) for a demo history round."""
+    mentors = {m for m, _e, _s in pairs}
+    mentees = {e for _m, e, _s in pairs}
+    regions = sorted({cities[by_name[e]].region for e in mentees})
+    return {"objective_name": "max_coverage", "objective": float(len(pairs)), "upper_bound": float(len(pairs)),
+            "certified": True, "total_score": float(len(pairs)), "n_pairs": len(pairs), "n_mentors": len(mentors),
+            "n_mentees": len(mentees), "n_matched_mentees": len(mentees), "coverage": 1.0,
+            "coverage_by_region": dict.fromkeys(regions, 1.0), "coverage_by_priority": {"1": 1.0},
+            "mentor_load": {"mean": round(len(pairs) / len(mentors), 2), "max": 1, "n_used": len(mentors),
+                            "n_full": 0, "utilisation": 1.0},
+            "solve_time": 0.0, "total_time": 0.0}
