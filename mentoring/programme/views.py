@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date
 from functools import lru_cache
 
 from babel import Locale
@@ -170,9 +171,14 @@ def study_context(result: dict) -> dict:
         "regions": [[str(REGION_LABELS.get(r[0], r[0])), r[2:]] for r in tables["axis_by_region"]["rows"]],
         "texts": {"mean": _("Mean maturity (0–4)")},
     }
-    return {"study": result, "tables": tables, "area_labels": labels, "region_labels": REGION_LABELS,
+    def inline(label: str) -> str:  # an area label inside a sentence
+        return label[:1].lower() + label[1:]
+
+    return {"study": result, "tables": tables, "as_of": date.fromisoformat(result["as_of"]),
+            "previous": date.fromisoformat(result["previous"]) if result.get("previous") else None,
+            "widest_label": inline(labels.get(widest[0], widest[0])) if widest else None, "area_labels": labels, "region_labels": REGION_LABELS,
             "income_labels": income_labels(), "axis_label": axis_label, "chart": chart,
-            "widest": widest, "scarce": [labels.get(r[0], r[0]) for r in scarce[:3]], "income": classification(), "min_cell": MIN_CELL}
+            "widest": widest, "scarce": [inline(labels.get(r[0], r[0])) for r in scarce[:3]], "income": classification(), "min_cell": MIN_CELL}
 
 
 @lru_cache(maxsize=1)
