@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,8 +27,7 @@ from mentoring.extensions import db
 from mentoring.models import LearningNote, Mentorship
 from mentoring.programme import api_bp, bp
 from mentoring.programme import views as helpers
-from mentoring.services import ServiceError
-from mentoring.services import library, network, outcomes, study
+from mentoring.services import ServiceError, library, network, outcomes, study
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.taxonomy import area_labels
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from mentoring.extensions import db
-from mentoring.models import City, Mentorship, MentoringSession
+from mentoring.models import City, MentoringSession, Mentorship
 from mentoring.services import library
 from mentoring.services.geography import REGION_LABELS, country_name
 from mentoring.services.income import INCOME_LABELS, classification
@@ -31,7 +31,9 @@ def income_labels() -> dict[str, str]:
 
 
 def markdown(text: str):
-    from mentoring.mentorships.routes import render_markdown  # the one safe Markdown renderer
+    from mentoring.mentorships.routes import (
+        render_markdown,  # the one safe Markdown renderer
+    )
 
     return render_markdown(text)
 

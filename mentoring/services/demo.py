@@ -276,7 +276,7 @@ def load_demo(*, if_empty: bool = False, force: bool = False) -> DemoSummary:
         summary.mentor_cities += int(city.mentor_capacity > 0)
     _create_users(summary, now)
     _demo_round(summary)
-    if summary.cities_created:
+    if summary.cities_created and summary.round_id is not None:  # a fresh demo, not a real programme
         _demo_history(summary)
     record(None, "demo.load", object_type="demo", after={
         "cities_created": summary.cities_created, "users_created": summary.users_created,
@@ -643,10 +643,11 @@ def _demo_history(summary: DemoSummary) -> None:
                                     markdown=DEMO_NOTE.format(mentor=mentor.name, mentee=mentee.name, area=area_label))
                 db.session.add(note)
                 db.session.flush()
-                if index % 2 == 0:  # both cities agreed to make every other note public
-                    db.session.add(NotePublication(note_id=note.id, language="en",
-                                                   mentor_consent_at=closed + timedelta(days=15),
-                                                   mentee_consent_at=closed + timedelta(days=16)))
+                # Written in English; both cities agreed to make every other note public.
+                agreed = index % 2 == 0
+                db.session.add(NotePublication(note_id=note.id, language="en",
+                                               mentor_consent_at=closed + timedelta(days=15) if agreed else None,
+                                               mentee_consent_at=closed + timedelta(days=16) if agreed else None))
             summary.history.append(f"{mentor.name} → {mentee.name} ({state})")
     db.session.flush()
 

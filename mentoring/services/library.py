@@ -13,7 +13,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from mentoring.extensions import db
-from mentoring.models import City, LearningNote, Mentorship, NotePublication, User, utcnow
+from mentoring.models import (
+    City,
+    LearningNote,
+    Mentorship,
+    NotePublication,
+    User,
+    utcnow,
+)
 from mentoring.rules import is_representative
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
@@ -45,7 +52,7 @@ class LibraryItem:
 
     @property
     def excerpt(self) -> str:
-        text = " ".join(line.strip() for line in self.note.markdown.splitlines()
+        text = " ".join(re.sub(r"^([-*+]|\d+\.)\s+", "", line.strip()) for line in self.note.markdown.splitlines()
                         if line.strip() and not line.startswith("#"))
         text = re.sub(r"\*\*|__|[*_`>]", "", text)
         return text if len(text) <= EXCERPT else text[:EXCERPT].rsplit(" ", 1)[0] + "…"

@@ -24,7 +24,14 @@ import networkx as nx
 from sqlalchemy import func, select
 
 from mentoring.extensions import db
-from mentoring.models import City, CityCommission, Commission, MatchRound, Mentorship, Proposal
+from mentoring.models import (
+    City,
+    CityCommission,
+    Commission,
+    MatchRound,
+    Mentorship,
+    Proposal,
+)
 from mentoring.services.income import income_group, is_south
 
 TIE_MENTORSHIP_STATES = ("active", "completed")

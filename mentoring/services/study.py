@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
@@ -23,7 +23,12 @@ from mentoring.extensions import db
 from mentoring.models import Assessment, CapabilityArea, City
 from mentoring.models.cities import MATURITY_LEVELS, REGIONS
 from mentoring.services import outcomes as outcome_service
-from mentoring.services.income import INCOME_GROUPS, UNCLASSIFIED, classification, income_group
+from mentoring.services.income import (
+    INCOME_GROUPS,
+    UNCLASSIFIED,
+    classification,
+    income_group,
+)
 
 MIN_CELL = 5
 NEED_THRESHOLD = 2  # a need of 2 ("important") or 3 counts as demand for a mentor
@@ -32,7 +37,7 @@ SIZES = (("small", 0, 100_000), ("medium", 100_000, 1_000_000), ("large", 1_000_
 
 
 def end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=timezone.utc)
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def size_class(population: int | None) -> str:

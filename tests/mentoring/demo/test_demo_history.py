@@ -29,8 +29,9 @@ def test_demo_history_gives_the_programme_pages_something_to_show(app_factory, a
             assert all(m["after"] > m["before"] for m in o.maturity.values()), o.maturity
         assert all(o.withdraw_reason for o in items if o.state == "withdrawn")
         assert db.session.scalar(select(func.count()).select_from(LearningNote)) == 10
-        public = db.session.scalars(select(NotePublication)).all()
-        assert public and all(p.is_public for p in public)
+        publications = db.session.scalars(select(NotePublication)).all()
+        assert len(publications) == 10 and all(p.language == "en" for p in publications)
+        assert 0 < sum(p.is_public for p in publications) < 10
         data = network.network()
         assert data["metrics"]["cooperation"]["triangular"] >= 1 and data["metrics"]["reciprocity"]["count"] >= 1
         edition = study.compute(date(2026, 12, 31))

@@ -8,7 +8,7 @@ Outside rounds: Gamma → Alpha (withdrawn: not a tie of the network).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from mentoring.models import (
 
 
 def at(day: str, hour: int = 9) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
 @pytest.fixture

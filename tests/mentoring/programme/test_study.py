@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from tests.conftest import login
 
 
 def at(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
 
 @pytest.fixture
