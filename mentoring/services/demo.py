@@ -511,7 +511,7 @@ DEMO_NOTE = """# {mentee} learns {area} from {mentor}
 
 ## What we worked on
 
-{mentee} wanted to move from first pilots to a city-wide approach to {area}. {mentor} shared its roadmap,
+{mentee} wanted to move from first pilots to a city-wide approach to {area}. {mentor} shared its roadmap, \
 tender documents and the lessons of its own first years.
 
 ## What changed
