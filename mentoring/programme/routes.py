@@ -74,7 +74,8 @@ def library_note(note_id: int):
         abort(404)
     sides = library.side_for(current_user, item.mentorship) if current_user.is_authenticated else []
     agreed = item.publication is not None and any(getattr(item.publication, f"{side}_consent_at") for side in sides)
-    return render_template("programme/note.html", item=item, sides=sides, agreed=agreed, body=helpers.markdown(item.note.markdown),
+    return render_template("programme/note.html", item=item, sides=sides, agreed=agreed,
+                           body=helpers.markdown(item.note.markdown),
                            area_labels=area_labels(), region_labels=REGION_LABELS,
                            languages=helpers.language_names(library.NOTE_LANGUAGES))
 

@@ -31,9 +31,8 @@ def income_labels() -> dict[str, str]:
 
 
 def markdown(text: str):
-    from mentoring.mentorships.routes import (
-        render_markdown,  # the one safe Markdown renderer
-    )
+    """The note as safe HTML, through the one Markdown renderer of the application."""
+    from mentoring.markdown import render_markdown
 
     return render_markdown(text)
 
@@ -177,10 +176,12 @@ def study_context(result: dict) -> dict:
         return label[:1].lower() + label[1:]
 
     return {"study": result, "tables": tables, "as_of": date.fromisoformat(result["as_of"]),
+            "income": classification(), "min_cell": MIN_CELL,
             "previous": date.fromisoformat(result["previous"]) if result.get("previous") else None,
-            "widest_label": inline(labels.get(widest[0], widest[0])) if widest else None, "area_labels": labels, "region_labels": REGION_LABELS,
+            "widest_label": inline(labels.get(widest[0], widest[0])) if widest else None,
+            "area_labels": labels, "region_labels": REGION_LABELS,
             "income_labels": income_labels(), "axis_label": axis_label, "chart": chart,
-            "widest": widest, "scarce": [inline(labels.get(r[0], r[0])) for r in scarce[:3]], "income": classification(), "min_cell": MIN_CELL}
+            "widest": widest, "scarce": [inline(labels.get(r[0], r[0])) for r in scarce[:3]]}
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -531,7 +532,7 @@ def _demo_history(summary: DemoSummary) -> None:
 
     Built directly on the models with fixed dates and a fixed seed: the same history on every fresh load.
     """
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from mentoring.models import (
         CapabilityArea,
@@ -553,7 +554,7 @@ def _demo_history(summary: DemoSummary) -> None:
     rng = random.Random(2025)
 
     def at(day: str, hour: int = 9) -> datetime:
-        return datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
+        return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
     # Membership and first assessments are dated before the history (one late joiner per six cities).
     joined = at(DEMO_MEMBERS_SINCE)
@@ -570,8 +571,9 @@ def _demo_history(summary: DemoSummary) -> None:
     for number, (name, day, pairs) in enumerate(DEMO_HISTORY):
         created = at(day)
         round_ = MatchRound(name=name, regions=[], params={}, seed=2025 + number, status="done", progress=1.0,
-                            metrics=_history_metrics(pairs, cities, by_name), unmatched=[], created_by_id=coordinator.id if coordinator
-                            else None, created_at=created, started_at=created, finished_at=created,
+                            metrics=_history_metrics(pairs, cities, by_name), unmatched=[],
+                            created_by_id=coordinator.id if coordinator else None, created_at=created,
+                            started_at=created, finished_at=created,
                             progress_at=created)
         if commission is not None:
             round_.commissions = [RoundCommission(commission_id=commission.id)]
@@ -621,7 +623,7 @@ def _demo_history(summary: DemoSummary) -> None:
                 db.session.add(Goal(mentorship_id=mentorship.id, area_key=key, progress=100 if achieved else 40,
                                     statement=f"A first city-wide step in {key.replace('_', ' ')}",
                                     status="achieved" if achieved else "open", created_at=at(start.isoformat())))
-            for side, city in (("mentor", mentor), ("mentee", mentee)):
+            for city in (mentor, mentee):
                 rating = 2 if state == "withdrawn" else rng.choice((4, 4, 5, 5, 3))
                 db.session.add(Feedback(mentorship_id=mentorship.id, city_id=city.id, at_close=True,
                                         fit="poor" if state == "withdrawn" else "good", rating=rating,
