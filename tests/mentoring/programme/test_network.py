@@ -107,3 +107,11 @@ def test_network_page_and_map_data(app, small):
     data = client.get("/programme/network.json").get_json()
     assert data["level"] == "city" and len(data["edges"]) == 4
     assert {n["name"] for n in data["nodes"]} == {"Alpha", "Beta", "Gamma", "Delta", "Epsilon"}
+
+
+def test_the_openapi_description_names_the_route_and_its_schema(app):
+    spec = json.loads((Path(__file__).resolve().parents[3] / "mentoring" / "programme" / "openapi.json").read_text())
+    operation = spec["paths"]["/api/programme/network"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "network.schema.json"}
+    rules = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
+    assert rules["/api/programme/network"] == "programme_api.api_network"
