@@ -57,14 +57,19 @@ def test_no_inline_scripts_or_styles_in_templates():
     assert offenders == []
 
 
+# The one place allowed to mark computed HTML safe: the output of the nh3 allow-list sanitiser.
+SANITISER = "mentoring/markdown.py"
+
+
 def test_python_code_never_marks_markup_safe():
-    """Markup may wrap only string literals (templates for ``Markup.format``, which escapes)."""
+    """Markup may wrap only string literals (templates for ``Markup.format``, which escapes), except
+    in the sanitiser, whose output nh3 has reduced to an allow-list of tags, attributes and schemes."""
     offenders = [
         str(p.relative_to(ROOT))
         for p in (ROOT / "mentoring").rglob("*.py")
         if re.search(r"\bMarkup\((?![\"'])|\|safe|render_template_string\(", p.read_text())
     ]
-    assert offenders == []
+    assert offenders == [SANITISER]
 
 
 def test_bandit_finds_nothing_of_medium_severity_or_more():
