@@ -536,7 +536,8 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
                 utab[i, code_of[c]] = val
                 u_min[i] = min(u_min[i], val)
         order = np.argsort(rows * ne + cols)
-        rows, cols, vals, weight = rows[order], cols[order], vals[order], weight[order]
+        rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order], weight[order],
+                                            chosen[order])
         suspect = _screen(tau_w, sigma_w, u_min, v, 0.5)
         info["priced_mentees"] += len(suspect)
         u = u_min if utab is None else (lambda s, e: utab[s:e][:, country[suspect]])
@@ -564,7 +565,35 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
     return rows[chosen], cols[chosen], vals[chosen], info, count
 
 
-def _make_pairs(model, params, rows, cols):
+def _rule_notes(model, params, i, j, binding):
+    """Codes and sentences of the programme's rules that shaped pair (mentor i, mentee j)."""
+    people = model.participants
+    mentor, mentee = people[model.mentors[i]], people[model.mentees[j]]
+    codes, notes = [], []
+    if params.cross_commission != "off" and mentor.commission and mentee.commission \
+            and mentor.commission != mentee.commission:
+        codes.append("cross_commission")
+        verb = "requires" if params.cross_commission == "required" else "rewards"
+        notes.append(f"The pair crosses commissions ({mentor.commission.replace('_', ' ')} and "
+                     f"{mentee.commission.replace('_', ' ')}), which this round {verb}.")
+    if binding is None:
+        return codes, notes
+    if params.priority_floor > 0 and mentee.priority > 1:
+        codes.append("priority_floor")
+        notes.append(f"It counts toward the share of places the round reserves for priority "
+                     f"mentees (at least {params.priority_floor:.0%}).")
+    if params.min_per_region > 0 and ("region", mentee.region or "(none)") in binding["floor"]:
+        codes.append("min_per_region")
+        notes.append(f"It counts toward the minimum of {params.min_per_region} pairs for "
+                     f"{mentee.region or 'cities without a region'}.")
+    if mentee.country in binding["country"]:
+        codes.append("max_per_country")
+        notes.append(f"{mentee.country} reached the round's limit of {params.max_per_country} "
+                     f"mentees per country.")
+    return codes, notes
+
+
+def _make_pairs(model, params, rows, cols, binding=None):
     people = model.participants
     pairs = []
     if len(rows) == 0:
@@ -583,9 +612,11 @@ def _make_pairs(model, params, rows, cols):
         mentor, mentee = people[mentor_of[e]], people[mentee_of[e]]
         comp = dict(zip(names, values[e]))
         focus = tuple(areas[a] for a in order[e][:n_pos[e]])
+        text = explain_pair(mentor, mentee, focus, params.label, comp)
+        codes, notes = _rule_notes(model, params, rows[e], cols[e], binding)
         pairs.append(Pair(mentor=mentor.id, mentee=mentee.id, score=float(sum(comp.values())),
                           components=comp, areas=focus,
-                          explanation=explain_pair(mentor, mentee, focus, params.label, comp)))
+                          explanation=" ".join([text, *notes]), rules=tuple(codes)))
     pairs.sort(key=lambda p: (p.mentee, -p.score, p.mentor))
     return pairs
 
@@ -613,6 +644,24 @@ def _ineligible_detail(model, j, counts):
         return (f"The only mentors who could help {p.name} take part through the same commission "
                 f"(or none); the round requires pairs that cross commissions.")
     return f"No mentor who could help {p.name} reaches the minimum score of {params.min_score:g}."
+
+
+def _mentor_country_blocked(net, model, j, binding):
+    """Whether a candidate mentor of mentee j has a free place but its country quota is full."""
+    country = net.mentee_country[j]
+    load = net.__dict__.get("_load")
+    if load is None:
+        used = [net.arcs[k][2]["edge"] for k in net.pair_arc if net.flow[k] > 0.5]
+        load = net._load = np.bincount(net.rows[used], minlength=model.n_mentors)
+    mentors = net.rows[net.cols == j]
+    return any(load[i] < model.capacity[i] and (i, country) in binding["mentor_country"]
+               for i in mentors.tolist())
+
+
+def _floor_label(group, params):
+    if group[0] == "priority":
+        return f"at least {params.priority_floor:.0%} of the places for priority mentees"
+    return f"at least {params.min_per_region} pairs for {group[1]}"
 
 
 def _coverage_by(groups, matched):
@@ -702,7 +751,9 @@ def _propose(participants, params, progress, area_labels):
     rows, cols, _, info, count = _solve(model, params, report)
     t_solved = time.perf_counter()
     report(0.95, "explaining pairs")
-    pairs = _make_pairs(model, params, rows, cols)
+    net = info.pop("network", None)
+    binding = net.binding() if net is not None else None
+    pairs = _make_pairs(model, params, rows, cols, binding)
     people = model.participants
     load = np.bincount(rows, minlength=model.n_mentors)
     got = np.bincount(cols, minlength=model.n_mentees)
@@ -712,10 +763,25 @@ def _propose(participants, params, progress, area_labels):
         if count[j] == 0:
             unmatched.append(Unmatched(mentee.id, "no_eligible_mentor",
                                        _ineligible_detail(model, j, model.rule_counts(j))))
+        elif binding is not None and mentee.country in binding["country"]:
+            unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (
+                f"{int(count[j])} mentor(s) could help {mentee.name}, but the round matches at "
+                f"most {params.max_per_country} mentees from {mentee.country} (a programme rule) "
+                f"and that many are matched.")))
+        elif binding is not None and _mentor_country_blocked(net, model, j, binding):
+            unmatched.append(Unmatched(mentee.id, "rule_max_per_mentor_country", (
+                f"{int(count[j])} mentor(s) could help {mentee.name}, but those with a free place "
+                f"already take {params.max_per_mentor_country} mentee(s) from {mentee.country}, "
+                f"the most one mentor may take from a country (a programme rule).")))
         else:
+            floor = ""
+            if binding is not None and binding["floor"]:
+                floor = (" Some places are reserved by the programme's floors ("
+                         + ", ".join(_floor_label(g, params) for g in sorted(binding["floor"]))
+                         + ").")
             unmatched.append(Unmatched(mentee.id, "capacity", (
                 f"{int(count[j])} mentor(s) could help {mentee.name}, but their places go to "
-                f"other mentees in the best round under the chosen objective.")))
+                f"other mentees in the best round under the chosen objective." + floor)))
     mentees = [people[i] for i in model.mentees]
     matched = (got > 0).tolist()
     capacity_total = int(model.capacity.sum())

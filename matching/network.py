@@ -154,8 +154,9 @@ class RoundNetwork:
         self.tail_idx = np.asarray([index[a] for a, _, _ in self.arcs])
         self.head_idx = np.asarray([index[b] for _, b, _ in self.arcs])
         self.node_index = index
-        self.pair_arc = np.asarray([k for k, (_, _, d) in enumerate(self.arcs) if d["kind"] == "pair"])
-        self.floor_arcs = {a[1]: k for k, a in enumerate(self.arcs) if a[2]["kind"] == "floor"}
+        self.pair_arc = np.asarray([k for k, (_, _, d) in enumerate(self.arcs) if d["kind"] == "pair"],
+                                   dtype=np.intp)
+        self.floor_arcs = {a[0]: k for k, a in enumerate(self.arcs) if a[2]["kind"] == "floor"}
 
     # ------------------------------------------------------------- solving
     def _lp(self, cost, lower, upper):
@@ -201,6 +202,8 @@ class RoundNetwork:
             raise MatchingError("the flow solver returned a fractional vertex")
         self.flow = x
         self.lower, self.upper = lower, upper
+        for k, (a, b, d) in enumerate(self.arcs):      # the solved network, for the oracle
+            d["lower"], d["capacity"] = int(lower[k]), int(upper[k])
         y = res.eqlin.marginals
         self.potential = y
         # Weak duality: b.y + sum of bound multipliers times bounds = the optimum.
@@ -208,7 +211,8 @@ class RoundNetwork:
                 + float(res.upper.marginals @ upper) + float(res.lower.marginals @ lower))
         info["objective"], info["dual"] = float(res.fun), dual
         chosen = np.zeros(len(self.rows), dtype=bool)
-        chosen[[self.arcs[k][2]["edge"] for k in self.pair_arc if x[k] > 0.5]] = True
+        chosen[np.asarray([self.arcs[k][2]["edge"] for k in self.pair_arc if x[k] > 0.5],
+                          dtype=np.intp)] = True
         return chosen, y, info
 
     def pair_duals(self):
