@@ -1,11 +1,16 @@
 """The programme's rules as a flow network: behaviour, refusals, and the networkx oracle."""
 
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+import json
 
-from matching import InvalidInput, MatchParams, Participant, propose
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching import InvalidInput, MatchParams, Participant, dump_jsonl, propose
 from matching.cli import main
 from matching.datasets import make_preset
+from matching.engine import _scaling
 from matching.network import RoundNetwork, network_simplex_value
 from matching.scoring import build_model
 
@@ -115,13 +120,11 @@ def test_invalid_rule_values_name_the_field():
 
 
 def test_rules_from_the_command_line(tmp_path, capsys):
-    from matching import dump_jsonl
     path = tmp_path / "round.jsonl"
     dump_jsonl(make_preset("baseline", 120, random_state=2), path)
     out = tmp_path / "out.json"
     assert main(["propose", str(path), "-o", str(out), "--max-per-country", "1",
                  "--cross-commission", "bonus", "--no-progress"]) == 0
-    import json
     data = json.loads(out.read_text())
     countries = {}
     people = {p.id: p for p in make_preset("baseline", 120, random_state=2)}
@@ -176,8 +179,6 @@ def test_network_simplex_agrees_with_the_fast_solver(case):
     except Exception:                       # no mentor or no mentee: nothing to compare
         return
     score, ok = model.block(0, model.n_mentors)
-    import numpy as np
-    from matching.engine import _scaling
     rows, cols = np.nonzero(ok)
     scale, big = _scaling(model, params)
     weight = np.rint(score[rows, cols].astype(np.float64) * scale) + big
