@@ -192,3 +192,13 @@ def test_network_simplex_agrees_with_the_fast_solver(case):
     assert -weight[chosen].sum() == pytest.approx(info["objective"], abs=0.5)
     result = propose(people, params)
     assert result.metrics["certified"]
+
+
+@pytest.mark.parametrize("rules", [{"max_per_mentor_country": 1},
+                                   {"max_per_country": 3, "cross_commission": "bonus"}])
+def test_pruned_network_is_priced_to_the_exact_optimum(rules):
+    people = make_preset("survey-like", 300, random_state=2)
+    pruned = propose(people, MatchParams(top_k=3, **rules)).metrics
+    exact = propose(people, MatchParams(solver="exact", **rules)).metrics
+    assert pruned["pruned"] and pruned["pricing_rounds"] >= 1 and pruned["certified"]
+    assert pruned["objective"] == pytest.approx(exact["objective"], abs=1e-6)
