@@ -50,6 +50,20 @@ def _parser():
     p.add_argument("--mentors-per-mentee", type=int, default=1)
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    rules = p.add_argument_group("programme rules (a flow network, solved exactly)")
+    rules.add_argument("--max-per-country", type=int, default=None, metavar="N",
+                       help="at most N mentees of one country in the round")
+    rules.add_argument("--max-per-mentor-country", type=int, default=None, metavar="K",
+                       help="at most K mentees of one country per mentor city")
+    rules.add_argument("--priority-floor", type=float, default=0.0, metavar="SHARE",
+                       help="at least this share (0-1) of matched places to priority mentees")
+    rules.add_argument("--min-per-region", type=int, default=0, metavar="M",
+                       help="at least M pairs per mentee region, as far as pairs allow")
+    rules.add_argument("--cross-commission", choices=["off", "bonus", "required"], default="off",
+                       help="reward or require pairs across commissions")
+    rules.add_argument("--cross-commission-bonus", type=float, default=0.1, metavar="SCORE")
+    p.add_argument("--memory-budget-mb", type=int, default=1024,
+                   help="work memory the engine may use (default 1024 MB)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: for rounds of 2,000 cities or more)")
     v = sub.add_parser("validate", help="check a participants file without solving")
@@ -72,7 +86,12 @@ def main(argv=None):
                              allow_same_country=args.allow_same_country, objective=args.objective,
                              solver=args.solver, min_score=args.min_score,
                              mentors_per_mentee=args.mentors_per_mentee, top_k=args.top_k,
-                             random_state=args.seed)
+                             random_state=args.seed, max_per_country=args.max_per_country,
+                             max_per_mentor_country=args.max_per_mentor_country,
+                             priority_floor=args.priority_floor, min_per_region=args.min_per_region,
+                             cross_commission=args.cross_commission,
+                             cross_commission_bonus=args.cross_commission_bonus,
+                             memory_budget=args.memory_budget_mb << 20)
         show = args.progress if args.progress is not None else len(participants) >= 2000
         report, close = _progress_bar(show)
         try:
@@ -86,6 +105,8 @@ def main(argv=None):
         m = result.metrics
         print(f"{m['n_pairs']} pairs, coverage {m['coverage']:.1%}, objective {m['objective']:.4f}"
               f" ({'certified optimal' if m['certified'] else 'not certified'})", file=sys.stderr)
+        if m.get("stopped"):
+            print(f"warning: {m['stopped']} (upper bound {m['upper_bound']:.4f})", file=sys.stderr)
         return 0
     except InvalidInput as exc:
         print(f"error: invalid input: {exc}", file=sys.stderr)

@@ -27,6 +27,7 @@ import numpy as np
 from .exceptions import Infeasible, InvalidInput
 from .explain import explain_pair, language_name
 from .graph import component_labels, n_components
+from .network import RoundNetwork
 from .params import MatchParams
 from .records import read_participants
 from .result import MatchResult, Pair, Unmatched
@@ -46,6 +47,7 @@ NEAR_MISS = 0.05               # ... violating, or within this score of violatin
 COL_SAMPLE_PAIRS = 1 << 26     # above this many pairs, mentee thresholds start from a sample
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
+NETWORK_FULL_LIMIT = 1_000_000  # with rules: every eligible pair enters the network below this
 
 
 class _Progress:
@@ -61,6 +63,8 @@ def _scaling(model, params):
     """Integer scale of the scores and the per-pair bonus of ``max_coverage``."""
     pmax = float(model.priority.max())
     wmax = pmax * sum(params.weights.values())
+    if params.cross_commission == "bonus":
+        wmax += params.cross_commission_bonus
     if params.objective == "max_score":
         return 1e6, 0.0
     k = float(min(model.capacity.sum(), model.demand.sum()))
@@ -82,8 +86,9 @@ class _Scores:
     """Block access to the masked scores (``-inf`` where not eligible), recomputed
     from the features on each call (pricing needs only the suspect mentees' columns)."""
 
-    def __init__(self, model):
+    def __init__(self, model, cache_bytes=4 * PRICE_CACHE_ENTRIES):
         self.model = model
+        self.cache_bytes = cache_bytes
         self.price_cols = None   # the suspect mentees of the last pricing round ...
         self.price_scores = None  # ... and their scores, (n_mentors, len(price_cols))
 
@@ -101,7 +106,8 @@ class _Scores:
                 self.reuse = True
                 return
         self.reuse = False
-        keep = self.model.n_mentors * len(cols) <= PRICE_CACHE_ENTRIES
+        self.view = self.model.column_view(cols)
+        keep = self.model.n_mentors * len(cols) * 4 <= self.cache_bytes
         self.price_cols = np.asarray(cols) if keep else None
         self.price_scores = np.empty((self.model.n_mentors, len(cols)), np.float32) if keep else None
 
@@ -109,7 +115,7 @@ class _Scores:
         if self.reuse:
             ws = self.price_scores[s:e]
             return ws if self.pos is None else ws[:, self.pos]
-        ws = self.model.masked_block(s, e, cols)
+        ws = self.view.masked_block(s, e)
         if self.price_scores is not None:
             self.price_scores[s:e] = ws
         return ws
@@ -190,8 +196,9 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
     if km and ne > 2 * ROW_SAMPLE * km:
         n_sample = max(4 * km, ne // ROW_SAMPLE)
         sample = np.sort(np.random.default_rng(0).choice(ne, size=n_sample, replace=False))
+        view = model.column_view(sample)
         for s, e in _blocks(model, n_sample):
-            part = model.masked_block(s, e, sample)
+            part = view.masked_block(s, e)
             sigma_lo[s:e] = np.sort(part, axis=1)[:, n_sample - km]   # sort: faster than partition with many -inf ties
     thr = np.full(ne, -np.inf, dtype=np.float32)
     if nm * ne > COL_SAMPLE_PAIRS and nm > 2 * k:
@@ -200,7 +207,7 @@ def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
         h = min(nm, max(4096, nm // 8))
         step = max(1, BLOCK_ENTRIES // h)
         for a in range(0, ne, step):
-            part = model.masked_block(0, h, np.arange(a, min(a + step, ne)))
+            part = model.column_view(np.arange(a, min(a + step, ne))).masked_block(0, h)
             thr[a:a + part.shape[1]] = np.sort(np.ascontiguousarray(part.T), axis=1)[:, h - k]
     pool_r, pool_c, pool_v = [], [], []
     pending = 0
@@ -298,12 +305,13 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, 
     cand_r, cand_p = cand_keys[at_ok] // ne, at[at_ok]
     vc = v[cols]
     n_violated = 0
+    held = 0
     blocks = _blocks(model, len(cols))
     scores.start_pricing(cols)
     for b, (s, e) in enumerate(blocks):
         ws = scores.columns(s, e, cols)
         rc = weigh(ws)
-        rc -= u[s:e, None]
+        rc -= u(s, e) if callable(u) else u[s:e, None]
         rc -= vc[None, :]
         a, z = np.searchsorted(cand_r, [s, e])
         rc[cand_r[a:z] - s, cand_p[a:z]] = -np.inf
@@ -325,6 +333,13 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, 
             found_c.append(cols[pc[keep]])
             found_s.append(ws[pr[keep], pc[keep]])
             found_rc.append(val[keep])
+            held += len(keep)
+            if held > 4 * per_mentee * len(cols) + 4 * model.n_mentors:
+                # Keep memory bounded: only the best per mentee (and the worst violator
+                # per mentor) can be returned, so merge what is held so far.
+                found_r, found_c, found_s, found_rc = _merge_found(
+                    found_r, found_c, found_s, found_rc, per_mentee, tol)
+                held = len(found_r[0])
         report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
     if not found_r or n_violated == 0:
         return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -336,6 +351,17 @@ def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, 
     rank = np.arange(len(order)) - np.searchsorted(c[order], c[order])
     keep = order[rank < per_mentee]
     return total, r[keep], c[keep], sc[keep]
+
+
+def _merge_found(found_r, found_c, found_s, found_rc, per_mentee, tol):
+    """Reduce priced pairs to the ``per_mentee`` best of each mentee and each mentor's worst violator."""
+    r, c = np.concatenate(found_r), np.concatenate(found_c)
+    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
+    idx = np.arange(len(r))
+    keep_c = _topk_cols(idx, c, rcv, per_mentee)[0]
+    keep_r = _topk_cols(idx, r, rcv, 1)[0]
+    keep = np.union1d(keep_c, keep_r[rcv[keep_r] > tol])
+    return [r[keep]], [c[keep]], [sc[keep]], [rcv[keep]]
 
 
 def _solve_components(model, rows, cols, weight):
@@ -374,14 +400,15 @@ def _solve(model, params, report):
     """Choose pairs; return (rows, cols, scores, chosen, info, eligible count)."""
     scale, big = _scaling(model, params)
     n_pairs = model.n_mentors * model.n_mentees
-    full = params.solver == "exact" or (n_pairs <= FULL_LIMIT and params.top_k is None)
+    limit = NETWORK_FULL_LIMIT if params.network_rules else FULL_LIMIT
+    full = params.solver == "exact" or (n_pairs <= limit and params.top_k is None)
     info = {"solver": params.solver, "score_resolution": 1.0 / scale, "pricing_rounds": 0,
-            "priced_mentees": 0}
+            "priced_mentees": 0, "stopped": None}
     method = EXACT_METHOD
     if method == "auto" and not np.all(model.demand == 1):
         method = "lp"
     info["method"] = "lap" if method in ("auto", "lap") else "lp"
-    scores = _Scores(model)
+    scores = _Scores(model, cache_bytes=params.memory_budget // 2)
     times = {}
     t0 = time.perf_counter()
     if full:
@@ -401,6 +428,9 @@ def _solve(model, params, report):
         return out
 
     times["scan"] = time.perf_counter() - t0
+    if params.network_rules:
+        return _solve_network(model, params, report, info, scores, weigh, scale, big, full,
+                              rows, cols, vals, count, None if full else (tau, sigma), times)
     weight = weigh(vals)
     t_solve = t_price = 0.0
     if params.solver == "greedy":
@@ -443,6 +473,14 @@ def _solve(model, params, report):
             t_price += time.perf_counter() - t
             if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
                 break
+            need = _candidate_bytes(model, len(rows) + len(nr))
+            if need > params.memory_budget:
+                info["stopped"] = (
+                    f"memory budget of {params.memory_budget / 2**20:.0f} MB reached after "
+                    f"{info['pricing_rounds']} pricing round(s): {len(rows) + len(nr)} candidate "
+                    f"pairs would need about {need / 2**20:.0f} MB; the result is the best on the "
+                    f"candidates so far, within the reported upper bound of the optimum")
+                break
             rows, cols = np.r_[rows, nr], np.r_[cols, nc]
             vals = np.r_[vals, ns]
             weight = np.r_[weight, weigh(ns)]
@@ -459,7 +497,103 @@ def _solve(model, params, report):
     return rows[chosen], cols[chosen], vals[chosen], info, count
 
 
-def _make_pairs(model, params, rows, cols):
+def _candidate_bytes(model, n_edges):
+    """Work memory of the exact solve on ``n_edges`` candidate pairs (arrays + expansion)."""
+    mean_cap = float(model.capacity.mean()) if model.n_mentors else 1.0
+    return int(n_edges * (48 + 40 * mean_cap))
+
+
+def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
+                   rows, cols, vals, count, bounds, times):
+    """The round with the programme's rules: min-cost flow on the candidates, priced."""
+    info["method"] = "network"
+    ne = model.n_mentees
+    weight = weigh(vals)
+    t_solve = t_price = 0.0
+    country = model.country_code[1].astype(np.int64)
+    if bounds is not None:
+        tau, sigma = bounds
+        tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)) + 1.0, -np.inf)
+        sigma_w = np.where(np.isfinite(sigma), weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
+                           np.where(sigma > 0, np.inf, -np.inf))
+    outside = 0.0
+    while True:
+        report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the flow network")
+        t = time.perf_counter()
+        net = RoundNetwork(model, params, rows, cols, weight)
+        chosen, _, ninfo = net.solve()
+        t_solve += time.perf_counter() - t
+        if full:
+            break
+        t = time.perf_counter()
+        u_mentor, v, table = net.pair_duals()
+        u_min = u_mentor.copy()
+        utab = None
+        if table:
+            code_of = dict(zip(net.mentee_country.tolist(), country.tolist()))
+            utab = np.repeat(u_mentor[:, None], int(country.max()) + 1, axis=1)
+            for (i, c), val in table.items():
+                utab[i, code_of[c]] = val
+                u_min[i] = min(u_min[i], val)
+        order = np.argsort(rows * ne + cols)
+        rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order], weight[order],
+                                            chosen[order])
+        suspect = _screen(tau_w, sigma_w, u_min, v, 0.5)
+        info["priced_mentees"] += len(suspect)
+        u = u_min if utab is None else (lambda s, e: utab[s:e][:, country[suspect]])
+        outside, nr, nc, ns = _scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
+                                          0.5, NEAR_MISS * scale, report, 0.4, 0.9)
+        info["pricing_rounds"] += 1
+        t_price += time.perf_counter() - t
+        if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
+            break
+        rows, cols = np.r_[rows, nr], np.r_[cols, nc]
+        vals = np.r_[vals, ns]
+        weight = np.r_[weight, weigh(ns)]
+    info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
+    total = float(weight[chosen].sum())
+    n_chosen = int(chosen.sum())
+    bound = -ninfo["dual"] + outside
+    info["candidate_edges"] = int(len(rows))
+    info["n_components"] = n_components(model.n_mentors, ne, rows, cols)
+    info["certified"] = bool(bound <= total + 0.5 and abs(ninfo["dual"] - ninfo["objective"]) < 0.5)
+    info["objective"] = (total - big * n_chosen) / scale
+    info["upper_bound"] = max(info["objective"], (bound - big * n_chosen) / scale)
+    if info["certified"]:
+        info["upper_bound"] = info["objective"]
+    info["network"] = net
+    return rows[chosen], cols[chosen], vals[chosen], info, count
+
+
+def _rule_notes(model, params, i, j, binding):
+    """Codes and sentences of the programme's rules that shaped pair (mentor i, mentee j)."""
+    people = model.participants
+    mentor, mentee = people[model.mentors[i]], people[model.mentees[j]]
+    codes, notes = [], []
+    if params.cross_commission != "off" and mentor.commission and mentee.commission \
+            and mentor.commission != mentee.commission:
+        codes.append("cross_commission")
+        verb = "requires" if params.cross_commission == "required" else "rewards"
+        notes.append(f"The pair crosses commissions ({mentor.commission.replace('_', ' ')} and "
+                     f"{mentee.commission.replace('_', ' ')}), which this round {verb}.")
+    if binding is None:
+        return codes, notes
+    if params.priority_floor > 0 and mentee.priority > 1:
+        codes.append("priority_floor")
+        notes.append(f"It counts toward the share of places the round reserves for priority "
+                     f"mentees (at least {params.priority_floor:.0%}).")
+    if params.min_per_region > 0 and ("region", mentee.region or "(none)") in binding["floor"]:
+        codes.append("min_per_region")
+        notes.append(f"It counts toward the minimum of {params.min_per_region} pairs for "
+                     f"{mentee.region or 'cities without a region'}.")
+    if mentee.country in binding["country"]:
+        codes.append("max_per_country")
+        notes.append(f"{mentee.country} reached the round's limit of {params.max_per_country} "
+                     f"mentees per country.")
+    return codes, notes
+
+
+def _make_pairs(model, params, rows, cols, binding=None):
     people = model.participants
     pairs = []
     if len(rows) == 0:
@@ -478,9 +612,11 @@ def _make_pairs(model, params, rows, cols):
         mentor, mentee = people[mentor_of[e]], people[mentee_of[e]]
         comp = dict(zip(names, values[e]))
         focus = tuple(areas[a] for a in order[e][:n_pos[e]])
+        text = explain_pair(mentor, mentee, focus, params.label, comp)
+        codes, notes = _rule_notes(model, params, rows[e], cols[e], binding)
         pairs.append(Pair(mentor=mentor.id, mentee=mentee.id, score=float(sum(comp.values())),
                           components=comp, areas=focus,
-                          explanation=explain_pair(mentor, mentee, focus, params.label, comp)))
+                          explanation=" ".join([text, *notes]), rules=tuple(codes)))
     pairs.sort(key=lambda p: (p.mentee, -p.score, p.mentor))
     return pairs
 
@@ -504,7 +640,28 @@ def _ineligible_detail(model, j, counts):
     if rule == "exclusion":
         return (f"The only mentors who could help {p.name} are excluded for it "
                 f"(exclude list or previous pairs).")
+    if rule == "commission":
+        return (f"The only mentors who could help {p.name} take part through the same commission "
+                f"(or none); the round requires pairs that cross commissions.")
     return f"No mentor who could help {p.name} reaches the minimum score of {params.min_score:g}."
+
+
+def _mentor_country_blocked(net, model, j, binding):
+    """Whether a candidate mentor of mentee j has a free place but its country quota is full."""
+    country = net.mentee_country[j]
+    load = net.__dict__.get("_load")
+    if load is None:
+        used = [net.arcs[k][2]["edge"] for k in net.pair_arc if net.flow[k] > 0.5]
+        load = net._load = np.bincount(net.rows[used], minlength=model.n_mentors)
+    mentors = net.rows[net.cols == j]
+    return any(load[i] < model.capacity[i] and (i, country) in binding["mentor_country"]
+               for i in mentors.tolist())
+
+
+def _floor_label(group, params):
+    if group[0] == "priority":
+        return f"at least {params.priority_floor:.0%} of the places for priority mentees"
+    return f"at least {params.min_per_region} pairs for {group[1]}"
 
 
 def _coverage_by(groups, matched):
@@ -594,7 +751,9 @@ def _propose(participants, params, progress, area_labels):
     rows, cols, _, info, count = _solve(model, params, report)
     t_solved = time.perf_counter()
     report(0.95, "explaining pairs")
-    pairs = _make_pairs(model, params, rows, cols)
+    net = info.pop("network", None)
+    binding = net.binding() if net is not None else None
+    pairs = _make_pairs(model, params, rows, cols, binding)
     people = model.participants
     load = np.bincount(rows, minlength=model.n_mentors)
     got = np.bincount(cols, minlength=model.n_mentees)
@@ -604,10 +763,25 @@ def _propose(participants, params, progress, area_labels):
         if count[j] == 0:
             unmatched.append(Unmatched(mentee.id, "no_eligible_mentor",
                                        _ineligible_detail(model, j, model.rule_counts(j))))
+        elif binding is not None and mentee.country in binding["country"]:
+            unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (
+                f"{int(count[j])} mentor(s) could help {mentee.name}, but the round matches at "
+                f"most {params.max_per_country} mentees from {mentee.country} (a programme rule) "
+                f"and that many are matched.")))
+        elif binding is not None and _mentor_country_blocked(net, model, j, binding):
+            unmatched.append(Unmatched(mentee.id, "rule_max_per_mentor_country", (
+                f"{int(count[j])} mentor(s) could help {mentee.name}, but those with a free place "
+                f"already take {params.max_per_mentor_country} mentee(s) from {mentee.country}, "
+                f"the most one mentor may take from a country (a programme rule).")))
         else:
+            floor = ""
+            if binding is not None and binding["floor"]:
+                floor = (" Some places are reserved by the programme's floors ("
+                         + ", ".join(_floor_label(g, params) for g in sorted(binding["floor"]))
+                         + ").")
             unmatched.append(Unmatched(mentee.id, "capacity", (
                 f"{int(count[j])} mentor(s) could help {mentee.name}, but their places go to "
-                f"other mentees in the best round under the chosen objective.")))
+                f"other mentees in the best round under the chosen objective." + floor)))
     mentees = [people[i] for i in model.mentees]
     matched = (got > 0).tolist()
     capacity_total = int(model.capacity.sum())
@@ -644,6 +818,8 @@ def _propose(participants, params, progress, area_labels):
         "price_time": info["price_time"],
         "total_time": time.perf_counter() - started,
     }
+    if info.get("stopped"):
+        metrics["stopped"] = info["stopped"]
     report(1.0, "done")
     return MatchResult(pairs=pairs, unmatched=unmatched, metrics=metrics, params=params.to_dict())
 

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from ._frozen import FrozenMap
 from .exceptions import InvalidInput
 
-__all__ = ["MatchParams", "DEFAULT_WEIGHTS", "OBJECTIVES", "SOLVERS"]
+__all__ = ["MatchParams", "DEFAULT_WEIGHTS", "OBJECTIVES", "SOLVERS", "CROSS_COMMISSION"]
 
 DEFAULT_WEIGHTS = FrozenMap({"complementarity": 0.7, "text": 0.2, "context": 0.1})
 OBJECTIVES = ("max_coverage", "max_score")
 SOLVERS = ("auto", "exact", "greedy")
+CROSS_COMMISSION = ("off", "bonus", "required")
+MIN_MEMORY_BUDGET = 64 << 20
 
 
 def _bad(field, message):
@@ -48,6 +50,29 @@ class MatchParams:
     area_labels : mapping or None, default None
         Readable (possibly translated) label per area key for explanations; by default
         the key with underscores turned into spaces.
+    memory_budget : int, default 1 GiB
+        Bytes the engine may use for its work arrays (scores kept between pricing
+        rounds, candidate pairs). Scanning and pricing work in blocks under it; if the
+        candidate pairs outgrow it the engine stops, says so in
+        ``metrics["stopped"]`` and reports the bound it reached (never runs out of memory).
+    max_per_country : int or None, default None
+        Rule: at most this many mentees of one country are matched in the round.
+    max_per_mentor_country : int or None, default None
+        Rule: a mentor city takes at most this many mentees of one country.
+    priority_floor : float, default 0.0
+        Rule: at least this share (0-1) of the matched places go to priority mentees
+        (``priority > 1``, the less-favoured countries), as far as eligible pairs allow.
+    min_per_region : int, default 0
+        Rule: at least this many pairs per mentee region, as far as eligible pairs allow.
+    cross_commission : {"off", "bonus", "required"}, default "off"
+        Pairs whose cities take part through different commissions: rewarded with
+        ``cross_commission_bonus`` added to their score, or the only pairs allowed.
+    cross_commission_bonus : float, default 0.1
+        Score added to a cross-commission pair when ``cross_commission="bonus"``.
+
+    The four rules ``max_per_country``, ``max_per_mentor_country``, ``priority_floor`` and
+    ``min_per_region`` make the round a minimum-cost flow on a network with gadget nodes
+    (:mod:`matching.network`), solved exactly with its dual certificate.
 
     Examples
     --------
@@ -72,6 +97,13 @@ class MatchParams:
     top_k: int | None = None
     random_state: int | None = 0
     area_labels: Mapping | None = None
+    memory_budget: int = 1 << 30
+    max_per_country: int | None = None
+    max_per_mentor_country: int | None = None
+    priority_floor: float = 0.0
+    min_per_region: int = 0
+    cross_commission: str = "off"
+    cross_commission_bonus: float = 0.1
 
     def __post_init__(self):
         put = object.__setattr__.__get__(self)
@@ -113,6 +145,47 @@ class MatchParams:
                     isinstance(k, str) and isinstance(v, str) for k, v in self.area_labels.items()):
                 _bad("area_labels", "must map area keys to text labels")
             put("area_labels", FrozenMap(self.area_labels))
+        mb = self.memory_budget
+        if isinstance(mb, bool) or not isinstance(mb, int) or mb < MIN_MEMORY_BUDGET:
+            _bad("memory_budget", f"must be a whole number of bytes >= {MIN_MEMORY_BUDGET}, got {mb!r}")
+        for name in ("max_per_country", "max_per_mentor_country"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                _bad(name, f"must be a whole number >= 1 or None, got {value!r}")
+        pf = self.priority_floor
+        if isinstance(pf, bool) or not isinstance(pf, (int, float)) or not 0 <= pf <= 1:
+            _bad("priority_floor", f"must be a share between 0 and 1, got {pf!r}")
+        put("priority_floor", float(pf))
+        mr = self.min_per_region
+        if isinstance(mr, bool) or not isinstance(mr, int) or mr < 0:
+            _bad("min_per_region", f"must be a whole number >= 0, got {mr!r}")
+        if self.cross_commission not in CROSS_COMMISSION:
+            _bad("cross_commission", f"must be one of {', '.join(CROSS_COMMISSION)}, "
+                                     f"got {self.cross_commission!r}")
+        cb = self.cross_commission_bonus
+        if isinstance(cb, bool) or not isinstance(cb, (int, float)) or not math.isfinite(cb) or cb < 0:
+            _bad("cross_commission_bonus", f"must be a finite number >= 0, got {cb!r}")
+        put("cross_commission_bonus", float(cb))
+        if self.network_rules and self.solver == "greedy":
+            _bad("solver", "the greedy baseline cannot apply the programme's rules "
+                           f"({', '.join(self.network_rules)}); use solver 'auto' or 'exact'")
+        if self.network_rules and self.mentors_per_mentee > 1:
+            _bad("mentors_per_mentee", "the programme's rules (" + ", ".join(self.network_rules)
+                 + ") apply to rounds with one mentor per mentee")
+
+    @property
+    def network_rules(self):
+        """Names of the active rules that need the flow network (empty: plain matching)."""
+        out = []
+        if self.max_per_country is not None:
+            out.append("max_per_country")
+        if self.max_per_mentor_country is not None:
+            out.append("max_per_mentor_country")
+        if self.priority_floor > 0:
+            out.append("priority_floor")
+        if self.min_per_region > 0:
+            out.append("min_per_region")
+        return tuple(out)
 
     def label(self, area):
         """Readable label of an area key.

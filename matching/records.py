@@ -105,6 +105,9 @@ class Participant:
         Weight >= 1 multiplying the score of pairs where this city is the mentee.
     exclude : tuple of str, default ()
         Ids this city must not be paired with (either direction); previous pairs go here.
+    commission : str, default ""
+        The programme commission the city takes part through (free key such as
+        ``"digital_cities"``); used by the cross-commission rule (``MatchParams.cross_commission``).
 
     Examples
     --------
@@ -131,6 +134,7 @@ class Participant:
     needs_text: str = ""
     priority: float = 1.0
     exclude: tuple = ()
+    commission: str = ""
 
     def __post_init__(self):
         put = object.__setattr__.__get__(self)
@@ -162,6 +166,7 @@ class Participant:
         if self.id in exclude:
             _fail("exclude", "a city cannot exclude itself")
         put("exclude", exclude)
+        put("commission", _text("commission", self.commission).strip())
 
     @property
     def teaching_areas(self):

@@ -22,7 +22,12 @@ class Pair:
     areas : tuple of str
         Focus areas, best first (where the mentor's strength meets the mentee's need).
     explanation : str
-        One or two plain sentences.
+        One or two plain sentences (and one per programme rule that shaped the pair).
+    rules : tuple of str
+        Codes of the programme's rules that decided for this pair: ``cross_commission``
+        (rewarded or required), ``priority_floor`` (counts toward the priority share),
+        ``min_per_region`` (counts toward a region's floor), ``max_per_country`` (its
+        country reached the cap).
     """
 
     mentor: str
@@ -31,11 +36,13 @@ class Pair:
     components: dict
     areas: tuple
     explanation: str
+    rules: tuple = ()
 
     def to_dict(self):
         """JSON-ready dict."""
         out = dataclasses.asdict(self)
         out["areas"] = list(self.areas)
+        out["rules"] = list(self.rules)
         return out
 
 
@@ -47,8 +54,11 @@ class Unmatched:
     ----------
     mentee : str
     reason : str
-        ``"no_eligible_mentor"`` (a rule excludes every mentor) or ``"capacity"``
-        (eligible mentors exist but their places went to other mentees).
+        ``"no_eligible_mentor"`` (a rule excludes every mentor), ``"capacity"``
+        (eligible mentors exist but their places went to other mentees),
+        ``"rule_max_per_country"`` (the mentee's country reached the round's cap) or
+        ``"rule_max_per_mentor_country"`` (its eligible mentors with a free place already
+        take the most mentees of its country allowed).
     detail : str
         A plain sentence naming the rule or the situation.
     """

@@ -28,7 +28,7 @@ __all__ = ["ScoringModel", "build_model", "COMPONENTS"]
 COMPONENTS = ("complementarity", "text", "context")
 
 # The rules a pair must pass, in the order used to explain an ineligible mentee.
-RULES = ("needs", "language", "country", "exclusion", "min_score")
+RULES = ("needs", "language", "country", "exclusion", "commission", "min_score")
 
 
 @dataclasses.dataclass
@@ -71,6 +71,7 @@ class ScoringModel:
     class_ok: np.ndarray = None      # (n_left_classes, n_right_classes) bool
     lang_bits: tuple = None          # (mentor, mentee) language bit masks, if <= 64 languages
     country_code: tuple = None       # (mentor, mentee) small int country codes
+    commission_code: tuple = None    # (mentor, mentee) int codes, 0 = no commission
 
     @property
     def n_mentors(self):
@@ -91,6 +92,35 @@ class ScoringModel:
         Cost O(rows * cols * (2A + d + c)) in BLAS plus a few elementwise passes.
         """
         return self._compute(start, stop, cols, None)
+
+    def column_view(self, cols):
+        """The same model restricted to mentees ``cols`` (sorted positions).
+
+        Their features are gathered once, so scoring many mentor blocks against the
+        same columns never gathers them again (pricing, samples).
+        """
+        cols = np.asarray(cols, dtype=np.int64)
+        view = dataclasses.replace(self)
+        view.__dict__.pop("_buffers", None)
+        for name in ("mentees", "demand", "gap_thr", "needs_text", "ctx_right", "lang_right",
+                     "country_right", "priority", "comp_right", "text_right", "ctx_right_w"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(view, name, np.ascontiguousarray(value[cols]))
+        if self.class_right is not None:
+            view.class_right = self.class_right[cols]
+        if self.lang_bits is not None:
+            view.lang_bits = (self.lang_bits[0], self.lang_bits[1][cols])
+        view.country_code = (self.country_code[0], self.country_code[1][cols])
+        view.commission_code = (self.commission_code[0], self.commission_code[1][cols])
+        if len(self.excluded):
+            n = self.n_mentees
+            where = np.full(n, -1, dtype=np.int64)
+            where[cols] = np.arange(len(cols))
+            at = where[self.excluded % n]
+            sel = at >= 0
+            view.excluded = np.sort(self.excluded[sel] // n * len(cols) + at[sel])
+        return view
 
     def masked_block(self, start, stop, cols=None):
         """Scores of mentors ``start:stop`` x mentees ``cols``, ``-inf`` where not eligible.
@@ -131,6 +161,13 @@ class ScoringModel:
             score += text
         if self.ctx_right_w.shape[1]:
             score += np.matmul(self.ctx_left[start:stop], self.ctx_right_w[cols].T, out=out("tmp"))
+        if p.cross_commission != "off":
+            left, right = self.commission_code[0][start:stop], self.commission_code[1][cols]
+            cross = (left[:, None] != right[None, :]) & (left[:, None] > 0) & (right[None, :] > 0)
+            if p.cross_commission == "required":
+                eligible &= cross
+            elif p.cross_commission_bonus > 0:
+                score += cross * np.float32(p.cross_commission_bonus)
         if p.min_score > 0:
             eligible &= score >= np.float32(p.min_score)
         if len(self.excluded) and isinstance(cols, slice) and cols == slice(None):
@@ -170,6 +207,10 @@ class ScoringModel:
         parts = {"complementarity": prio * w["complementarity"] * comp,
                  "text": prio * w["text"] * text,
                  "context": prio * w["context"] * ctx}
+        p = self.params
+        if p.cross_commission == "bonus" and p.cross_commission_bonus > 0:
+            a, b = self.commission_code[0][i], self.commission_code[1][j]
+            parts["cross_commission"] = p.cross_commission_bonus * ((a != b) & (a > 0) & (b > 0))
         return parts, contrib
 
     def rule_counts(self, j):
@@ -188,6 +229,10 @@ class ScoringModel:
             keys = np.arange(self.n_mentors) * self.n_mentees + j
             ok &= ~np.isin(keys, self.excluded)
         counts["exclusion"] = int(ok.sum())
+        if p.cross_commission == "required":
+            a, b = self.commission_code[0], self.commission_code[1][j]
+            ok &= (a != b) & (a > 0) & (b > 0)
+        counts["commission"] = int(ok.sum())
         if p.min_score > 0:
             score, _ = self.block(0, self.n_mentors, cols=np.asarray([j]))
             ok &= score[:, 0] >= np.float32(p.min_score)
@@ -295,6 +340,8 @@ def build_model(participants, params, mentee_ids=None):
             for code in p.languages:
                 bits[i] |= dt(1) << dt(lcol[code])
         lang_bits = (bits[mentors], bits[mentees])
+    commissions = {c: k + 1 for k, c in enumerate(sorted({p.commission for p in participants} - {""}))}
+    commission = np.asarray([commissions.get(p.commission, 0) for p in participants], dtype=np.int32)
     cdt = np.int16 if len(countries) < 2 ** 15 else np.int64
     country_code = (country[mentors].astype(cdt), country[mentees].astype(cdt))
     cl = cr = class_ok = None
@@ -330,4 +377,5 @@ def build_model(participants, params, mentee_ids=None):
         excluded=np.unique(np.asarray(keys, dtype=np.int64)), raw=raw,
         comp_left=comp_left, comp_right=comp_right, text_right=text_right,
         ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
-        lang_bits=lang_bits, country_code=country_code)
+        lang_bits=lang_bits, country_code=country_code,
+        commission_code=(commission[mentors], commission[mentees]))

@@ -49,3 +49,41 @@ def test_text_overlap_across_languages(city):
     # French, Spanish and Portuguese descriptions of open data are closer to each
     # other than to an unrelated text.
     assert sim[1, 2] > sim[1, 4] and sim[2, 3] > sim[2, 4] and sim[1, 3] > sim[3, 4]
+
+
+TRANSLATIONS = [
+    ("open data portal with public datasets", "portail de données ouvertes avec des jeux de données publics",
+     "portal de datos abiertos con conjuntos de datos públicos",
+     "portal de dados abertos com conjuntos de dados públicos"),
+    ("citizen participation and participatory budgeting", "participation citoyenne et budget participatif",
+     "participación ciudadana y presupuesto participativo", "participação cidadã e orçamento participativo"),
+    ("smart mobility and public transport information", "mobilité intelligente et information transport public",
+     "movilidad inteligente e información de transporte público",
+     "mobilidade inteligente e informação de transporte público"),
+    ("digital strategy and innovation plan", "stratégie numérique et plan d'innovation",
+     "estrategia digital y plan de innovación", "estratégia digital e plano de inovação"),
+    ("cybersecurity training for municipal staff", "formation à la cybersécurité du personnel municipal",
+     "formación en ciberseguridad del personal municipal", "formação em cibersegurança do pessoal municipal"),
+    ("energy efficiency of public buildings", "efficacité énergétique des bâtiments publics",
+     "eficiencia energética de los edificios públicos", "eficiência energética dos edifícios públicos"),
+]
+
+
+def test_translated_pairs_stay_closer_than_unrelated_texts(city):
+    # en / fr / es / pt translations of six needs, among many unrelated texts: the
+    # hashed n-gram embedding keeps the overlap that TF-IDF found.
+    texts = [t for group in TRANSLATIONS for t in group]
+    filler = make_round(400, random_state=7)
+    cities = [city(f"t{i}", practices=t) for i, t in enumerate(texts)]
+    cities += [c for c in filler]
+    est = CityFeatures(random_state=0).fit(cities)
+    emb = est.transform(cities[:len(texts)])[:, est.feature_slices_["practices"]]
+    sim = emb @ emb.T
+    topic = np.repeat(np.arange(len(TRANSLATIONS)), 4)
+    same = topic[:, None] == topic[None, :]
+    off = ~np.eye(len(texts), dtype=bool)
+    # Every text's nearest other text is one of its translations, for most texts...
+    nearest = np.argmax(np.where(off, sim, -np.inf), axis=1)
+    assert np.mean(topic[nearest] == topic) >= 0.8
+    # ... and translations are on average far closer than texts on other topics.
+    assert sim[same & off].mean() > sim[~same].mean() + 0.2
