@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from mentoring.cities import bp as cities_bp
     from mentoring.dashboard import bp as dashboard_bp
     from mentoring.mentorships import bp as mentorships_bp
+    from mentoring.requests import bp as requests_bp
     from mentoring.rounds import bp as rounds_bp
 
     app.register_blueprint(dashboard_bp)
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cities_bp, url_prefix="/cities")
     app.register_blueprint(rounds_bp, url_prefix="/rounds")
     app.register_blueprint(mentorships_bp, url_prefix="/mentorships")
+    app.register_blueprint(requests_bp, url_prefix="/requests")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
 

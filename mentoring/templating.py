@@ -18,6 +18,7 @@ NAVIGATION = (
     ("rounds.index", _l("Rounds"), "coordinator"),
     ("mentorships.index", _l("Mentorships"), None),
     ("rounds.mine", _l("Proposals for my city"), None),
+    ("requests.index", _l("Requests"), None),
     ("cities.verification_queue", _l("Verification"), "coordinator"),
     ("admin.index", _l("Administration"), "admin"),
 )
