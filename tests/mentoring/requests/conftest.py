@@ -1,0 +1,22 @@
+"""Fixtures of the requests tests: the rounds tests' world of cities (Lyon, Barcelona, Dakar, …)."""
+from __future__ import annotations
+
+import pytest
+
+from mentoring.extensions import db
+from mentoring.models import User
+from tests.mentoring.rounds.conftest import add_profile, coordinator, world  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def as_user(app):
+    """Call a service as a user, inside an application context; the change is committed."""
+
+    def call(user, function, *args, **kwargs):
+        with app.app_context():
+            actor = db.session.get(User, user.id)
+            result = function(actor, *args, **kwargs)
+            db.session.commit()
+            return getattr(result, "id", result)
+
+    return call
