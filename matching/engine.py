@@ -60,7 +60,7 @@ class _Progress:
 def _scaling(model, params):
     """Integer scale of the scores and the per-pair bonus of ``max_coverage``."""
     pmax = float(model.priority.max())
-    wmax = pmax * sum(params.weights.values())
+    wmax = pmax * (sum(params.weights.values()) + (model.prefs.bound if model.prefs is not None else 0.0))
     if params.objective == "max_score":
         return 1e6, 0.0
     k = float(min(model.capacity.sum(), model.demand.sum()))

@@ -104,7 +104,16 @@ class Participant:
     priority : float, default 1.0
         Weight >= 1 multiplying the score of pairs where this city is the mentee.
     exclude : tuple of str, default ()
-        Ids this city must not be paired with (either direction); previous pairs go here.
+        Ids this city must not be paired with (either direction); previous pairs go here,
+        and so do the cities it asked to avoid.
+    prefer : tuple of str, default ()
+        Ids of partner cities this city would like (a bonus, see :mod:`matching.preferences`).
+    prefer_regions : tuple of str, default ()
+        Regions where it would like its partner to be (a bonus).
+    prefer_languages : tuple of str, default ()
+        ISO 639-1 codes of the languages it would like to work in, best first (a bonus).
+    focus : tuple of str, default ()
+        Area keys it wants most, first first: their need counts more in complementarity.
 
     Examples
     --------
@@ -131,6 +140,10 @@ class Participant:
     needs_text: str = ""
     priority: float = 1.0
     exclude: tuple = ()
+    prefer: tuple = ()
+    prefer_regions: tuple = ()
+    prefer_languages: tuple = ()
+    focus: tuple = ()
 
     def __post_init__(self):
         put = object.__setattr__.__get__(self)
@@ -162,6 +175,14 @@ class Participant:
         if self.id in exclude:
             _fail("exclude", "a city cannot exclude itself")
         put("exclude", exclude)
+        prefer = _str_list("prefer", self.prefer, what="participant id")
+        if self.id in prefer:
+            _fail("prefer", "a city cannot prefer itself")
+        put("prefer", prefer)
+        put("prefer_regions", _str_list("prefer_regions", self.prefer_regions, what="region"))
+        put("prefer_languages", _str_list("prefer_languages", self.prefer_languages, _LANGUAGE,
+                                          "ISO 639-1 language code"))
+        put("focus", _str_list("focus", self.focus, what="area key"))
 
     @property
     def teaching_areas(self):

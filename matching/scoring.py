@@ -22,6 +22,7 @@ import numpy as np
 
 from .features import N_LEVELS, CityFeatures
 from .exceptions import Infeasible
+from .preferences import build_preferences
 
 __all__ = ["ScoringModel", "build_model", "COMPONENTS"]
 
@@ -71,6 +72,7 @@ class ScoringModel:
     class_ok: np.ndarray = None      # (n_left_classes, n_right_classes) bool
     lang_bits: tuple = None          # (mentor, mentee) language bit masks, if <= 64 languages
     country_code: tuple = None       # (mentor, mentee) small int country codes
+    prefs: object = None             # matching.preferences.PreferenceModel, None: none stated
 
     @property
     def n_mentors(self):
@@ -131,6 +133,8 @@ class ScoringModel:
             score += text
         if self.ctx_right_w.shape[1]:
             score += np.matmul(self.ctx_left[start:stop], self.ctx_right_w[cols].T, out=out("tmp"))
+        if self.prefs is not None:
+            self.prefs.add(score, start, stop, cols, self.n_mentees, out("tmp"))
         if p.min_score > 0:
             eligible &= score >= np.float32(p.min_score)
         if len(self.excluded) and isinstance(cols, slice) and cols == slice(None):
@@ -161,6 +165,8 @@ class ScoringModel:
         teach = raw[li][:, f["teach"]]
         mat = raw[lj][:, f["maturity"]]
         need = raw[lj][:, f["need"]]
+        if self.prefs is not None and self.prefs.need_weight is not None:
+            need = need * self.prefs.need_weight[j]
         contrib = need * np.maximum(0.0, teach - mat)
         denom = np.sum(need * (N_LEVELS - mat), axis=1)
         comp = np.divide(contrib.sum(axis=1), denom, out=np.zeros(len(li)), where=denom > 0)
@@ -170,6 +176,8 @@ class ScoringModel:
         parts = {"complementarity": prio * w["complementarity"] * comp,
                  "text": prio * w["text"] * text,
                  "context": prio * w["context"] * ctx}
+        if self.prefs is not None:
+            parts.update(self.prefs.components(i, j, prio))
         return parts, contrib
 
     def rule_counts(self, j):
@@ -236,10 +244,14 @@ def build_model(participants, params, mentee_ids=None):
         raw = features.transform(participants)
     f = features.feature_slices_
     teach, mat, need = raw[:, f["teach"]], raw[:, f["maturity"]], raw[:, f["need"]]
+    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
+    prefs = build_preferences(participants, mentors, mentees, priority,
+                              [str(a) for a in features.areas_], params)
+    need_m = need[mentees] if prefs is None or prefs.need_weight is None else need[mentees] * prefs.need_weight
     teach_thr = np.hstack([(teach[mentors] >= t) for t in range(1, N_LEVELS + 1)]).astype(np.float32)
-    denom = np.sum(need[mentees] * (N_LEVELS - mat[mentees]), axis=1, keepdims=True)
+    denom = np.sum(need_m * (N_LEVELS - mat[mentees]), axis=1, keepdims=True)
     scale = np.divide(1.0, denom, out=np.zeros_like(denom), where=denom > 0)
-    gap_thr = np.hstack([need[mentees] * (mat[mentees] < t) * scale
+    gap_thr = np.hstack([need_m * (mat[mentees] < t) * scale
                          for t in range(1, N_LEVELS + 1)]).astype(np.float32)
     languages = sorted({lang for p in participants for lang in p.languages})
     lcol = {lang: k for k, lang in enumerate(languages)}
@@ -267,7 +279,6 @@ def build_model(participants, params, mentee_ids=None):
     for i in np.intersect1d(mentors, mentees):     # never paired with itself
         keys.append(mentor_pos[i] * len(mentees) + mentee_pos[i])
     capacity = np.asarray([participants[i].capacity for i in mentors], dtype=np.int64)
-    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
     w = params.weights
     # Threshold columns equal for every mentor are merged (teach levels are 0, 3 or
     # 4, so [>= 1] = [>= 2] = [>= 3]); columns no mentor has are dropped.
@@ -330,4 +341,4 @@ def build_model(participants, params, mentee_ids=None):
         excluded=np.unique(np.asarray(keys, dtype=np.int64)), raw=raw,
         comp_left=comp_left, comp_right=comp_right, text_right=text_right,
         ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
-        lang_bits=lang_bits, country_code=country_code)
+        lang_bits=lang_bits, country_code=country_code, prefs=prefs)
