@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["PreferenceModel", "build_preferences", "KINDS", "COMPONENT_PREFIX"]
+__all__ = ["COMPONENT_PREFIX", "KINDS", "PreferenceModel", "build_preferences"]
 
 KINDS = ("partner", "region", "language")
 COMPONENT_PREFIX = "preference_"
