@@ -268,3 +268,15 @@ def request_mentor_url(city) -> str | None:
     if not (g.requester_city_ids - {city.id}):
         return None
     return url_for("requests.new", mentor_city_id=city.id)
+
+
+# --- Command line -------------------------------------------------------------------------------
+
+@bp.cli.command("expire")
+def expire_command():
+    """Record as expired the open requests past their expiry (run it daily, e.g. from cron)."""
+    import click
+
+    count = service.expire_overdue()
+    db.session.commit()
+    click.echo(f"{count} request(s) expired.")

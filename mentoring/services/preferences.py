@@ -186,3 +186,22 @@ def met(pairs, city_ids=()) -> MetReport:
         if row.stated:
             report.append(row)
     return MetReport(report)
+
+
+# --- For the engine -----------------------------------------------------------------------------
+
+def engine_fields(city_ids) -> dict[int, dict]:
+    """The engine's preference fields of each city (``matching.Participant`` keywords).
+
+    Partner ids become engine ids (text); avoided cities are not here: they are exclusions
+    (:func:`avoided_pairs`), hard rules both ways.
+    """
+    out = {}
+    for city_id, preference in for_cities(city_ids).items():
+        out[city_id] = {
+            "prefer": tuple(str(c) for c in preference.preferred_city_ids if c != city_id),
+            "prefer_regions": tuple(preference.regions),
+            "prefer_languages": tuple(preference.languages),
+            "focus": tuple(preference.areas),
+        }
+    return out

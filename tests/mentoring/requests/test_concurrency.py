@@ -14,7 +14,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from mentoring import rules
+from mentoring import database, rules
 from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
@@ -60,7 +60,7 @@ def _setup(app, rep) -> list[int]:
         return [r.id for r in requests_]
 
 
-def _race(app, request_ids, actor_id):
+def _race(app, request_ids, actor_id, *, deferred=False):
     barrier = threading.Barrier(len(request_ids))
     outcome = {"ok": 0, "refused": 0, "errors": []}
     guard = threading.Lock()
@@ -69,8 +69,13 @@ def _race(app, request_ids, actor_id):
         with app.app_context():
             try:
                 barrier.wait(timeout=30)
-                service.accept(db.session.get(User, actor_id), request_id)
-                db.session.commit()
+                if deferred:
+                    with database.read_only():  # SQLite: BEGIN instead of BEGIN IMMEDIATE
+                        service.accept(db.session.get(User, actor_id), request_id)
+                        db.session.commit()
+                else:
+                    service.accept(db.session.get(User, actor_id), request_id)
+                    db.session.commit()
                 with guard:
                     outcome["ok"] += 1
             except NotAllowed as refusal:
@@ -108,3 +113,18 @@ def test_thirty_parallel_accepts_never_overbook_a_mentor_of_capacity_two(race_ap
         assert accepted == outcome["ok"] == CAPACITY
         assert outcome["refused"] == THREADS - CAPACITY
         assert rules.places_used(lyon) == CAPACITY
+
+
+def test_without_the_lock_the_same_race_overbooks_or_fails(race_app, make_user, monkeypatch):
+    """Proof that the test can fail: remove the lock and the same clicks over-book (or error)."""
+    rep = make_user(email="rep-lyon@example.org")
+    ids = _setup(race_app, rep)
+    monkeypatch.setattr(rules, "lock_city", lambda city_id: None)
+    monkeypatch.setattr(rules, "before_reserving", lambda: time.sleep(0.05))
+    with race_app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    outcome = _race(race_app, ids, rep.id, deferred=sqlite)
+    with race_app.app_context():
+        accepted = db.session.scalar(select(func.count()).select_from(MentorRequest)
+                                     .where(MentorRequest.state == "accepted"))
+    assert not (accepted == CAPACITY and outcome["errors"] == []), "the race was harmless without the lock"

@@ -196,3 +196,14 @@ def test_preferences_refuse_bad_input_field_by_field(app, world, make_city, valu
         assert field in refused.value.errors
         db.session.rollback()
         assert preferences.get(dakar.id) is None  # nothing half-saved
+
+
+def test_the_expire_command_records_overdue_requests(app, world, as_user, runner):
+    request_id = _ask(as_user, world, "Dakar", "Lyon")
+    with app.app_context():
+        db.session.get(MentorRequest, request_id).expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    result = runner.invoke(args=["requests", "expire"])
+    assert result.exit_code == 0 and "1 request(s) expired." in result.output
+    with app.app_context():
+        assert db.session.get(MentorRequest, request_id).state == "expired"
