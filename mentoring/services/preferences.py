@@ -205,3 +205,44 @@ def engine_fields(city_ids) -> dict[int, dict]:
             "focus": tuple(preference.areas),
         }
     return out
+
+
+# --- Explanations -------------------------------------------------------------------------------
+
+PREFERENCE_COMPONENTS = ("preference_partner", "preference_region", "preference_language")
+
+
+def sentences(mentor: City, mentee: City, components: dict | None) -> list[str]:
+    """Sentences saying which stated preference added to a pair's score ("Dakar asked for Lyon.").
+
+    Only the preferences the engine counted (a positive ``preference_*`` component) are named;
+    no query is made for a pair without one.
+    """
+    components = components or {}
+    if not any(components.get(name, 0.0) > 0 for name in PREFERENCE_COMPONENTS):
+        return []
+    from mentoring.services.explanations import _join, _language, _locale
+    from mentoring.services.geography import REGION_LABELS
+
+    stated = for_cities([mentor.id, mentee.id])
+    out = []
+    pairs = ((mentee, mentor), (mentor, mentee))
+    if components.get("preference_partner", 0.0) > 0:
+        for a, b in pairs:
+            if a.id in stated and b.id in stated[a.id].preferred_city_ids:
+                out.append(_("%(city)s asked for %(partner)s.", city=a.name, partner=b.name))
+    if components.get("preference_region", 0.0) > 0:
+        for a, b in pairs:
+            if a.id in stated and b.region in stated[a.id].regions:
+                out.append(_("%(city)s prefers partners in %(region)s.", city=a.name,
+                             region=str(REGION_LABELS.get(b.region, b.region))))
+    if components.get("preference_language", 0.0) > 0:
+        locale = _locale()
+        for a, b in pairs:
+            if a.id not in stated:
+                continue
+            spoken = [c for c in stated[a.id].languages if c in b.language_codes]
+            if spoken:
+                out.append(_("%(city)s prefers to work in %(languages)s.", city=a.name,
+                             languages=_join([_language(c, locale) for c in spoken[:2]])))
+    return out
