@@ -280,3 +280,25 @@ def expire_command():
     count = service.expire_overdue()
     db.session.commit()
     click.echo(f"{count} request(s) expired.")
+
+
+@bp.app_template_global()
+def preferences_met_in_round(round_):
+    """For the round page: how many stated preferences the round's pairs honour, per city."""
+    return preferences_service.met_in_round(round_)
+
+
+@bp.app_template_global()
+def mentor_suggestions(city, k: int = 5) -> list[dict]:
+    """For a representative's home: the mentor cities that would suit ``city`` best now, explained."""
+    from mentoring.services import explanations, matchmaking
+
+    if not rules.is_representative(current_user, city.id):
+        return []
+    items = matchmaking.suggestions_for_city(city, k=k)
+    for item in items:
+        pair = item["pair"]
+        item["explanation"] = explanations.explain(item["mentor"], city, list(pair.areas), pair.components,
+                                                   stored=pair.explanation)
+        item["ask_url"] = url_for("requests.new", mentor_city_id=item["mentor"].id)
+    return items

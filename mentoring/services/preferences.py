@@ -246,3 +246,13 @@ def sentences(mentor: City, mentee: City, components: dict | None) -> list[str]:
                 out.append(_("%(city)s prefers to work in %(languages)s.", city=a.name,
                              languages=_join([_language(c, locale) for c in spoken[:2]])))
     return out
+
+
+def met_in_round(round_) -> MetReport:
+    """:func:`met` for a round's live proposals; its cities are the pairs' and the unmatched mentees'."""
+    from mentoring.models import Proposal
+
+    pairs = list(db.session.execute(select(Proposal.mentor_city_id, Proposal.mentee_city_id).where(
+        Proposal.round_id == round_.id, Proposal.state.in_(("proposed", "approved", "endorsed")))))
+    unmatched = [int(u["mentee"]) for u in (round_.unmatched or []) if str(u.get("mentee", "")).isdigit()]
+    return met(pairs, unmatched)
