@@ -94,6 +94,8 @@ MENTOR_REQUEST_EXPIRES_AFTER = timedelta(days=30)
 MENTOR_REQUESTS_START_DIRECTLY = False
 LOG_LEVEL = "INFO"
 DEMO = False
+# The first day a mentoring session may be dated (ISO date): earlier dates are typing mistakes.
+PROGRAMME_START = "2000-01-01"
 
 
 def from_environment(prefix: str = "MENTORING_") -> dict:
