@@ -403,7 +403,7 @@ def _start(actor: User, request_: MentorRequest, *, direct: bool) -> Mentorship:
 
 
 def _create_mentorship(actor, **values) -> Mentorship:
-    from mentoring.services import mentorships as workspace
+    from mentoring.services import workspace
 
     return workspace.create_mentorship(actor, **values)
 

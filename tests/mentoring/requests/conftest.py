@@ -20,3 +20,11 @@ def as_user(app):
             return getattr(result, "id", result)
 
     return call
+
+
+def section(root, selector):
+    """The <section> around the element ``selector`` of a parsed page (tests.html)."""
+    node = root.select(selector)[0]
+    while node.tag != "section":
+        node = node.parent
+    return node

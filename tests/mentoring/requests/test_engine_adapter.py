@@ -2,13 +2,14 @@
 name, the round page counts what was met, and a representative's home suggests mentors (both DBs)."""
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import City, MatchRound, Proposal
 from mentoring.services import matchmaking, preferences
 from tests.conftest import login
+from tests.html import parse
+from tests.mentoring.requests.conftest import section as _section
 from tests.mentoring.rounds.conftest import MENTOR_AREAS, add_profile, open_and_run
 
 
@@ -50,12 +51,12 @@ def test_two_cities_preferences_change_the_round_and_the_explanation_says_so(app
             Proposal.round_id == round_id, Proposal.mentee_city_id == world.cities["Dakar"].id))
     page = app.test_client()
     login(page, coordinator)
-    soup = BeautifulSoup(page.get(f"/rounds/{round_id}").get_data(as_text=True), "html.parser")
-    section = soup.select_one("#prefs-met-title").find_parent("section")
-    assert "2 of 2 stated preferences met" in section.get_text()
-    shown = BeautifulSoup(page.get(f"/rounds/proposals/{proposal_id}").get_data(as_text=True), "html.parser")
-    assert "Dakar asked for Montréal." in shown.select_one(".explanation").get_text()
-    assert "Preferred partner" in shown.select_one("dl.components").get_text()
+    soup = parse(page.get(f"/rounds/{round_id}"))
+    section = _section(soup, "#prefs-met-title")
+    assert "2 of 2 stated preferences met" in section.text
+    shown = parse(page.get(f"/rounds/proposals/{proposal_id}"))
+    assert "Dakar asked for Montréal." in shown.select(".explanation")[0].text
+    assert "Preferred partner" in shown.select("dl.components")[0].text
 
 def test_an_avoid_list_is_a_hard_exclusion_in_a_round(app, world, coordinator):
     first = _pairs(app, open_and_run(app, coordinator))
@@ -68,13 +69,13 @@ def test_an_avoid_list_is_a_hard_exclusion_in_a_round(app, world, coordinator):
 def test_a_representative_home_suggests_mentors_with_free_places(app, world, coordinator):
     client = app.test_client()
     login(client, world.reps["Dakar"])
-    soup = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
-    section = soup.select_one(f"#suggest-{world.cities['Dakar'].id}-title").find_parent("section")
+    soup = parse(client.get("/"))
+    section = _section(soup, f"#suggest-{world.cities['Dakar'].id}-title")
     items = section.select("ol.suggestions li")
-    names = [li.select_one("strong").get_text() for li in items]
+    names = [li.select("strong")[0].text for li in items]
     assert set(names) == {"Lyon", "Barcelona"}  # both share English with Dakar
-    assert all(li.select_one(".btn")["href"].startswith("/requests/new/") for li in items)
-    assert "free place" in items[0].get_text()
+    assert all(li.select(".btn")[0].attrs["href"].startswith("/requests/new/") for li in items)
+    assert "free place" in items[0].text
     # A mentor city without a free place is not suggested.
     with app.app_context():
         db.session.get(City, world.cities["Barcelona"].id).mentor_capacity = 0
