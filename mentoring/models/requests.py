@@ -56,9 +56,9 @@ class MentorRequest(Base):
     )
     version: Mapped[int] = mapped_column(default=1)
 
-    mentee_city: Mapped["City"] = relationship(foreign_keys=[mentee_city_id])
-    mentor_city: Mapped["City"] = relationship(foreign_keys=[mentor_city_id])
-    mentorship: Mapped["Mentorship | None"] = relationship()
+    mentee_city: Mapped[City] = relationship(foreign_keys=[mentee_city_id])
+    mentor_city: Mapped[City] = relationship(foreign_keys=[mentor_city_id])
+    mentorship: Mapped[Mentorship | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -281,6 +281,25 @@ def _snapshot(request_: MentorRequest) -> dict:
             "language_waived": request_.language_waived}
 
 
+def _transition(actor, request_: MentorRequest, state: str, action: str, *, reason: str | None = None,
+                **fields) -> None:
+    """Move ``request_`` to ``state`` (setting ``fields``), flush and audit it as ``action``."""
+    before = _snapshot(request_)
+    request_.state = state
+    for name, value in fields.items():
+        setattr(request_, name, value)
+    db.session.flush()
+    record(actor, action, request_, before=before, after=_snapshot(request_), reason=reason or None)
+
+
+def _reason(reason: str | None, failure: str) -> str:
+    errors: dict = {}
+    reason = _clean_text(reason, REASON_MAX, "reason", errors)
+    if errors:
+        raise ServiceError(failure, errors)
+    return reason
+
+
 def _load_for_change(request_id: int, version) -> MentorRequest:
     request_ = db.session.get(MentorRequest, request_id, populate_existing=True)
     if request_ is None:
@@ -322,12 +341,7 @@ def accept(actor: User, request_id: int, version=None) -> MentorRequest:
     _lock_pair(request_)
     _recheck(request_)
     rules.reserve_mentor_place(request_.mentor_city_id, field="state")
-    before = _snapshot(request_)
-    request_.state = "accepted"
-    request_.responded_by_id = actor.id
-    request_.responded_at = utcnow()
-    db.session.flush()
-    record(actor, "request.accept", request_, before=before, after=_snapshot(request_))
+    _transition(actor, request_, "accepted", "request.accept", responded_by_id=actor.id, responded_at=utcnow())
     if starts_directly() and not request_.language_waived:
         _start(actor, request_, direct=True)
         return request_
@@ -347,17 +361,9 @@ def decline(actor: User, request_id: int, reason: str = "", version=None) -> Men
     if not rules.is_representative(actor, request_.mentor_city_id):
         raise NotAllowed(_("Only a representative of the mentor city can decline."))
     _require_state(request_, "requested")
-    errors: dict = {}
-    reason = _clean_text(reason, REASON_MAX, "reason", errors)
-    if errors:
-        raise ServiceError(_("The request could not be declined."), errors)
-    before = _snapshot(request_)
-    request_.state = "declined"
-    request_.responded_by_id = actor.id
-    request_.responded_at = utcnow()
-    request_.response_reason = reason or None
-    db.session.flush()
-    record(actor, "request.decline", request_, before=before, after=_snapshot(request_), reason=reason or None)
+    reason = _reason(reason, _("The request could not be declined."))
+    _transition(actor, request_, "declined", "request.decline", reason=reason, responded_by_id=actor.id,
+                responded_at=utcnow(), response_reason=reason or None)
     mentor = request_.mentor_city
     _notify(rules.representatives([request_.mentee_city_id]), request_,
             lambda: (_("%(city)s declined your request", city=mentor.name),
@@ -413,17 +419,9 @@ def reject(actor: User, request_id: int, reason: str = "", version=None) -> Ment
         raise NotAllowed(_("Only a coordinator can reject a request."))
     request_ = _load_for_change(request_id, version)
     _require_state(request_, "requested", "accepted")
-    errors: dict = {}
-    reason = _clean_text(reason, REASON_MAX, "reason", errors)
-    if errors:
-        raise ServiceError(_("The request could not be rejected."), errors)
-    before = _snapshot(request_)
-    request_.state = "rejected"
-    request_.decided_by_id = actor.id
-    request_.decided_at = utcnow()
-    request_.decision_reason = reason or None
-    db.session.flush()
-    record(actor, "request.reject", request_, before=before, after=_snapshot(request_), reason=reason or None)
+    reason = _reason(reason, _("The request could not be rejected."))
+    _transition(actor, request_, "rejected", "request.reject", reason=reason, decided_by_id=actor.id,
+                decided_at=utcnow(), decision_reason=reason or None)
     mentor, mentee = request_.mentor_city, request_.mentee_city
     _notify(rules.representatives([mentor.id, mentee.id]), request_,
             lambda: (_("Request rejected: %(mentor)s → %(mentee)s", mentor=mentor.name, mentee=mentee.name),
@@ -436,11 +434,7 @@ def withdraw(actor: User, request_id: int, version=None) -> MentorRequest:
     if not rules.is_representative(actor, request_.mentee_city_id):
         raise NotAllowed(_("Only a representative of the city that asked can withdraw the request."))
     _require_state(request_, "requested", "accepted")
-    before = _snapshot(request_)
-    request_.state = "withdrawn"
-    request_.decided_at = utcnow()
-    db.session.flush()
-    record(actor, "request.withdraw", request_, before=before, after=_snapshot(request_))
+    _transition(actor, request_, "withdrawn", "request.withdraw", decided_at=utcnow())
     return request_
 
 

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from mentoring import rules
 from mentoring.extensions import db
-from mentoring.models import Mentorship, MentorRequest, utcnow
-from mentoring.services import NotAllowed, ServiceError
-from mentoring.services import preferences
+from mentoring.models import MentorRequest, Mentorship, utcnow
+from mentoring.services import NotAllowed, ServiceError, preferences
 from mentoring.services import requests as service
 
 
