@@ -120,6 +120,11 @@ def texts(page, selector: str) -> list[str]:
     return [e.text for e in find(page, selector)]
 
 
-def visible_text(page) -> str:
-    """The page's visible text (no markup, scripts, attributes or hidden tokens)."""
-    return parse(page).text
+def visible_text(page, tag: str | None = None) -> str:
+    """The visible text (no markup, scripts, attributes or hidden tokens) of the page, or of its
+    first ``tag`` element (e.g. ``"main"``, to leave the menus out)."""
+    root = parse(page)
+    if tag is not None:
+        found = root.select(tag)
+        return found[0].text if found else ""
+    return root.text

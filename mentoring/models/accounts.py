@@ -90,7 +90,8 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(200))
+    # Built from user data (city and person names): shortened with "…" to fit (models.base).
+    subject: Mapped[str] = mapped_column(String(200), info={"shorten": True})
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
