@@ -30,22 +30,20 @@ from sqlalchemy.orm import selectinload
 
 import matching
 from mentoring.extensions import db
-from mentoring.models import MentorRequest
-from mentoring.rules import holding_requests
-from mentoring.services import preferences
 from mentoring.models import (
     City,
     CityCommission,
     Commission,
     MatchRound,
+    MentorRequest,
     Mentorship,
     Proposal,
     RoundCommission,
     utcnow,
 )
 from mentoring.models.cities import REGIONS
-from mentoring.rules import HOLDING_STATES, places_used_by_city
-from mentoring.services import NotAllowed, ServiceError
+from mentoring.rules import HOLDING_STATES, holding_requests, places_used_by_city
+from mentoring.services import NotAllowed, ServiceError, preferences
 from mentoring.services.audit import record
 from mentoring.services.taxonomy import area_labels
 
