@@ -30,7 +30,6 @@ from sqlalchemy.orm import selectinload
 
 from mentoring import rules
 from mentoring.extensions import db
-from mentoring.links import notification_link
 from mentoring.models import (
     Assessment,
     City,
@@ -457,4 +456,4 @@ def expire_overdue(now: datetime | None = None) -> int:
 
 
 def _notify(users, request_: MentorRequest, factory) -> None:
-    notify(users, factory, notification_link("requests.show", request_id=request_.id))
+    notify(users, factory, "requests.show", request_id=request_.id)
