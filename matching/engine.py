@@ -62,7 +62,7 @@ class _Progress:
 def _scaling(model, params):
     """Integer scale of the scores and the per-pair bonus of ``max_coverage``."""
     pmax = float(model.priority.max())
-    wmax = pmax * sum(params.weights.values())
+    wmax = pmax * (sum(params.weights.values()) + (model.prefs.bound if model.prefs is not None else 0.0))
     if params.cross_commission == "bonus":
         wmax += params.cross_commission_bonus
     if params.objective == "max_score":

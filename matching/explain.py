@@ -70,4 +70,7 @@ def explain_pair(mentor, mentee, areas, label, components):
     if components.get("text", 0.0) > 0.05:
         extra.append(("the mentor's practices echo the mentee's stated needs" if extra
                       else "The mentor's practices echo the mentee's stated needs"))
-    return first + (" " + _join(extra) + "." if extra else "")
+    from .preferences import explain_preferences
+
+    wishes = explain_preferences(mentor, mentee, components)
+    return first + (" " + _join(extra) + "." if extra else "") + "".join(" " + w for w in wishes)

@@ -7,9 +7,13 @@ from collections.abc import Mapping
 from ._frozen import FrozenMap
 from .exceptions import InvalidInput
 
-__all__ = ["MatchParams", "DEFAULT_WEIGHTS", "OBJECTIVES", "SOLVERS", "CROSS_COMMISSION"]
+__all__ = ["MatchParams", "DEFAULT_WEIGHTS", "DEFAULT_PREFERENCE_WEIGHTS", "OBJECTIVES", "SOLVERS", "CROSS_COMMISSION"]
 
 DEFAULT_WEIGHTS = FrozenMap({"complementarity": 0.7, "text": 0.2, "context": 0.1})
+# Stated preferences (matching.preferences): partner, region and language bonuses (their sum
+# may not exceed the complementarity weight), and how much the first focus area's need grows.
+DEFAULT_PREFERENCE_WEIGHTS = FrozenMap({"partner": 0.2, "region": 0.05, "language": 0.05, "focus": 1.0})
+MAX_FOCUS_WEIGHT = 3.0
 OBJECTIVES = ("max_coverage", "max_score")
 SOLVERS = ("auto", "exact", "greedy")
 CROSS_COMMISSION = ("off", "bonus", "required")
@@ -73,6 +77,11 @@ class MatchParams:
     The four rules ``max_per_country``, ``max_per_mentor_country``, ``priority_floor`` and
     ``min_per_region`` make the round a minimum-cost flow on a network with gadget nodes
     (:mod:`matching.network`), solved exactly with its dual certificate.
+    preference_weights : mapping, default {"partner": 0.2, "region": 0.05, "language": 0.05, "focus": 1.0}
+        Bonus of a stated partner, region and language preference (one city's wish counts
+        half, a mutual one fully; see :mod:`matching.preferences`); their sum may not exceed
+        the complementarity weight. ``focus`` (0-3): the need of a city's first focus area
+        counts ``1 + focus`` times, the last ``1 + focus / n``.
 
     Examples
     --------
@@ -104,6 +113,7 @@ class MatchParams:
     min_per_region: int = 0
     cross_commission: str = "off"
     cross_commission_bonus: float = 0.1
+    preference_weights: Mapping = DEFAULT_PREFERENCE_WEIGHTS
 
     def __post_init__(self):
         put = object.__setattr__.__get__(self)
@@ -120,6 +130,23 @@ class MatchParams:
         if weights["complementarity"] <= 0:
             _bad("weights", "the complementarity weight must be > 0 (it is what a pairing is for)")
         put("weights", FrozenMap(weights))
+        if not isinstance(self.preference_weights, Mapping):
+            _bad("preference_weights", "must be a mapping of preference kind to weight")
+        prefs = dict(DEFAULT_PREFERENCE_WEIGHTS)
+        for key, value in self.preference_weights.items():
+            if key not in DEFAULT_PREFERENCE_WEIGHTS:
+                _bad("preference_weights",
+                     f"unknown kind {key!r} (known: {', '.join(DEFAULT_PREFERENCE_WEIGHTS)})")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or value < 0:
+                _bad("preference_weights", f"weight of {key!r} must be a finite number >= 0, got {value!r}")
+            prefs[key] = float(value)
+        if prefs["partner"] + prefs["region"] + prefs["language"] > weights["complementarity"] + 1e-12:
+            _bad("preference_weights", "the partner, region and language weights together may not exceed "
+                                       "the complementarity weight (a wish must not outweigh the fit)")
+        if prefs["focus"] > MAX_FOCUS_WEIGHT:
+            _bad("preference_weights", f"the focus weight must be at most {MAX_FOCUS_WEIGHT:g}")
+        put("preference_weights", FrozenMap(prefs))
         for name in ("require_shared_language", "allow_same_country"):
             if not isinstance(getattr(self, name), bool):
                 _bad(name, "must be true or false")
@@ -203,6 +230,7 @@ class MatchParams:
         """JSON-ready dict of the parameters."""
         out = dataclasses.asdict(self)
         out["weights"] = dict(self.weights)
+        out["preference_weights"] = dict(self.preference_weights)
         out["area_labels"] = dict(self.area_labels) if self.area_labels is not None else None
         return out
 

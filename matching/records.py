@@ -108,6 +108,16 @@ class Participant:
     commission : str, default ""
         The programme commission the city takes part through (free key such as
         ``"digital_cities"``); used by the cross-commission rule (``MatchParams.cross_commission``).
+        Ids this city must not be paired with (either direction); previous pairs go here,
+        and so do the cities it asked to avoid.
+    prefer : tuple of str, default ()
+        Ids of partner cities this city would like (a bonus, see :mod:`matching.preferences`).
+    prefer_regions : tuple of str, default ()
+        Regions where it would like its partner to be (a bonus).
+    prefer_languages : tuple of str, default ()
+        ISO 639-1 codes of the languages it would like to work in, best first (a bonus).
+    focus : tuple of str, default ()
+        Area keys it wants most, first first: their need counts more in complementarity.
 
     Examples
     --------
@@ -135,6 +145,10 @@ class Participant:
     priority: float = 1.0
     exclude: tuple = ()
     commission: str = ""
+    prefer: tuple = ()
+    prefer_regions: tuple = ()
+    prefer_languages: tuple = ()
+    focus: tuple = ()
 
     def __post_init__(self):
         put = object.__setattr__.__get__(self)
@@ -167,6 +181,14 @@ class Participant:
             _fail("exclude", "a city cannot exclude itself")
         put("exclude", exclude)
         put("commission", _text("commission", self.commission).strip())
+        prefer = _str_list("prefer", self.prefer, what="participant id")
+        if self.id in prefer:
+            _fail("prefer", "a city cannot prefer itself")
+        put("prefer", prefer)
+        put("prefer_regions", _str_list("prefer_regions", self.prefer_regions, what="region"))
+        put("prefer_languages", _str_list("prefer_languages", self.prefer_languages, _LANGUAGE,
+                                          "ISO 639-1 language code"))
+        put("focus", _str_list("focus", self.focus, what="area key"))
 
     @property
     def teaching_areas(self):

@@ -22,6 +22,7 @@ import numpy as np
 
 from .features import N_LEVELS, CityFeatures
 from .exceptions import Infeasible
+from .preferences import build_preferences
 
 __all__ = ["ScoringModel", "build_model", "COMPONENTS"]
 
@@ -72,6 +73,7 @@ class ScoringModel:
     lang_bits: tuple = None          # (mentor, mentee) language bit masks, if <= 64 languages
     country_code: tuple = None       # (mentor, mentee) small int country codes
     commission_code: tuple = None    # (mentor, mentee) int codes, 0 = no commission
+    prefs: object = None             # matching.preferences.PreferenceModel, None: none stated
 
     @property
     def n_mentors(self):
@@ -168,6 +170,8 @@ class ScoringModel:
                 eligible &= cross
             elif p.cross_commission_bonus > 0:
                 score += cross * np.float32(p.cross_commission_bonus)
+        if self.prefs is not None:
+            self.prefs.add(score, start, stop, cols, self.n_mentees, out("tmp"))
         if p.min_score > 0:
             eligible &= score >= np.float32(p.min_score)
         if len(self.excluded) and isinstance(cols, slice) and cols == slice(None):
@@ -198,6 +202,8 @@ class ScoringModel:
         teach = raw[li][:, f["teach"]]
         mat = raw[lj][:, f["maturity"]]
         need = raw[lj][:, f["need"]]
+        if self.prefs is not None and self.prefs.need_weight is not None:
+            need = need * self.prefs.need_weight[j]
         contrib = need * np.maximum(0.0, teach - mat)
         denom = np.sum(need * (N_LEVELS - mat), axis=1)
         comp = np.divide(contrib.sum(axis=1), denom, out=np.zeros(len(li)), where=denom > 0)
@@ -211,6 +217,8 @@ class ScoringModel:
         if p.cross_commission == "bonus" and p.cross_commission_bonus > 0:
             a, b = self.commission_code[0][i], self.commission_code[1][j]
             parts["cross_commission"] = p.cross_commission_bonus * ((a != b) & (a > 0) & (b > 0))
+        if self.prefs is not None:
+            parts.update(self.prefs.components(i, j, prio))
         return parts, contrib
 
     def rule_counts(self, j):
@@ -281,10 +289,14 @@ def build_model(participants, params, mentee_ids=None):
         raw = features.transform(participants)
     f = features.feature_slices_
     teach, mat, need = raw[:, f["teach"]], raw[:, f["maturity"]], raw[:, f["need"]]
+    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
+    prefs = build_preferences(participants, mentors, mentees, priority,
+                              [str(a) for a in features.areas_], params)
+    need_m = need[mentees] if prefs is None or prefs.need_weight is None else need[mentees] * prefs.need_weight
     teach_thr = np.hstack([(teach[mentors] >= t) for t in range(1, N_LEVELS + 1)]).astype(np.float32)
-    denom = np.sum(need[mentees] * (N_LEVELS - mat[mentees]), axis=1, keepdims=True)
+    denom = np.sum(need_m * (N_LEVELS - mat[mentees]), axis=1, keepdims=True)
     scale = np.divide(1.0, denom, out=np.zeros_like(denom), where=denom > 0)
-    gap_thr = np.hstack([need[mentees] * (mat[mentees] < t) * scale
+    gap_thr = np.hstack([need_m * (mat[mentees] < t) * scale
                          for t in range(1, N_LEVELS + 1)]).astype(np.float32)
     languages = sorted({lang for p in participants for lang in p.languages})
     lcol = {lang: k for k, lang in enumerate(languages)}
@@ -312,7 +324,6 @@ def build_model(participants, params, mentee_ids=None):
     for i in np.intersect1d(mentors, mentees):     # never paired with itself
         keys.append(mentor_pos[i] * len(mentees) + mentee_pos[i])
     capacity = np.asarray([participants[i].capacity for i in mentors], dtype=np.int64)
-    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
     w = params.weights
     # Threshold columns equal for every mentor are merged (teach levels are 0, 3 or
     # 4, so [>= 1] = [>= 2] = [>= 3]); columns no mentor has are dropped.
@@ -378,4 +389,4 @@ def build_model(participants, params, mentee_ids=None):
         comp_left=comp_left, comp_right=comp_right, text_right=text_right,
         ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
         lang_bits=lang_bits, country_code=country_code,
-        commission_code=(commission[mentors], commission[mentees]))
+        commission_code=(commission[mentors], commission[mentees]), prefs=prefs)

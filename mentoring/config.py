@@ -87,6 +87,11 @@ MATCHING_SYNC_LIMIT = 2000  # rounds with more cities than this run in the backg
 # `flask rounds run` runs it again. Runs report progress at least every few seconds while they work;
 # keep this well above the longest silent step of a big round. A number is read as seconds.
 ROUND_STALE_AFTER = timedelta(minutes=15)
+# Requests between cities (issue 15): an open request expires after this long (a number means days);
+# with START_DIRECTLY a request the mentor city accepts starts at once, without a coordinator's
+# approval (unless the cities waived the shared-language rule).
+MENTOR_REQUEST_EXPIRES_AFTER = timedelta(days=30)
+MENTOR_REQUESTS_START_DIRECTLY = False
 LOG_LEVEL = "INFO"
 DEMO = False
 # The first day a mentoring session may be dated (ISO date): earlier dates are typing mistakes.

@@ -14,7 +14,15 @@ from sqlalchemy import exists, func, select
 
 from mentoring.database import write_intent
 from mentoring.extensions import db
-from mentoring.models import City, CityMember, Mentorship, Proposal, User
+from mentoring.models import (
+    City,
+    CityMember,
+    MentorRequest,
+    Mentorship,
+    Proposal,
+    User,
+    utcnow,
+)
 from mentoring.models.accounts import COORDINATOR_ROLES
 from mentoring.services import Conflict, NotAllowed, ServiceError
 
@@ -83,7 +91,8 @@ def representatives(city_ids) -> list[User]:
 # --- Mentor places ---------------------------------------------------------------------------------
 # A mentor city's places used are, precisely:
 #     active mentorships where the city is the mentor
-#   + proposals where the city is the mentor in a HOLDING state that have not become a mentorship.
+#   + proposals where the city is the mentor in a HOLDING state that have not become a mentorship
+#   + requests the city accepted as mentor that wait for a coordinator and have not expired.
 # They must stay <= City.mentor_capacity. reserve_mentor_place() is the one check, made under the
 # city's lock; every list, form and message shows places_used()/mentor_places() so that what a
 # person sees is what the rule enforces.
@@ -106,18 +115,30 @@ def _holding_proposals():
     return Proposal.state.in_(HOLDING_STATES) & ~exists().where(Mentorship.proposal_id == Proposal.id)
 
 
+#: Request state that holds one of the mentor city's places (accepted by the mentor city).
+HOLDING_REQUEST_STATE = "accepted"
+
+
+def holding_requests():
+    """Condition on MentorRequest: accepted by the mentor city, not expired, not yet started."""
+    return (MentorRequest.state == HOLDING_REQUEST_STATE) & (MentorRequest.expires_at > utcnow())
+
+
 def places_used_by_city(city_ids=None) -> dict[int, int]:
-    """Places used per mentor city (two queries, whatever the number of cities)."""
+    """Places used per mentor city (three queries, whatever the number of cities)."""
     used: dict[int, int] = {}
     active = select(Mentorship.mentor_city_id, func.count()).where(Mentorship.state == "active")
     holding = select(Proposal.mentor_city_id, func.count()).where(_holding_proposals())
+    requested = select(MentorRequest.mentor_city_id, func.count()).where(holding_requests())
     if city_ids is not None:
         ids = list(city_ids)
         if not ids:
             return used
         active = active.where(Mentorship.mentor_city_id.in_(ids))
         holding = holding.where(Proposal.mentor_city_id.in_(ids))
-    for statement in (active.group_by(Mentorship.mentor_city_id), holding.group_by(Proposal.mentor_city_id)):
+        requested = requested.where(MentorRequest.mentor_city_id.in_(ids))
+    for statement in (active.group_by(Mentorship.mentor_city_id), holding.group_by(Proposal.mentor_city_id),
+                      requested.group_by(MentorRequest.mentor_city_id)):
         for city_id, n in db.session.execute(statement):
             used[city_id] = used.get(city_id, 0) + int(n)
     return used
@@ -132,7 +153,7 @@ def mentor_places(city: City) -> Places:
 
 
 def places_by_city(cities) -> dict[int, Places]:
-    """:func:`mentor_places` for many cities in two queries."""
+    """:func:`mentor_places` for many cities in three queries."""
     cities = list(cities)
     used = places_used_by_city([c.id for c in cities])
     return {c.id: Places(capacity=c.mentor_capacity or 0, used=used.get(c.id, 0)) for c in cities}

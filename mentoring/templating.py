@@ -32,6 +32,7 @@ NAVIGATION = (
     ("mentorships.index", _l("Mentorships"), None),
     ("rounds.mine", _l("Proposals for my city"), None),
     ("programme.network_page", _l("Programme"), "coordinator"),
+    ("requests.index", _l("Requests"), None),
     ("cities.verification_queue", _l("Verification"), "coordinator"),
     ("admin.index", _l("Administration"), "admin"),
 )

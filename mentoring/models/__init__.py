@@ -24,12 +24,13 @@ from mentoring.models.mentorships import (
     SharedLink,
 )
 from mentoring.models.programme import NotePublication
+from mentoring.models.requests import CityPreference, MentorRequest
 from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
 
 __all__ = [
     "Assessment", "AuditEvent", "Base", "CapabilityArea", "City", "CityCommission",
-    "CityInvitation", "CityLanguage", "CityMember", "Commission", "Feedback", "Goal",
-    "GoalProgress", "LearningNote", "MatchRound", "MentoringSession", "Mentorship",
+    "CityInvitation", "CityLanguage", "CityMember", "CityPreference", "Commission", "Feedback", "Goal",
+    "GoalProgress", "LearningNote", "MatchRound", "MentorRequest", "MentoringSession", "Mentorship",
     "MentorshipMentor", "NotePublication", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
     "RoundCommission", "SharedLink", "User", "utcnow",
 ]

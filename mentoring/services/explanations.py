@@ -187,6 +187,9 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
         out.sentences.append(_("Their populations are comparable."))
     if (components or {}).get("text", 0.0) > TEXT_COMPONENT_MIN:
         out.sentences.append(_("The mentor's practices echo the needs the mentee describes."))
+    from mentoring.services import preferences
+
+    out.sentences.extend(preferences.sentences(mentor, mentee, components))
     return out
 
 

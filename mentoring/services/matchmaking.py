@@ -11,8 +11,11 @@ working language and one current assessment).
   ``can_mentor``.
 - **Mentee** records: cities that want a mentor and have no live mentor yet (no active
   mentorship as mentee, no approved or endorsed proposal).
-- **Exclusions**: any pair that ever had a mentorship, pairs already approved or endorsed, and
-  pairs rejected or declined in this round (so a re-run proposes something else).
+- **Exclusions**: any pair that ever had a mentorship, pairs already approved or endorsed,
+  pairs rejected or declined in this round (so a re-run proposes something else), and pairs where
+  either city asked to avoid the other (:mod:`mentoring.services.preferences`).
+- **Preferences**: each city's preferred partners, regions, working languages and focus areas
+  (``matching.Participant.prefer*``, ``focus``): a bounded bonus, see ``matching.preferences``.
 """
 from __future__ import annotations
 
@@ -32,14 +35,15 @@ from mentoring.models import (
     CityCommission,
     Commission,
     MatchRound,
+    MentorRequest,
     Mentorship,
     Proposal,
     RoundCommission,
     utcnow,
 )
 from mentoring.models.cities import REGIONS
-from mentoring.rules import HOLDING_STATES, places_used_by_city
-from mentoring.services import NotAllowed, ServiceError
+from mentoring.rules import HOLDING_STATES, holding_requests, places_used_by_city
+from mentoring.services import NotAllowed, ServiceError, preferences
 from mentoring.services.audit import record
 from mentoring.services.taxonomy import area_labels
 
@@ -135,6 +139,9 @@ def _mentees_with_a_mentor(city_ids) -> set[int]:
         select(Proposal.mentee_city_id).where(Proposal.state.in_(HOLDING_STATES),
                                               Proposal.mentee_city_id.in_(city_ids))
     ))
+    taken |= set(db.session.scalars(  # a request its mentor city accepted
+        select(MentorRequest.mentee_city_id).where(holding_requests(), MentorRequest.mentee_city_id.in_(city_ids))
+    ))
     return taken
 
 
@@ -197,6 +204,10 @@ def participants(round_: MatchRound, elig: Eligibility | None = None) -> list[ma
     mentee_ids = {c.id for c in elig.mentees}
     cities = {c.id: c for c in elig.mentors + elig.mentees}
     excluded = _exclusions(round_, list(cities))
+    for a, b in preferences.avoided_pairs(cities):  # avoid-lists: hard exclusions, both ways
+        excluded.setdefault(a, set()).add(b)
+        excluded.setdefault(b, set()).add(a)
+    stated = preferences.engine_fields(cities)
     records = []
     for city in cities.values():
         assessments = city.assessments
@@ -216,6 +227,7 @@ def participants(round_: MatchRound, elig: Eligibility | None = None) -> list[ma
             needs_text=city.needs or "",
             priority=float(city.priority or 1.0),
             exclude=tuple(str(x) for x in sorted(excluded.get(city.id, ()))),
+            **stated.get(city.id, {}),
         ))
     return records
 
@@ -393,3 +405,48 @@ def request_run(actor, round_: MatchRound) -> bool:
     db.session.flush()
     record(actor, "round.run", round_, before=before, after={"status": "queued"})
     return runs_in_background(round_)
+
+
+# --- Suggestions for a city's home ----------------------------------------------------------
+
+class _NoRound:
+    """Outside a round: no round's rejections apply (no round has id 0)."""
+
+    id = 0
+
+
+def suggestions_for_city(city: City, k: int = 5) -> list[dict]:
+    """The ``k`` mentor cities that would suit ``city`` best right now, across the network.
+
+    The engine's :func:`matching.suggest_mentors` with the programme's default rules, on every
+    verified city with a free mentor place (``rules.places_used``), with the same exclusions and
+    preferences as a round. Each item: ``{"pair", "mentor", "places"}``. Empty when the city does
+    not ask for a mentor, already has one, or its profile is incomplete.
+    """
+    from mentoring import rules
+    from mentoring.models import Assessment
+
+    city = db.session.scalar(select(City).where(City.id == city.id).options(
+        selectinload(City.languages), selectinload(City.assessments)))
+    if (city is None or city.status != "verified" or not city.wants_mentor or not city.languages
+            or not any(a.need > 0 for a in city.assessments) or _mentees_with_a_mentor([city.id])):
+        return []
+    mentors = list(db.session.scalars(
+        select(City).where(
+            City.status == "verified", City.mentor_capacity > 0, City.id != city.id,
+            City.id.in_(select(Assessment.city_id).where(Assessment.is_current, Assessment.can_mentor)),
+        ).options(selectinload(City.languages), selectinload(City.assessments))
+    ))
+    places = rules.places_by_city(mentors)
+    mentors = [c for c in mentors if places[c.id].free > 0 and c.languages]
+    if not mentors:
+        return []
+    elig = Eligibility(mentors, [city], [], {c.id: places[c.id].free for c in mentors})
+    records = participants(_NoRound(), elig)
+    try:
+        pairs = matching.suggest_mentors(records, str(city.id), matching.MatchParams(), k=k)
+    except matching.MatchingError:
+        return []
+    by_id = {c.id: c for c in mentors}
+    return [{"pair": p, "mentor": by_id[int(p.mentor)], "places": places[int(p.mentor)]}
+            for p in pairs if int(p.mentor) in by_id]
