@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from mentoring.cities import bp as cities_bp
     from mentoring.dashboard import bp as dashboard_bp
     from mentoring.mentorships import bp as mentorships_bp
+    from mentoring.people import bp as people_bp
     from mentoring.rounds import bp as rounds_bp
 
     app.register_blueprint(dashboard_bp)
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp, url_prefix="/rounds")
     app.register_blueprint(mentorships_bp, url_prefix="/mentorships")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(api_bp, url_prefix="/api")
 
 

@@ -23,6 +23,16 @@ from mentoring.models.mentorships import (
     ReminderSent,
     SharedLink,
 )
+from mentoring.models.people import (
+    Circular,
+    CircularDelivery,
+    DigestItem,
+    EndorsementLink,
+    Message,
+    NotificationPreference,
+    ProgrammeContact,
+    ThreadRead,
+)
 from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
 
 __all__ = [
@@ -31,4 +41,6 @@ __all__ = [
     "GoalProgress", "LearningNote", "MatchRound", "MentoringSession", "Mentorship",
     "MentorshipMentor", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
     "RoundCommission", "SharedLink", "User", "utcnow",
+    "Circular", "CircularDelivery", "DigestItem", "EndorsementLink", "Message",
+    "NotificationPreference", "ProgrammeContact", "ThreadRead",
 ]

@@ -130,6 +130,12 @@ class MentoringSession(Base):
     outcomes: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[str] = mapped_column(Text, default="")
     held: Mapped[bool] = mapped_column(default=False)  # planned (False) or logged as held (True)
+    # Where it happens: a meeting link (http/https only) or a place (address, city).
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    place: Mapped[str | None] = mapped_column(String(300))
+    place_city: Mapped[str | None] = mapped_column(String(120))
+    # A cancelled session is kept (calendars need its CANCEL); it no longer counts as planned.
+    cancelled_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

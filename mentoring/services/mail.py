@@ -17,9 +17,15 @@ from mentoring.models import OutboxMessage, utcnow
 log = logging.getLogger("mentoring.mail")
 
 
-def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Queue a message in the outbox (flushed with the caller's transaction) and deliver it."""
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
+def send_mail(recipient: str, subject: str, body: str, *, html: str | None = None,
+              attachments: list[dict] | None = None) -> OutboxMessage:
+    """Queue a message in the outbox (flushed with the caller's transaction) and deliver it.
+
+    ``body`` is the plain-text part; ``html`` an optional HTML alternative; ``attachments`` text
+    files as ``{"filename", "content_type", "content"}`` (e.g. an ``.ics`` invitation).
+    """
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, html=html,
+                            attachments=list(attachments) if attachments else None)
     db.session.add(message)
     db.session.flush()
     server = current_app.config.get("MAIL_SERVER")
@@ -31,6 +37,12 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     email["To"] = recipient
     email["Subject"] = subject
     email.set_content(body)
+    if html:
+        email.add_alternative(html, subtype="html")
+    for item in attachments or ():
+        maintype, _, subtype = item["content_type"].partition("/")
+        email.add_attachment(item["content"].encode("utf-8"), maintype=maintype,
+                             subtype=subtype.split(";")[0], filename=item["filename"])
     try:
         with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
             if current_app.config["MAIL_USE_TLS"]:

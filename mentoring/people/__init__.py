@@ -1,0 +1,6 @@
+"""The people blueprint: contacts, messages, notification preferences, circulars, endorsement links."""
+from flask import Blueprint
+
+bp = Blueprint("people", __name__)
+
+from mentoring.people import routes  # noqa: F401  (registers the views)
