@@ -1,6 +1,6 @@
 """The people blueprint: contacts, messages, notification preferences, circulars, endorsement links."""
 from flask import Blueprint
 
-bp = Blueprint("people", __name__)
+bp = Blueprint("people", __name__, cli_group="people")
 
 from mentoring.people import routes  # noqa: F401  (registers the views)

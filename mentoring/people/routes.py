@@ -5,7 +5,7 @@ on the form (``apply_errors``) or goes to the app-wide handler.
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -367,3 +367,27 @@ def send_circular(circular_id: int):
     circulars.start_delivery(circular.id)
     flash(_("The circular is on its way to %(num)d people.", num=count), "success")
     return redirect(url_for("people.circular", circular_id=circular.id), 303)
+
+
+# --- The mentorship's export ------------------------------------------------------------------------
+
+@bp.route("/mentorships/<int:mentorship_id>/export.json")
+@owner_required("mentorship-thread", check_mentorship_thread)
+def mentorship_export(mentorship_id: int):
+    """The mentorship's record for its two cities: pair, sessions (cancelled ones included), messages."""
+    from mentoring.services import session_notices
+
+    mentorship = g.thread_obj
+    payload = {
+        "mentorship": {"id": mentorship.id, "mentor_city": mentorship.mentor_city.name,
+                       "mentee_city": mentorship.mentee_city.name, "state": mentorship.state,
+                       "start_date": mentorship.start_date.isoformat(), "areas": list(mentorship.areas or [])},
+        "sessions": [{"starts_at": s.starts_at.isoformat(), "duration_minutes": s.duration_minutes,
+                      "format": s.format, "held": s.held, "where": session_notices.where_text(s),
+                      "cancelled_at": s.cancelled_at.isoformat() if s.cancelled_at else None}
+                     for s in mentorship.sessions],
+        "messages": messages.export_rows(mentorship),
+    }
+    response = jsonify(payload)
+    response.headers["Content-Disposition"] = f'attachment; filename="mentorship-{mentorship.id}.json"'
+    return response

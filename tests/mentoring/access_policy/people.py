@@ -13,4 +13,5 @@ POLICY = {
     "people.new_circular": "coordinator",
     "people.edit_circular": "coordinator",
     "people.send_circular": "coordinator",
+    "people.mentorship_export": "owner:mentorship-thread",
 }

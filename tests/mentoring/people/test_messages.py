@@ -114,3 +114,18 @@ def test_preferences_page_saves_and_refuses_unknown_values(app, client, world):
     with app.app_context():
         assert preferences.delivery(world.get(world.mentee_rep), "circulars") == "digest"
         assert preferences.shows_email(world.get(world.mentee_rep)) is False  # unchecked box
+
+
+def test_messages_are_kept_with_the_mentorship_and_appear_in_its_export(app, client, world):
+    with app.app_context():
+        messages.post(world.get(world.mentor_rep), db.session.get(Mentorship, world.mentorship_id), "Agenda attached")
+        db.session.commit()
+    login(client, world.mentee_rep)
+    response = client.get(f"/people/mentorships/{world.mentorship_id}/export.json")
+    assert response.status_code == 200
+    exported = response.get_json()
+    assert [(m["author"], m["city"], m["body"]) for m in exported["messages"]] == [
+        ("Valentina Valpo", "Valparaíso", "Agenda attached")]
+    outsider = app.test_client()
+    login(outsider, world.outsider)
+    assert outsider.get(f"/people/mentorships/{world.mentorship_id}/export.json").status_code == 404
