@@ -15,7 +15,16 @@ import pytest
 from sqlalchemy import select
 
 from mentoring.extensions import db
-from mentoring.models import City, CityLanguage, CityMember, Mentorship, OutboxMessage, Proposal, User, utcnow
+from mentoring.models import (
+    City,
+    CityLanguage,
+    CityMember,
+    Mentorship,
+    OutboxMessage,
+    Proposal,
+    User,
+    utcnow,
+)
 from mentoring.security import hash_password
 from tests.e2e.conftest import screenshot
 

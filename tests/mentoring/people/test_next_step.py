@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from mentoring import rules
 from mentoring.extensions import db
-from mentoring.models import AuditEvent, City, Mentorship, Proposal, ReminderSent, utcnow
+from mentoring.models import (
+    AuditEvent,
+    City,
+    Mentorship,
+    Proposal,
+    ReminderSent,
+    utcnow,
+)
 from mentoring.services import consent, contacts, proposals
 from tests.mentoring.people.conftest import outbox
 

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import MentoringSession, Mentorship, OutboxMessage, utcnow
-from mentoring.services import ServiceError
-from mentoring.services import workspace
+from mentoring.services import ServiceError, workspace
 from tests.mentoring.people.conftest import outbox
 
 
@@ -64,7 +63,7 @@ def test_a_place_goes_to_location_and_bad_links_are_refused(app, world):
                 workspace.record_session(rep, mentorship, _data(3, meeting_url=bad), held=False,
                                          idempotency_key=f"bad-{len(bad)}")
             assert "meeting_url" in error.value.errors
-        session, _ = workspace.record_session(rep, mentorship, _data(3, place="Calle Prat 1", place_city="Valparaíso"),
+        workspace.record_session(rep, mentorship, _data(3, place="Calle Prat 1", place_city="Valparaíso"),
                                               held=False, idempotency_key="place-1")
         db.session.commit()
         event = invitations("rep@pune.example")[0].walk("VEVENT")[0]
