@@ -200,10 +200,9 @@ mentorships_cli = AppGroup("mentorships", help="The mentorship workspace.")
 def remind_command() -> None:
     """Send reminders (sessions in the next 48 hours, mentorships silent for 30 days); run from cron."""
     from mentoring.extensions import db
-    from mentoring.services.mentorships import send_reminders
+    from mentoring.services.workspace import send_reminders
 
-    report = send_reminders()
-    db.session.commit()
+    report = send_reminders(done=db.session.commit)  # one commit per reminded event
     click.echo(
         f"Session reminders: {report.sessions}; silent mentorships: {report.silent}; "
         f"messages sent: {report.messages}."

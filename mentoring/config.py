@@ -89,6 +89,8 @@ MATCHING_SYNC_LIMIT = 2000  # rounds with more cities than this run in the backg
 ROUND_STALE_AFTER = timedelta(minutes=15)
 LOG_LEVEL = "INFO"
 DEMO = False
+# The first day a mentoring session may be dated (ISO date): earlier dates are typing mistakes.
+PROGRAMME_START = "2000-01-01"
 
 
 def from_environment(prefix: str = "MENTORING_") -> dict:

@@ -1,14 +1,23 @@
 """Helpers available in every template."""
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import UTC, datetime
 
 from babel.dates import format_skeleton
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+log = logging.getLogger("mentoring.templating")
 
 # (endpoint, label, who sees it: None for every signed-in user, "coordinator" or "admin");
 # entries whose endpoint is not registered are left out.
@@ -44,9 +53,18 @@ def url_endpoints():
 
 
 def local_time(moment: datetime, zone) -> str:
-    """A moment in a zone, in the reader's language, with the zone's abbreviation."""
-    local = moment.astimezone(zone)
-    day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
+    """A moment in a zone, in the reader's language, with the zone's abbreviation.
+
+    A moment whose local time falls outside the calendar (stored before dates were checked, e.g.
+    9999-12-31 23:30 UTC read in Paris) is shown in UTC rather than failing the page.
+    """
+    try:
+        local = moment.astimezone(zone)
+        day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
+    except (OverflowError, ValueError):
+        log.warning("%s cannot be shown in %s; shown in UTC", moment.isoformat(), zone)
+        local = moment.astimezone(UTC)
+        day = format_skeleton("yMMMEd", local, tzinfo=UTC, locale=str(get_locale() or "en"))
     return f"{day}, {local.strftime('%H:%M %Z')}"
 
 

@@ -15,20 +15,21 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
 from mentoring.forms import MultiCheckboxField, choices
-
-
+from mentoring.services import workspace
 
 
 def format_choices():
-    return choices([
-        ("video", _l("Video call")),
-        ("call", _l("Phone call")),
-        ("study_visit", _l("Study visit")),
-        ("workshop", _l("Workshop")),
-        ("email", _l("E-mail exchange")),
-    ])
+    return choices(workspace.session_format_labels().items())
 
 
 class SessionForm(FlaskForm):
@@ -85,17 +86,13 @@ class GoalProgressForm(FlaskForm):
     progress = IntegerField(_l("Progress (%)"), validators=[
         InputRequired(message=_l("Give the progress.")),
         NumberRange(min=0, max=100, message=_l("Progress is a percentage from 0 to 100."))])
-    status = SelectField(_l("Status"), choices=choices([("open", _l("Open")), ("achieved", _l("Achieved")),
-                                                        ("dropped", _l("Dropped"))]))
+    status = SelectField(_l("Status"), choices=lambda: choices(workspace.goal_status_labels().items()))
     target_date = DateField(_l("Target date"), validators=[Optional()])
     submit = SubmitField(_l("Update goal"))
 
 
-FIT_CHOICES = [("good", _l("Good fit")), ("unsure", _l("Not sure")), ("poor", _l("Poor fit"))]
-
-
 def fit_choices():
-    return choices(FIT_CHOICES)
+    return choices(workspace.fit_labels().items())
 
 
 class SessionFeedbackForm(FlaskForm):
@@ -113,7 +110,8 @@ class CloseFeedbackForm(SessionFeedbackForm):
 
 
 class CloseForm(FlaskForm):
-    state = RadioField(_l("Close as"), choices=lambda: choices([("completed", _l("Completed")), ("withdrawn", _l("Withdrawn"))]),
+    state = RadioField(_l("Close as"),
+                       choices=lambda: choices((k, v) for k, v in workspace.state_labels().items() if k != "active"),
                        validators=[InputRequired(message=_l("Choose how the mentorship ends."))])
     outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)],
                             description=_l("What changed for the mentee city?"))

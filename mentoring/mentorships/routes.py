@@ -1,13 +1,14 @@
 """Views of the mentorships blueprint: lists, the workspace, sessions, goals, feedback, close-out.
 
-Views are thin: they load objects, check access (one decorator each), call
-:mod:`mentoring.services.mentorships` and commit once.
+Views are thin: they check access (one decorator each, :mod:`mentoring.mentorships.access`), call
+:mod:`mentoring.services.workspace`, and either show a refused change on its form
+(:func:`mentoring.errors.apply_errors`) or let the ``ServiceError`` reach the app's handler. The
+request commits once, after the view (:func:`mentoring.database.commit_response`).
 """
 from __future__ import annotations
 
 import re
 import uuid
-from zoneinfo import available_timezones
 
 from flask import (
     Response,
@@ -22,14 +23,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from mentoring.access import coordinator_required, login_required, owner_required, public
-from mentoring.errors import wants_json
+from mentoring import rules
+from mentoring.access import coordinator_required, login_required, public
+from mentoring.errors import apply_errors, json_error, wants_json
 from mentoring.extensions import db
-from mentoring.i18n import localized
+from mentoring.links import external_url
+from mentoring.markdown import render_markdown
 from mentoring.mentorships import bp
+from mentoring.mentorships.access import mentorship_required, note_reader_required
 from mentoring.mentorships.forms import (
     AssignMentorForm,
     CloseFeedbackForm,
@@ -45,126 +48,36 @@ from mentoring.mentorships.forms import (
     choices,
 )
 from mentoring.models import (
-    CapabilityArea,
     City,
     Feedback,
-    Goal,
     LearningNote,
     MentoringSession,
     Mentorship,
     SharedLink,
-    User,
     utcnow,
 )
 from mentoring.services import ServiceError
 from mentoring.services import calendar as calendar_service
-from mentoring.services import mentorships as service
-from mentoring.services.taxonomy import level_name
+from mentoring.services import workspace as service
+from mentoring.services.taxonomy import area_labels, level_name
 from mentoring.templating import local_time
-
-
-# --- Access checks -----------------------------------------------------------------------------
-
-def _mentorship_or_404(mentorship_id: int) -> Mentorship:
-    mentorship = g.get("mentorship")
-    if mentorship is None or mentorship.id != mentorship_id:
-        mentorship = service.load_mentorship(mentorship_id)
-        if mentorship is None:
-            abort(404)
-        g.mentorship = mentorship
-    return mentorship
-
-
-def check_mentorship(user, mentorship_id: int, session_id: int | None = None, goal_id: int | None = None,
-                     link_id: int | None = None, **_ignored) -> bool:
-    """Members of either city, assigned mentors and coordinators; others get 404 (nothing leaks)."""
-    mentorship = _mentorship_or_404(mentorship_id)
-    if not service.can_view(user, mentorship):
-        abort(404)
-    if session_id is not None:
-        session = db.session.get(MentoringSession, session_id)
-        if session is None or session.mentorship_id != mentorship.id:
-            abort(404)
-        g.session_obj = session
-    if goal_id is not None:
-        goal = db.session.get(Goal, goal_id)
-        if goal is None or goal.mentorship_id != mentorship.id:
-            abort(404)
-        g.goal = goal
-    if link_id is not None:
-        link = db.session.get(SharedLink, link_id)
-        if link is None or link.mentorship_id != mentorship.id:
-            abort(404)
-        g.link = link
-    return True
-
-
-def check_note(user, mentorship_id: int, **_ignored) -> bool:
-    """A published note is read by every signed-in user; a draft only by the workspace's people."""
-    mentorship = _mentorship_or_404(mentorship_id)
-    note = db.session.scalar(select(LearningNote).where(LearningNote.mentorship_id == mentorship.id))
-    if note is not None and note.published_at is not None:
-        g.note = note
-        return True
-    if not service.can_view(user, mentorship) or (note is None and mentorship.state != "completed"):
-        abort(404)
-    if note is None:
-        labels = area_labels()
-        note = service.note_or_draft(mentorship, lambda key: labels.get(key, key))
-    g.note = note
-    return True
-
-
-mentorship_required = owner_required("mentorship", check_mentorship)
-note_reader_required = owner_required("note", check_note)
-
-
-# --- Helpers -----------------------------------------------------------------------------------
-
-def area_labels() -> dict[str, str]:
-    return {a.key: localized(a.labels, a.key) for a in db.session.scalars(select(CapabilityArea))}
-
-
-def _fail(error: ServiceError, form=None):
-    """Copy a service's field messages onto the form (or answer JSON)."""
-    if form is not None:
-        for name, messages in error.errors.items():
-            field = getattr(form, name, None)
-            if field is not None and field.type != "HiddenField":
-                field.errors = list(field.errors) + messages
-            else:
-                form.form_errors.append(" ".join(messages))
-    return error
-
-
-def _json_or_flash_error(error: ServiceError, target: str):
-    """Answer a refused change: JSON ``{"errors": …}``, or a flashed message and back to the page."""
-    db.session.rollback()
-    errors = {name: [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
-              for name, messages in error.errors.items()}
-    if wants_json():
-        return jsonify({"errors": errors or {"_": [str(error.message)]}}), error.status
-    details = " ".join(m for messages in errors.values() for m in messages)
-    flash(f"{error.message} {details}".strip(), "error")
-    return redirect(target)
 
 
 def _workspace_url(mentorship: Mentorship, anchor: str = "") -> str:
     return url_for("mentorships.show", mentorship_id=mentorship.id) + (f"#{anchor}" if anchor else "")
 
 
-def _zone_choices(mentorship: Mentorship) -> list[tuple[str, str]]:
-    first = []
-    for city in (mentorship.mentor_city, mentorship.mentee_city):
-        if city.timezone and city.timezone not in first:
-            first.append(city.timezone)
-    if "UTC" not in first:
-        first.append("UTC")
-    labels = {mentorship.mentor_city.timezone: mentorship.mentor_city.name,
-              mentorship.mentee_city.timezone: mentorship.mentee_city.name}
-    result = [(z, f"{z} ({labels[z]})" if z in labels else z) for z in first]
-    result += [(z, z) for z in sorted(available_timezones()) if z not in first]
-    return result
+def _done(anchor: str, message: str | None = None, target: str | None = None):
+    """Say that the change was made and go back to that part of the workspace."""
+    if message:
+        flash(message, "success")
+    return redirect(target or _workspace_url(g.mentorship, anchor))
+
+
+def _valid_or_refuse(form, message: str) -> None:
+    """A small form posted from the workspace page: refuse it whole when a field is invalid."""
+    if not form.validate_on_submit():
+        raise ServiceError(message, form.errors)
 
 
 # --- Lists -------------------------------------------------------------------------------------
@@ -198,16 +111,14 @@ def create():
     """A coordinator matches two verified cities by hand."""
     form = CreateMentorshipForm()
     cities = list(db.session.scalars(select(City).where(City.status == "verified").order_by(City.name)))
-    active = dict(db.session.execute(
-        select(Mentorship.mentor_city_id, func.count()).where(Mentorship.state == "active")
-        .group_by(Mentorship.mentor_city_id)).all())
+    places = rules.places_by_city(c for c in cities if c.mentor_capacity > 0)
     placeholder = [(0, _("— choose a city —"))]
     form.mentor_city_id.choices = choices(placeholder + [
-        (c.id, _("%(city)s (%(country)s) · %(active)d of %(capacity)d places taken", city=c.name,
-                 country=c.country, active=active.get(c.id, 0), capacity=c.mentor_capacity))
-        for c in cities if c.mentor_capacity > 0])
+        (c.id, _("%(city)s (%(country)s) · %(free)d of %(capacity)d places free", city=c.name,
+                 country=c.country, free=places[c.id].free, capacity=places[c.id].capacity))
+        for c in cities if c.id in places])
     form.mentee_city_id.choices = choices(placeholder + [(c.id, f"{c.name} ({c.country})") for c in cities])
-    labels = area_labels()
+    labels = area_labels(active_only=True)
     form.areas.choices = choices(sorted(labels.items(), key=lambda item: item[1]))
     if request.method == "GET" and form.start_date.data is None:
         form.start_date.data = utcnow().date()
@@ -217,13 +128,12 @@ def create():
                 current_user, mentor_city_id=form.mentor_city_id.data, mentee_city_id=form.mentee_city_id.data,
                 areas=form.areas.data, start_date=form.start_date.data, planned_end=form.planned_end.data)
         except ServiceError as error:
-            db.session.rollback()
-            _fail(error, form)
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The mentorship was created."), "success")
             return redirect(_workspace_url(mentorship))
-    status = 422 if form.errors else 200
+    else:
+        status = 422 if form.errors else 200
     return render_template("mentorships/new.html", form=form), status
 
 
@@ -280,16 +190,9 @@ def show(mentorship_id: int):
         fits=service.fit_labels(), states=service.state_labels(),
         can_reassess=service.can_reassess(current_user, mentorship),
         user_names={m.user_id: m.user.name for m in mentorship.mentors},
-        authors=_author_names(feedback),
+        authors=service.author_names(feedback),
         closed_feedback_given=any(f.author_id == current_user.id for f in closing_feedback),
     )
-
-
-def _author_names(feedback: list[Feedback]) -> dict[int, str]:
-    ids = {f.author_id for f in feedback if f.author_id}
-    if not ids:
-        return {}
-    return {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @bp.post("/<int:mentorship_id>/mentors")
@@ -300,20 +203,15 @@ def assign_mentor(mentorship_id: int):
         abort(400)
     side = request.form.get("side", "")
     user_id = request.form.get(f"{side}-user_id", "")
-    return _perform(
-        lambda: service.assign_mentor(current_user, mentorship, side, int(user_id) if user_id.isdigit() else -1),
-        "people", _("The person was assigned."),
-    )
+    service.assign_mentor(current_user, mentorship, side, int(user_id) if user_id.isdigit() else -1)
+    return _done("people", _("The person was assigned."))
 
 
 @bp.post("/<int:mentorship_id>/mentors/<int:user_id>/remove")
 @mentorship_required
 def unassign_mentor(mentorship_id: int, user_id: int):
-    mentorship = g.mentorship
-    return _perform(
-        lambda: service.unassign_mentor(current_user, mentorship, user_id),
-        "people", _("The person is no longer assigned."),
-    )
+    service.unassign_mentor(current_user, g.mentorship, user_id)
+    return _done("people", _("The person is no longer assigned."))
 
 
 # --- Goals -------------------------------------------------------------------------------------
@@ -324,39 +222,28 @@ def add_goal(mentorship_id: int):
     mentorship = g.mentorship
     form = GoalForm()
     form.area_key.choices = choices((k, k) for k in mentorship.areas)
-    if not form.validate_on_submit():
-        return _json_or_flash_error(ServiceError(_("The goal could not be saved."), form.errors),
-                                    _workspace_url(mentorship, "goals"))
-    return _perform(
-        lambda: service.add_goal(current_user, mentorship, area_key=form.area_key.data,
-                                 statement=form.statement.data, target_date=form.target_date.data),
-        "goals", _("The goal was added."),
-    )
+    _valid_or_refuse(form, _("The goal could not be saved."))
+    service.add_goal(current_user, mentorship, area_key=form.area_key.data,
+                     statement=form.statement.data, target_date=form.target_date.data)
+    return _done("goals", _("The goal was added."))
 
 
 @bp.post("/<int:mentorship_id>/goals/<int:goal_id>")
 @mentorship_required
 def update_goal(mentorship_id: int, goal_id: int):
-    mentorship, goal = g.mentorship, g.goal
+    goal = g.goal
     form = GoalProgressForm(prefix=f"goal{goal.id}")
-    if not form.validate_on_submit():
-        return _json_or_flash_error(ServiceError(_("The goal could not be saved."), form.errors),
-                                    _workspace_url(mentorship, f"goal-{goal.id}"))
-    try:
-        service.update_goal(current_user, goal, progress=form.progress.data, status=form.status.data,
-                            target_date=form.target_date.data)
-    except ServiceError as error:
-        return _json_or_flash_error(error, _workspace_url(mentorship, f"goal-{goal.id}"))
-    db.session.commit()
-    flash(_("The goal was updated."), "success")
-    return redirect(_workspace_url(mentorship, f"goal-{goal.id}"))
+    _valid_or_refuse(form, _("The goal could not be saved."))
+    service.update_goal(current_user, goal, progress=form.progress.data, status=form.status.data,
+                        target_date=form.target_date.data)
+    return _done(f"goal-{goal.id}", _("The goal was updated."))
 
 
 # --- Sessions ----------------------------------------------------------------------------------
 
 def _session_form(mentorship: Mentorship, obj: MentoringSession | None = None) -> SessionForm:
     form = SessionForm()
-    form.timezone.choices = choices(_zone_choices(mentorship))
+    form.timezone.choices = choices(service.zone_choices(mentorship))
     labels = area_labels()
     form.areas.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
     if request.method == "GET":
@@ -401,10 +288,8 @@ def new_session(mentorship_id: int):
             session, created = service.record_session(current_user, mentorship, _session_data(form),
                                                       held=held, idempotency_key=form.idempotency_key.data)
         except ServiceError as error:
-            db.session.rollback()
-            _fail(error, form)
+            apply_errors(form, error)
         else:
-            db.session.commit()
             if wants_json():
                 return jsonify({"id": session.id, "created": created}), 201 if created else 200
             if created:
@@ -413,8 +298,8 @@ def new_session(mentorship_id: int):
                 flash(_("This session was already saved; nothing was added."), "info")
             return redirect(_workspace_url(mentorship, f"session-{session.id}"))
     if form.errors and wants_json():
-        return jsonify({"errors": form.errors}), 422
-    zone, own_city = service.viewer_zone(current_user, mentorship)
+        return json_error(422, _("The session could not be saved."), form.errors)
+    _zone, own_city = service.viewer_zone(current_user, mentorship)
     return render_template("mentorships/session_form.html", form=form, mentorship=mentorship, held=held,
                            session=None, own_city=own_city), 422 if form.errors else 200
 
@@ -430,21 +315,19 @@ def edit_session(mentorship_id: int, session_id: int):
         return redirect(_workspace_url(mentorship))
     form = _session_form(mentorship, session)
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
-            service.update_session(current_user, session, _session_data(form), held=held, version=version)
+            service.update_session(current_user, session, _session_data(form), held=held,
+                                   version=form.version.data or None)
         except ServiceError as error:
-            db.session.rollback()
-            if error.status == 409:
-                abort(409)
-            _fail(error, form)
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The session was saved."), "success")
             return redirect(_workspace_url(mentorship, f"session-{session.id}"))
-    zone, own_city = service.viewer_zone(current_user, mentorship)
+    else:
+        status = 422 if form.errors else 200
+    _zone, own_city = service.viewer_zone(current_user, mentorship)
     return render_template("mentorships/session_form.html", form=form, mentorship=mentorship, held=held,
-                           session=session, own_city=own_city), 422 if form.errors else 200
+                           session=session, own_city=own_city), status
 
 
 @bp.post("/<int:mentorship_id>/sessions/<int:session_id>/cancel")
@@ -452,24 +335,23 @@ def edit_session(mentorship_id: int, session_id: int):
 def cancel_session(mentorship_id: int, session_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _perform(
-        lambda: service.cancel_session(current_user, g.session_obj),
-        "sessions", _("The planned session was cancelled."),
-    )
+    service.cancel_session(current_user, g.session_obj)
+    return _done("sessions", _("The planned session was cancelled."))
 
 
 @bp.get("/<int:mentorship_id>/sessions/<int:session_id>.ics")
 @mentorship_required
 def session_ics(mentorship_id: int, session_id: int):
     session = g.session_obj
+    if not calendar_service.can_export(session):
+        raise ServiceError(_("This session's date is outside what calendars can hold; correct the date first."))
     body = calendar_service.calendar_for([session], _session_link)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="mentoring-session-{session.id}.ics"'})
 
 
 def _session_link(session: MentoringSession) -> str:
-    return url_for("mentorships.show", mentorship_id=session.mentorship_id, _external=True) + \
-        f"#session-{session.id}"
+    return external_url("mentorships.show", mentorship_id=session.mentorship_id) + f"#session-{session.id}"
 
 
 @bp.post("/<int:mentorship_id>/sessions/<int:session_id>/feedback")
@@ -487,13 +369,9 @@ def session_feedback(mentorship_id: int, session_id: int):
 def add_link(mentorship_id: int):
     mentorship = g.mentorship
     form = LinkForm()
-    if not form.validate_on_submit():
-        return _json_or_flash_error(ServiceError(_("The link could not be saved."), form.errors),
-                                    _workspace_url(mentorship, "links"))
-    return _perform(
-        lambda: service.add_link(current_user, mentorship, title=form.title.data, url=form.url.data),
-        "links",
-    )
+    _valid_or_refuse(form, _("The link could not be saved."))
+    service.add_link(current_user, mentorship, title=form.title.data, url=form.url.data)
+    return _done("links")
 
 
 @bp.post("/<int:mentorship_id>/links/<int:link_id>/remove")
@@ -502,8 +380,7 @@ def remove_link(mentorship_id: int, link_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.remove_link(current_user, g.link)
-    db.session.commit()
-    return redirect(_workspace_url(g.mentorship, "links"))
+    return _done("links")
 
 
 # --- Close-out ---------------------------------------------------------------------------------
@@ -518,23 +395,19 @@ def close(mentorship_id: int):
     if request.method == "GET":
         form.version.data = str(mentorship.version)
     if mentorship.state == "active" and form.submit.data and form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
             service.close(current_user, mentorship, state=form.state.data, reason=form.reason.data or "",
-                          outcome=form.outcome.data or "", version=version)
+                          outcome=form.outcome.data or "", version=form.version.data or None)
         except ServiceError as error:
-            db.session.rollback()
-            if error.status == 409 and not error.errors:
-                abort(409)
-            _fail(error, form)
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The mentorship is closed."), "success")
             return redirect(url_for("mentorships.close", mentorship_id=mentorship.id))
+    else:
+        status = 422 if form.errors else 200
     side = service.side_of(current_user, mentorship)
     given = db.session.scalar(select(Feedback).where(
         Feedback.mentorship_id == mentorship.id, Feedback.at_close, Feedback.author_id == current_user.id))
-    status = 422 if form.errors else 200
     return render_template("mentorships/close.html", mentorship=mentorship, form=form,
                            feedback_form=feedback_form, side=side, given=given,
                            states=service.state_labels(), maturity=service.maturity_before_after(mentorship),
@@ -550,34 +423,14 @@ def close_feedback(mentorship_id: int):
     return _save_feedback(form, target, at_close=True, rating=form.rating.data)
 
 
-def _perform(action, anchor: str, message: str | None = None):
-    """Run a workspace change, commit it, say so, and go back to that part of the page."""
-    target = _workspace_url(g.mentorship, anchor)
-    try:
-        action()
-    except ServiceError as error:
-        return _json_or_flash_error(error, target)
-    db.session.commit()
-    if message:
-        flash(message, "success")
-    return redirect(target)
-
-
 def _save_feedback(form, target: str, **details):
     """Record a fit check (after a session) or the closing feedback, then go back to ``target``."""
     mentorship = g.mentorship
-    if not form.validate_on_submit():
-        return _json_or_flash_error(ServiceError(_("The feedback could not be saved."), form.errors), target)
-    try:
-        service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
-                              coordinators_only=form.coordinators_only.data,
-                              link=url_for("mentorships.show", mentorship_id=mentorship.id, _external=True),
-                              **details)
-    except ServiceError as error:
-        return _json_or_flash_error(error, target)
-    db.session.commit()
-    flash(_("Thank you for your feedback."), "success")
-    return redirect(target)
+    _valid_or_refuse(form, _("The feedback could not be saved."))
+    service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
+                          coordinators_only=form.coordinators_only.data,
+                          link=external_url("mentorships.show", mentorship_id=mentorship.id), **details)
+    return _done("", _("Thank you for your feedback."), target)
 
 
 @bp.post("/<int:mentorship_id>/reassess")
@@ -591,13 +444,9 @@ def reassess(mentorship_id: int):
         raw = request.form.get(f"level-{key}", "")
         if raw != "":
             levels[key] = int(raw) if raw.isdigit() else -1
-    try:
-        service.reassess(current_user, mentorship, levels)
-    except ServiceError as error:
-        return _json_or_flash_error(error, url_for("mentorships.close", mentorship_id=mentorship.id))
-    db.session.commit()
-    flash(_("The new maturity levels were saved."), "success")
-    return redirect(url_for("mentorships.close", mentorship_id=mentorship.id))
+    service.reassess(current_user, mentorship, levels)
+    return _done("", _("The new maturity levels were saved."),
+                 url_for("mentorships.close", mentorship_id=mentorship.id))
 
 
 # --- Peer-Learning Note ------------------------------------------------------------------------
@@ -618,10 +467,8 @@ def note(mentorship_id: int):
             service.save_note(current_user, mentorship, note_obj, form.markdown.data,
                               publish=bool(form.publish.data))
         except ServiceError as error:
-            db.session.rollback()
-            _fail(error, form)
+            apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The note was published.") if form.publish.data else _("The draft was saved."), "success")
             return redirect(url_for("mentorships.note", mentorship_id=mentorship.id))
     return render_template("mentorships/note.html", mentorship=mentorship, form=form, note=note_obj,
@@ -657,49 +504,6 @@ def notes():
     return render_template("mentorships/notes.html", items=items, cities=cities)
 
 
-def render_markdown(text: str) -> Markup:
-    """A small, safe Markdown subset: headings, lists, paragraphs and bold.
-
-    No raw HTML ever passes: every piece of text goes through ``Markup.format``, which escapes it.
-    """
-    out: list[Markup] = []
-    paragraph: list[str] = []
-    items: list[str] = []
-
-    def inline(value: str) -> Markup:
-        parts = re.split(r"\*\*(.+?)\*\*", value)
-        return Markup("").join(Markup("<strong>{}</strong>").format(part) if index % 2 else escape(part)
-                               for index, part in enumerate(parts))
-
-    def flush() -> None:
-        if paragraph:
-            out.append(Markup("<p>{}</p>").format(Markup("<br>").join(inline(p) for p in paragraph)))
-            paragraph.clear()
-        if items:
-            out.append(Markup("<ul>{}</ul>").format(
-                Markup("").join(Markup("<li>{}</li>").format(inline(i)) for i in items)))
-            items.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        heading = re.match(r"^(#{1,4})\s+(.*)$", stripped)
-        item = re.match(r"^[-*]\s+(.*)$", stripped)
-        if item:
-            if paragraph:
-                flush()
-            items.append(item.group(1))
-            continue
-        if heading or not stripped or items:
-            flush()
-        if heading:
-            level = min(len(heading.group(1)) + 1, 5)  # the page has its own h1
-            out.append(Markup("<h{0}>{1}</h{0}>").format(level, inline(heading.group(2))))
-        elif stripped:
-            paragraph.append(stripped)
-    flush()
-    return Markup("\n").join(out)
-
-
 # --- Calendar ----------------------------------------------------------------------------------
 
 @bp.get("/calendar")
@@ -717,8 +521,7 @@ def calendar_token():
     if not form.validate_on_submit():
         abort(400)
     token = calendar_service.new_feed_token(current_user)
-    db.session.commit()
-    feed_url = url_for("mentorships.calendar_feed", token=token, _external=True)
+    feed_url = external_url("mentorships.calendar_feed", token=token)
     return render_template("mentorships/calendar.html", form=ConfirmForm(), feed_url=feed_url, has_feed=True)
 
 
@@ -728,7 +531,6 @@ def calendar_revoke():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     calendar_service.revoke_feed_token(current_user)
-    db.session.commit()
     flash(_("The calendar address was revoked."), "success")
     return redirect(url_for("mentorships.calendar"))
 

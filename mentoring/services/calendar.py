@@ -9,6 +9,7 @@ so a leaked database does not leak feed addresses. Creating a new token revokes 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -19,10 +20,12 @@ from sqlalchemy.orm import selectinload
 
 from mentoring.extensions import db
 from mentoring.models import MentoringSession, Mentorship, User, utcnow
-from mentoring.services import mentorships as workspace
+from mentoring.services import workspace
 from mentoring.services.audit import record
 
 PRODID = "-//UCLG city mentoring//mentoring//EN"
+
+log = logging.getLogger("mentoring.calendar")
 
 
 def hash_token(token: str) -> str:
@@ -54,16 +57,29 @@ def user_for_token(token: str) -> User | None:
     return user
 
 
-def _event(session: MentoringSession, url_for_session) -> icalendar.Event:
+def _times(session: MentoringSession):
+    """Start and end in the session's zone, or None when they fall outside the calendar (year 1–9999)."""
+    zone = workspace.zone_or_utc(session.timezone)
+    try:
+        start = session.starts_at.astimezone(zone)
+        return start, start + timedelta(minutes=session.duration_minutes)
+    except (OverflowError, ValueError):
+        log.warning("session %s left out of a calendar: %s is outside the calendar", session.id,
+                    session.starts_at.isoformat())
+        return None
+
+
+def _event(session: MentoringSession, url_for_session) -> icalendar.Event | None:
+    times = _times(session)
+    if times is None:
+        return None
     mentorship = session.mentorship
     formats = workspace.session_format_labels()
-    zone = workspace.zone_or_utc(session.timezone)
-    start = session.starts_at.astimezone(zone)
     event = icalendar.Event()
     event.add("uid", f"session-{session.id}@mentoring")
     event.add("dtstamp", utcnow())
-    event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=session.duration_minutes))
+    event.add("dtstart", times[0])
+    event.add("dtend", times[1])
     event.add("summary", _("%(format)s: %(mentor)s and %(mentee)s",
                            format=formats.get(session.format, session.format),
                            mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name))
@@ -87,8 +103,13 @@ def _event(session: MentoringSession, url_for_session) -> icalendar.Event:
     return event
 
 
+def can_export(session: MentoringSession) -> bool:
+    """Whether the session's dates fit in a calendar file (rows stored before the range check may not)."""
+    return _times(session) is not None
+
+
 def calendar_for(sessions: list[MentoringSession], url_for_session, name: str | None = None) -> bytes:
-    """An iCalendar document (bytes) with one event per session."""
+    """An iCalendar document (bytes) with one event per session; sessions out of range are left out."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -100,7 +121,9 @@ def calendar_for(sessions: list[MentoringSession], url_for_session, name: str | 
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
     for session in sessions:
-        calendar.add_component(_event(session, url_for_session))
+        event = _event(session, url_for_session)
+        if event is not None:
+            calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 

@@ -25,8 +25,8 @@ from mentoring.models import (
     MentorshipMentor, Notification, Proposal, User, utcnow,
 )
 from mentoring.models.cities import REGIONS
-from mentoring.services import mentorships as mentorship_service
 from mentoring.services import proposals as proposal_service
+from mentoring.services import workspace
 
 LATEST_ROUNDS = 5
 LIST_LIMIT = 8  # rows shown per attention list; the page links to the full list
@@ -73,11 +73,11 @@ class MyMentorship:
 
     @property
     def own_city(self) -> City:
-        return mentorship_service.city_of_side(self.mentorship, self.side)
+        return workspace.city_of_side(self.mentorship, self.side)
 
     @property
     def other_city(self) -> City:
-        return mentorship_service.city_of_side(self.mentorship, "mentee" if self.side == "mentor" else "mentor")
+        return workspace.city_of_side(self.mentorship, "mentee" if self.side == "mentor" else "mentor")
 
 
 @dataclass
@@ -144,7 +144,7 @@ def personal(user: User, now: datetime | None = None) -> Personal:
     mentorships = []
     for mentorship in mine:
         side = _side(user.id, set(city_ids), mentorship)
-        zone = mentorship_service.city_zone(mentorship_service.city_of_side(mentorship, side))
+        zone = workspace.city_zone(workspace.city_of_side(mentorship, side))
         mentorships.append(MyMentorship(mentorship, side, upcoming.get(mentorship.id), zone))
     mentorships.sort(key=lambda m: (m.next_session is None,
                                     m.next_session.starts_at if m.next_session else now))
@@ -267,11 +267,11 @@ def programme(user: User, now: datetime | None = None) -> Programme:
     ))
     stale = proposal_service.waiting_for_endorsement()
     silent = list(db.session.scalars(
-        mentorship_service.filtered_mentorships(user, state="active", silent=True, now=now)
+        workspace.filtered_mentorships(user, state="active", silent=True, now=now)
     ))
     overdue = [
-        Overdue(m, mentorship_service.overdue_goals(m, now.date()))
-        for m in db.session.scalars(mentorship_service.filtered_mentorships(user, overdue=True, now=now))
+        Overdue(m, workspace.overdue_goals(m, now.date()))
+        for m in db.session.scalars(workspace.filtered_mentorships(user, overdue=True, now=now))
     ]
     figures = [regions[key] for key in regions]
     return Programme(

@@ -15,7 +15,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def mentorship_id(live_app):
-    from mentoring.services import mentorships as service
+    from mentoring.services import workspace as service
     from mentoring.services.taxonomy import active_areas
 
     with live_app.test_request_context():

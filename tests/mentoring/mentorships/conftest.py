@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -45,7 +45,7 @@ def world(app, make_user, make_city) -> World:
                      members=[(mentee_rep, "representative")])
     quito = make_city("Quito", "EC", region="latin_america", timezone="America/Guayaquil", capacity=1,
                       members=[(outsider, "representative")])
-    from mentoring.services import mentorships as service
+    from mentoring.services import workspace as service
 
     with app.app_context():
         mentorship = service.create_mentorship(
@@ -76,7 +76,7 @@ def add_session(mentorship_id: int, *, days: float, held: bool, duration: int = 
 
 
 def aware(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture

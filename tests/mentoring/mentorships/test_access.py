@@ -8,7 +8,7 @@ import pytest
 
 from mentoring.extensions import db
 from mentoring.models import LearningNote, Mentorship, SharedLink
-from mentoring.services import mentorships as service
+from mentoring.services import workspace as service
 from tests.conftest import login
 from tests.mentoring.mentorships.conftest import add_session
 

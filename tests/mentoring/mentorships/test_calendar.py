@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 
@@ -15,7 +15,7 @@ from tests.conftest import login
 def _session(app, mentorship_id, **fields):
     with app.app_context():
         session = MentoringSession(mentorship_id=mentorship_id,
-                                   starts_at=datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc),
+                                   starts_at=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
                                    timezone="Europe/Paris", duration_minutes=90, format="study_visit",
                                    travel="Pune officials visit Lyon", held=False, areas=[], **fields)
         db.session.add(session)
@@ -34,7 +34,7 @@ def test_the_session_ics_parses_back_with_the_zone_and_duration(app, client, wor
     [event] = calendar.walk("VEVENT")
     assert event.start == datetime(2026, 7, 1, 10, 0, tzinfo=event.start.tzinfo)
     assert event.start.utcoffset() == timedelta(hours=2)
-    assert event.start.astimezone(timezone.utc) == datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
+    assert event.start.astimezone(UTC) == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
     assert event.end - event.start == timedelta(minutes=90)
     assert "Lyon" in str(event["SUMMARY"]) and "Pune" in str(event["SUMMARY"])
     assert str(event["UID"]) == f"session-{session_id}@mentoring"

@@ -5,9 +5,16 @@ import pytest
 from sqlalchemy import func, select
 
 from mentoring.extensions import db
-from mentoring.models import Assessment, AuditEvent, CapabilityArea, Feedback, LearningNote, Mentorship
+from mentoring.models import (
+    Assessment,
+    AuditEvent,
+    CapabilityArea,
+    Feedback,
+    LearningNote,
+    Mentorship,
+)
 from mentoring.services import Conflict, NotAllowed, ServiceError
-from mentoring.services import mentorships as service
+from mentoring.services import workspace as service
 from tests.conftest import login
 from tests.mentoring.mentorships.conftest import add_session
 

@@ -58,3 +58,20 @@ def test_closed_mentorships_are_not_reminded(app, runner, world):
         add_session(world.mentorship_id, days=1, held=False)
     output = runner.invoke(args=["mentorships", "remind"]).output
     assert "Session reminders: 0; silent mentorships: 0" in output
+
+
+def test_a_reminder_links_to_the_mentorship_with_an_absolute_address(app, runner, world):
+    """Sent from cron, outside any request: the link is built from PUBLIC_URL, never left empty."""
+    app.config["PUBLIC_URL"] = "https://mentoring.example.org"
+    with app.app_context():
+        session_id = add_session(world.mentorship_id, days=1, held=False).id
+        mentorship = db.session.get(Mentorship, world.mentorship_id)
+        mentorship.start_date = utcnow().date() - timedelta(days=120)
+        db.session.commit()
+    result = runner.invoke(args=["mentorships", "remind"])
+    assert "Session reminders: 1; silent mentorships: 1" in result.output, result.output
+    with app.app_context():
+        bodies = list(db.session.scalars(select(OutboxMessage.body)))
+    workspace = f"https://mentoring.example.org/mentorships/{world.mentorship_id}"
+    assert bodies and all(body.rstrip().splitlines()[-1].startswith(workspace) for body in bodies)
+    assert any(body.rstrip().endswith(f"{workspace}#session-{session_id}") for body in bodies)

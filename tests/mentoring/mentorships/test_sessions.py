@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, MentoringSession, utcnow
 from mentoring.services import ServiceError
-from mentoring.services import mentorships as service
+from mentoring.services import workspace as service
 from tests.conftest import login
 from tests.mentoring.mentorships.conftest import add_session
 
@@ -29,10 +29,10 @@ def session_count(mentorship_id) -> int:
 def test_local_time_is_stored_as_utc_and_daylight_saving_is_respected(rctx):
     summer = service.local_to_utc(datetime(2026, 7, 1, 10, 0), "Europe/Paris")
     winter = service.local_to_utc(datetime(2026, 1, 15, 10, 0), "Europe/Paris")
-    assert summer == datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
-    assert winter == datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc)
+    assert summer == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    assert winter == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
     assert service.local_to_utc(datetime(2026, 7, 1, 10, 0), "Asia/Kolkata") == \
-        datetime(2026, 7, 1, 4, 30, tzinfo=timezone.utc)
+        datetime(2026, 7, 1, 4, 30, tzinfo=UTC)
 
 
 def test_a_local_time_skipped_by_the_clock_change_is_refused(rctx):
@@ -45,7 +45,7 @@ def test_a_local_time_skipped_by_the_clock_change_is_refused(rctx):
 
 def test_each_city_sees_the_session_in_its_own_local_time(app, client, world):
     with app.app_context():
-        starts = datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
+        starts = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
         db.session.add(MentoringSession(mentorship_id=world.mentorship_id, starts_at=starts,
                                         timezone="Europe/Paris", duration_minutes=60, format="video",
                                         held=True, areas=[]))
@@ -67,7 +67,7 @@ def test_a_city_without_time_zone_reads_utc_and_is_told_so(app, client, world):
         city = db.session.get(City, world.mentee_city_id)
         city.timezone = None
         db.session.add(MentoringSession(mentorship_id=world.mentorship_id,
-                                        starts_at=datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc),
+                                        starts_at=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
                                         timezone="Europe/Paris", duration_minutes=60, format="call",
                                         held=True, areas=[]))
         db.session.commit()
@@ -123,7 +123,7 @@ def test_the_form_refuses_a_negative_duration_with_a_field_message(client, world
 
 def test_plan_is_for_the_future_and_log_for_the_past(rctx, world):
     mentorship, actor = world.mentorship(), world.get(world.mentor)
-    now = datetime(2026, 2, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
     with pytest.raises(ServiceError) as error:
         service.record_session(actor, mentorship, data(datetime(2026, 3, 1, 10, 0)), held=True,
                                idempotency_key="a", now=now)

@@ -7,12 +7,19 @@ import pytest
 from sqlalchemy import func, select
 
 from mentoring.extensions import db
-from mentoring.models import AuditEvent, Feedback, Goal, Mentorship, Notification, OutboxMessage, utcnow
+from mentoring.models import (
+    AuditEvent,
+    Feedback,
+    Goal,
+    Mentorship,
+    Notification,
+    OutboxMessage,
+    utcnow,
+)
 from mentoring.services import NotAllowed, ServiceError
-from mentoring.services import mentorships as service
+from mentoring.services import workspace as service
 from tests.conftest import login
 from tests.mentoring.mentorships.conftest import add_session
-
 
 # --- Goals -------------------------------------------------------------------------------------
 
@@ -64,7 +71,7 @@ def test_updating_a_goal_from_the_workspace_form(app, client, world):
 
 # --- Feedback ----------------------------------------------------------------------------------
 
-def test_a_mentee_reporting_a_poor_fit_alerts_every_coordinator(app, client, world):
+def test_a_mentee_reporting_a_poor_fit_alerts_coordinators_and_administrators(app, client, world):
     with app.app_context():
         session_id = add_session(world.mentorship_id, days=-2, held=True).id
     login(client, world.mentee_rep)
@@ -73,10 +80,12 @@ def test_a_mentee_reporting_a_poor_fit_alerts_every_coordinator(app, client, wor
     assert response.status_code == 302
     with app.app_context():
         notes = list(db.session.scalars(select(Notification)))
-        assert [n.user_id for n in notes] == [world.coordinator.id]
-        assert "Pune reports a poor fit" in notes[0].message
-        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                 .where(OutboxMessage.recipient == world.coordinator.email)) == 1
+        # Everyone who runs the programme (rules.coordinators): the coordinator and the administrator.
+        assert sorted(n.user_id for n in notes) == sorted([world.coordinator.id, world.admin.id])
+        assert all("Pune reports a poor fit" in n.message for n in notes)
+        for person in (world.coordinator, world.admin):
+            mails = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == person.email)))
+            assert len(mails) == 1 and "Different priorities" in mails[0].body
 
 
 def test_a_poor_fit_from_the_mentor_side_alerts_nobody_and_feedback_is_not_given_twice(rctx, world):
@@ -118,9 +127,14 @@ def test_a_comment_for_coordinators_only_is_hidden_from_the_other_city(app, clie
 
 def test_representatives_assign_members_of_their_own_city_only(app, client, world, make_user, make_city):
     login(client, world.mentee_rep)
+    workspace_page = f"http://localhost/mentorships/{world.mentorship_id}"
     response = client.post(f"/mentorships/{world.mentorship_id}/mentors",
-                           data={"side": "mentor", "mentor-user_id": str(world.mentor_rep.id)})
-    assert response.status_code == 302  # refused with a message: Pune cannot staff Lyon's side
+                           data={"side": "mentor", "mentor-user_id": str(world.mentor_rep.id)},
+                           headers={"Referer": workspace_page})
+    # Refused with a message (the app's ServiceError handler): back to the workspace, nothing saved.
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/mentorships/{world.mentorship_id}")
+    with client.session_transaction() as flashed:
+        assert any("Only a representative" in message for _kind, message in flashed.get("_flashes", []))
     with app.app_context():
         assert {m.user_id for m in db.session.get(Mentorship, world.mentorship_id).mentors} == {world.mentor.id}
     response = client.post(f"/mentorships/{world.mentorship_id}/mentors",
@@ -171,8 +185,8 @@ def test_a_coordinator_creates_a_mentorship_within_the_mentor_capacity(app, clie
     created = client.post("/mentorships/new", data=form)
     assert created.status_code == 302
     full = client.post("/mentorships/new", data={**form, "mentee_city_id": third.id})
-    assert full.status_code == 422
-    assert "has no free mentoring place" in full.get_data(as_text=True)
+    assert full.status_code == 409
+    assert "Lyon has no free mentor place: 2 of 2 taken." in full.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Mentorship)) == 2
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)

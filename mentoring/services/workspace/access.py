@@ -1,0 +1,124 @@
+"""Who takes part in a mentorship, who may see and change it, and the mentorships a user sees."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from mentoring.extensions import db
+from mentoring.models import City, CityMember, Goal, Mentorship, MentorshipMentor, User
+from mentoring.services import NotAllowed
+from mentoring.services.workspace.zones import city_zone
+
+
+def clean(value: str | None) -> str:
+    """Text as stored: trimmed, without NUL characters (which PostgreSQL refuses in text)."""
+    return (value or "").replace("\x00", "").strip()
+
+
+def load_mentorship(mentorship_id: int) -> Mentorship | None:
+    return db.session.scalar(
+        select(Mentorship)
+        .where(Mentorship.id == mentorship_id)
+        .options(
+            selectinload(Mentorship.mentor_city),
+            selectinload(Mentorship.mentee_city),
+            selectinload(Mentorship.mentors).selectinload(MentorshipMentor.user),
+            selectinload(Mentorship.goals).selectinload(Goal.history),
+            selectinload(Mentorship.sessions),
+        )
+    )
+
+
+def _member_city_ids(user: User) -> set[int]:
+    return set(db.session.scalars(select(CityMember.city_id).where(CityMember.user_id == user.id)))
+
+
+def side_of(user: User, mentorship: Mentorship) -> str | None:
+    """``"mentor"`` or ``"mentee"`` when the user takes part for one of the two cities, else None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    for assignment in mentorship.mentors:
+        if assignment.user_id == user.id:
+            return assignment.side
+    cities = _member_city_ids(user)
+    if mentorship.mentor_city_id in cities:
+        return "mentor"
+    if mentorship.mentee_city_id in cities:
+        return "mentee"
+    return None
+
+
+def is_participant(user: User, mentorship: Mentorship) -> bool:
+    return side_of(user, mentorship) is not None
+
+
+def can_view(user: User, mentorship: Mentorship) -> bool:
+    """Members of either city, assigned mentors and coordinators see the workspace."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_coordinator or is_participant(user, mentorship)
+
+
+def can_edit(user: User, mentorship: Mentorship) -> bool:
+    """Participants and coordinators plan and record the work of a mentorship."""
+    return can_view(user, mentorship)
+
+
+def city_of_side(mentorship: Mentorship, side: str) -> City:
+    return mentorship.mentor_city if side == "mentor" else mentorship.mentee_city
+
+
+def viewer_zone(user: User, mentorship: Mentorship) -> tuple[ZoneInfo, City | None]:
+    """The zone a viewer reads times in: their own city's; coordinators read the mentor city's."""
+    side = side_of(user, mentorship) or "mentor"
+    city = city_of_side(mentorship, side)
+    return city_zone(city), city
+
+
+def visible_mentorships_query(user: User):
+    """Mentorships the user may see (all for coordinators)."""
+    statement = select(Mentorship)
+    if user.is_coordinator:
+        return statement
+    cities = select(CityMember.city_id).where(CityMember.user_id == user.id)
+    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
+    return statement.where(
+        or_(
+            Mentorship.mentor_city_id.in_(cities),
+            Mentorship.mentee_city_id.in_(cities),
+            Mentorship.id.in_(assigned),
+        )
+    )
+
+
+def participant_mentorship_ids(user: User) -> list[int]:
+    """Mentorships the user takes part in (coordinators included only where they take part)."""
+    cities = select(CityMember.city_id).where(CityMember.user_id == user.id)
+    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
+    return list(
+        db.session.scalars(
+            select(Mentorship.id).where(
+                or_(
+                    Mentorship.mentor_city_id.in_(cities),
+                    Mentorship.mentee_city_id.in_(cities),
+                    Mentorship.id.in_(assigned),
+                )
+            )
+        )
+    )
+
+
+def require_active(mentorship: Mentorship) -> None:
+    if mentorship.state != "active":
+        raise NotAllowed(_("This mentorship is closed; it can no longer be changed."))
+
+
+def in_language_of(user: User):
+    """Write messages for ``user`` in their language (also outside a request, e.g. from cron)."""
+    languages = current_app.config["LANGUAGES"]
+    return force_locale(user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -1,0 +1,120 @@
+"""Close-out: complete or withdraw, the mentee city's re-assessment, maturity before and after."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from mentoring import rules
+from mentoring.extensions import db
+from mentoring.models import Assessment, CapabilityArea, Mentorship, User, utcnow
+from mentoring.services import NotAllowed, ServiceError
+from mentoring.services.audit import record
+from mentoring.services.workspace.access import clean, side_of
+from mentoring.services.workspace.sessions import session_snapshot
+
+
+def close(actor: User, mentorship: Mentorship, *, state: str, reason: str = "", outcome: str = "",
+          version: int | None = None) -> Mentorship:
+    """``active → completed`` (with an outcome) or ``active → withdrawn`` (with a reason)."""
+    if state not in ("completed", "withdrawn"):
+        raise NotAllowed(_("A mentorship can only be completed or withdrawn."))
+    if mentorship.state != "active":
+        raise NotAllowed(_("This mentorship is already closed."))
+    rules.check_version(mentorship, version)
+    reason, outcome = clean(reason), clean(outcome)
+    if state == "withdrawn" and not reason:
+        raise ServiceError(_("Say why the mentorship is withdrawn."),
+                           {"reason": [_("Say why the mentorship is withdrawn.")]})
+    before = {"state": mentorship.state}
+    for session in [s for s in mentorship.sessions if not s.held]:
+        # Planned sessions that will not take place leave the timeline and the calendars.
+        record(actor, "session.cancel", session, before=session_snapshot(session),
+               reason=_("The mentorship was closed."))
+        mentorship.sessions.remove(session)
+    mentorship.state = state
+    mentorship.closed_at = utcnow()
+    if state == "withdrawn":
+        mentorship.withdraw_reason = reason.strip()
+    mentorship.outcome = outcome.strip() or None
+    db.session.flush()
+    record(actor, f"mentorship.{'complete' if state == 'completed' else 'withdraw'}", mentorship,
+           before=before, after={"state": state, "outcome": mentorship.outcome},
+           reason=reason.strip() or None)
+    return mentorship
+
+
+def can_reassess(user: User, mentorship: Mentorship) -> bool:
+    return user.is_coordinator or side_of(user, mentorship) == "mentee"
+
+
+def reassess(actor: User, mentorship: Mentorship, levels: dict[str, int]) -> list[Assessment]:
+    """The mentee city re-assesses its maturity in the focus areas after close-out.
+
+    New current :class:`Assessment` rows are dated at the close (history kept: the earlier ones
+    stay, no longer current), so the workspace can show the levels before and after.
+    """
+    if mentorship.state != "completed":
+        raise NotAllowed(_("Re-assessment follows a completed mentorship."))
+    if not can_reassess(actor, mentorship):
+        raise NotAllowed(_("The mentee city re-assesses its own maturity."))
+    errors = {}
+    for key, level in levels.items():
+        if key not in mentorship.areas:
+            errors[key] = [_("Not a focus area of this mentorship.")]
+        elif not isinstance(level, int) or not 0 <= level <= 4:
+            errors[key] = [_("Choose a level from 0 to 4.")]
+    if errors or not levels:
+        raise ServiceError(_("The re-assessment could not be saved."), errors)
+    areas = {a.key: a for a in db.session.scalars(
+        select(CapabilityArea).where(CapabilityArea.key.in_(list(levels))))}
+    created = []
+    when = max(utcnow(), mentorship.closed_at or utcnow())
+    for key, level in levels.items():
+        area = areas[key]
+        current = db.session.scalar(select(Assessment).where(
+            Assessment.city_id == mentorship.mentee_city_id, Assessment.area_id == area.id,
+            Assessment.is_current))
+        need = 0
+        if current is not None:
+            need = current.need
+            current.is_current = False
+            db.session.flush()  # the partial unique index allows one current row per area
+        assessment = Assessment(
+            city_id=mentorship.mentee_city_id, area_id=area.id, maturity=level, need=need,
+            can_mentor=bool(current.can_mentor and level >= 3) if current else False,
+            evidence=_("Re-assessed at the close of mentorship #%(id)d.", id=mentorship.id),
+            is_current=True, assessed_at=when, assessed_by_id=actor.id,
+        )
+        db.session.add(assessment)
+        db.session.flush()
+        record(actor, "assessment.reassess", assessment,
+               before={"maturity": current.maturity if current else None},
+               after={"maturity": level, "area": key, "mentorship_id": mentorship.id})
+        created.append(assessment)
+    return created
+
+
+def maturity_before_after(mentorship: Mentorship) -> list[dict]:
+    """For each focus area: the level before the close and the re-assessed level (or None)."""
+    areas = {a.key: a for a in db.session.scalars(
+        select(CapabilityArea).where(CapabilityArea.key.in_(list(mentorship.areas))))}
+    rows = []
+    history = list(db.session.scalars(
+        select(Assessment).where(Assessment.city_id == mentorship.mentee_city_id,
+                                 Assessment.area_id.in_([a.id for a in areas.values()]))
+        .order_by(Assessment.assessed_at, Assessment.id)))
+    for key in mentorship.areas:
+        area = areas.get(key)
+        if area is None:
+            continue
+        own = [a for a in history if a.area_id == area.id]
+        before = after = None
+        if mentorship.closed_at is not None:
+            earlier = [a for a in own if a.assessed_at < mentorship.closed_at]
+            later = [a for a in own if a.assessed_at >= mentorship.closed_at]
+            before = earlier[-1].maturity if earlier else None
+            after = later[0].maturity if later else None
+        else:
+            before = own[-1].maturity if own else None
+        rows.append({"area": area, "before": before, "after": after})
+    return rows

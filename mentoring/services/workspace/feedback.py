@@ -1,0 +1,112 @@
+"""Fit checks after sessions, each city's final feedback, and the poor-fit alert."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from mentoring import rules
+from mentoring.extensions import db
+from mentoring.models import (
+    City,
+    Feedback,
+    MentoringSession,
+    Mentorship,
+    Notification,
+    User,
+)
+from mentoring.models.mentorships import FITS
+from mentoring.services import NotAllowed, ServiceError
+from mentoring.services.audit import record
+from mentoring.services.mail import send_mail
+from mentoring.services.workspace.access import (
+    city_of_side,
+    clean,
+    in_language_of,
+    require_active,
+    side_of,
+)
+
+
+def give_feedback(actor: User, mentorship: Mentorship, *, fit: str, comment: str = "",
+                  coordinators_only: bool = False, session: MentoringSession | None = None,
+                  at_close: bool = False, rating: int | None = None,
+                  link: str | None = None) -> Feedback:
+    """A quick fit check after a held session, or the final feedback of a city at close-out.
+
+    A poor fit reported by the mentee side alerts everyone who runs the programme (coordinators
+    and administrators: :func:`mentoring.rules.coordinators`), by notification and e-mail.
+    """
+    side = side_of(actor, mentorship)
+    if side is None:
+        raise NotAllowed(_("Only the people of the two cities give feedback."))
+    errors: dict[str, list[str]] = {}
+    if fit not in FITS:
+        errors["fit"] = [_("Choose how well the pairing fits.")]
+    if at_close:
+        if rating is None or not 1 <= rating <= 5:
+            errors["rating"] = [_("Give a rating from 1 to 5.")]
+        if mentorship.state == "withdrawn":
+            raise NotAllowed(_("This mentorship was withdrawn."))
+    else:
+        require_active(mentorship)
+        rating = None
+        if session is None or session.mentorship_id != mentorship.id:
+            errors["session_id"] = [_("Choose a session.")]
+        elif not session.held:
+            errors["session_id"] = [_("Feedback is given after a session was held.")]
+    if errors:
+        raise ServiceError(_("The feedback could not be saved."), errors)
+    city = city_of_side(mentorship, side)
+    duplicate = select(func.count()).select_from(Feedback).where(
+        Feedback.mentorship_id == mentorship.id, Feedback.author_id == actor.id
+    )
+    duplicate = duplicate.where(Feedback.at_close) if at_close else duplicate.where(
+        Feedback.session_id == session.id)
+    if db.session.scalar(duplicate):
+        raise ServiceError(_("You already gave this feedback."))
+    feedback = Feedback(
+        mentorship_id=mentorship.id, session_id=session.id if session else None, city_id=city.id,
+        author_id=actor.id, at_close=at_close, fit=fit, rating=rating,
+        comment=clean(comment), coordinators_only=bool(coordinators_only),
+    )
+    db.session.add(feedback)
+    db.session.flush()
+    record(actor, "feedback.close" if at_close else "feedback.session", feedback,
+           after={"fit": fit, "rating": rating, "city_id": city.id})
+    if fit == "poor" and side == "mentee":
+        _alert_poor_fit(mentorship, city, feedback, link)
+    return feedback
+
+
+def _alert_poor_fit(mentorship: Mentorship, city: City, feedback: Feedback, link: str | None) -> None:
+    for coordinator in rules.coordinators():
+        with in_language_of(coordinator):
+            message = _("%(mentee)s reports a poor fit in its mentorship with %(mentor)s.",
+                        mentee=city.name, mentor=mentorship.mentor_city.name)
+            db.session.add(Notification(user_id=coordinator.id, message=message, link=link))
+            body = message
+            if feedback.comment and not feedback.coordinators_only:
+                body += "\n\n" + feedback.comment
+            if link:
+                body += "\n\n" + link
+            send_mail(coordinator.email, _("Poor fit reported"), body)
+    db.session.flush()
+
+
+def visible_feedback(user: User, mentorship: Mentorship) -> list[Feedback]:
+    """Feedback of the mentorship; comments marked for coordinators are blanked for others."""
+    items = list(db.session.scalars(
+        select(Feedback).where(Feedback.mentorship_id == mentorship.id).order_by(Feedback.created_at)
+    ))
+    for item in items:
+        item.comment_hidden = (item.coordinators_only and not user.is_coordinator
+                               and item.author_id != user.id)
+    return items
+
+
+def author_names(feedback: list[Feedback]) -> dict[int, str]:
+    """``{user id: name}`` of the feedback's authors (one query)."""
+    ids = {f.author_id for f in feedback if f.author_id}
+    if not ids:
+        return {}
+    return {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}

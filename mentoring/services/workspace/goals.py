@@ -1,0 +1,71 @@
+"""Goals of a mentorship and their dated progress."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+
+from mentoring.extensions import db
+from mentoring.models import Goal, GoalProgress, Mentorship, User, utcnow
+from mentoring.models.mentorships import GOAL_STATUSES
+from mentoring.services import ServiceError
+from mentoring.services.audit import record
+from mentoring.services.workspace.access import clean, require_active
+
+
+def _goal_errors(mentorship: Mentorship, area_key: str, statement: str, progress: int, status: str):
+    errors: dict[str, list[str]] = {}
+    if area_key not in mentorship.areas:
+        errors["area_key"] = [_("Choose one of the mentorship's focus areas.")]
+    if not clean(statement):
+        errors["statement"] = [_("Describe the goal.")]
+    if not isinstance(progress, int) or not 0 <= progress <= 100:
+        errors["progress"] = [_("Progress is a percentage from 0 to 100.")]
+    if status not in GOAL_STATUSES:
+        errors["status"] = [_("Unknown status.")]
+    return errors
+
+
+def add_goal(actor: User, mentorship: Mentorship, *, area_key: str, statement: str,
+             target_date: date | None = None) -> Goal:
+    require_active(mentorship)
+    errors = _goal_errors(mentorship, area_key, statement, 0, "open")
+    if errors:
+        raise ServiceError(_("The goal could not be saved."), errors)
+    goal = Goal(area_key=area_key, statement=clean(statement), target_date=target_date,
+                progress=0, status="open")
+    mentorship.goals.append(goal)
+    db.session.flush()
+    goal.history.append(GoalProgress(progress=0, status="open", by_id=actor.id, at=utcnow()))
+    record(actor, "goal.create", goal, after={"area_key": area_key, "statement": goal.statement,
+                                              "target_date": target_date.isoformat() if target_date else None})
+    db.session.flush()
+    return goal
+
+
+def update_goal(actor: User, goal: Goal, *, progress: int, status: str,
+                statement: str | None = None, target_date: date | None = None) -> Goal:
+    """Change progress and status (a dated history entry when either changes)."""
+    mentorship = goal.mentorship
+    require_active(mentorship)
+    statement = goal.statement if statement is None else statement
+    if status == "achieved" and progress < 100:
+        progress = 100
+    errors = _goal_errors(mentorship, goal.area_key, statement, progress, status)
+    if errors:
+        raise ServiceError(_("The goal could not be saved."), errors)
+    before = {"progress": goal.progress, "status": goal.status, "statement": goal.statement,
+              "target_date": goal.target_date.isoformat() if goal.target_date else None}
+    changed_progress = progress != goal.progress or status != goal.status
+    goal.progress, goal.status, goal.statement = progress, status, clean(statement)
+    goal.target_date = target_date
+    after = {"progress": goal.progress, "status": goal.status, "statement": goal.statement,
+             "target_date": goal.target_date.isoformat() if goal.target_date else None}
+    if changed_progress:
+        goal.history.append(GoalProgress(progress=progress, status=status, by_id=actor.id, at=utcnow()))
+    if before != after:
+        changed = [k for k in before if before[k] != after[k]]
+        record(actor, "goal.update", goal, before={k: before[k] for k in changed},
+               after={k: after[k] for k in changed})
+    db.session.flush()
+    return goal

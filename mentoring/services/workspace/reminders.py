@@ -1,0 +1,178 @@
+"""Nudges and reminders: silent mentorships, overdue goals, ``flask mentorships remind``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from mentoring import rules
+from mentoring.extensions import db
+from mentoring.links import external_url
+from mentoring.models import (
+    Goal,
+    MentoringSession,
+    Mentorship,
+    MentorshipMentor,
+    ReminderSent,
+    User,
+    utcnow,
+)
+from mentoring.services.mail import send_mail
+from mentoring.services.workspace.access import (
+    city_of_side,
+    in_language_of,
+    viewer_zone,
+    visible_mentorships_query,
+)
+
+SILENT_AFTER = timedelta(days=30)
+REMIND_AHEAD = timedelta(hours=48)
+
+
+def last_session_at(mentorship: Mentorship) -> datetime | None:
+    held = [s.starts_at for s in mentorship.sessions if s.held]
+    return max(held) if held else None
+
+
+def _silent_condition(now: datetime):
+    cutoff = now - SILENT_AFTER
+    last_held = (select(func.max(MentoringSession.starts_at))
+                 .where(MentoringSession.mentorship_id == Mentorship.id, MentoringSession.held)
+                 .scalar_subquery())
+    return and_(
+        Mentorship.state == "active",
+        Mentorship.start_date <= cutoff.date(),
+        or_(last_held.is_(None), last_held < cutoff),
+    )
+
+
+def _overdue_condition(today: date):
+    return Mentorship.id.in_(select(Goal.mentorship_id).where(
+        Goal.status == "open", Goal.target_date.is_not(None), Goal.target_date < today))
+
+
+def filtered_mentorships(user: User, *, state: str | None = None, silent: bool = False,
+                         overdue: bool = False, now: datetime | None = None):
+    now = now or utcnow()
+    statement = visible_mentorships_query(user)
+    if state in ("active", "completed", "withdrawn"):
+        statement = statement.where(Mentorship.state == state)
+    if silent:
+        statement = statement.where(_silent_condition(now))
+    if overdue:
+        statement = statement.where(Mentorship.state == "active", _overdue_condition(now.date()))
+    return statement.options(
+        selectinload(Mentorship.mentor_city), selectinload(Mentorship.mentee_city),
+        selectinload(Mentorship.goals), selectinload(Mentorship.sessions),
+    ).order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
+
+
+def is_silent(mentorship: Mentorship, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if mentorship.state != "active" or mentorship.start_date > (now - SILENT_AFTER).date():
+        return False
+    last = last_session_at(mentorship)
+    return last is None or last < now - SILENT_AFTER
+
+
+def overdue_goals(mentorship: Mentorship, today: date | None = None) -> list[Goal]:
+    today = today or utcnow().date()
+    return [g for g in mentorship.goals if g.status == "open" and g.target_date and g.target_date < today]
+
+
+def recipients(mentorship: Mentorship) -> list[User]:
+    """The assigned people of both sides; when a side has none, its representatives."""
+    people: dict[int, User] = {}
+    for side in ("mentor", "mentee"):
+        assigned = [m.user for m in mentorship.mentors if m.side == side and m.user.active]
+        if not assigned:
+            assigned = rules.representatives([city_of_side(mentorship, side).id])
+        for user in assigned:
+            people[user.id] = user
+    return list(people.values())
+
+
+@dataclass
+class RemindReport:
+    sessions: int = 0
+    silent: int = 0
+    messages: int = 0
+
+
+def _claim(key: str) -> bool:
+    """Record that the reminder ``key`` is sent; False when it was sent before."""
+    if db.session.scalar(select(func.count()).select_from(ReminderSent).where(ReminderSent.key == key)):
+        return False
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(ReminderSent(key=key))
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
+def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
+    """Remind of sessions in the next 48 hours and of silent mentorships; never twice per event.
+
+    Each reminded event (a claim and its e-mails) is one unit of work: ``done`` is called after
+    each (the CLI commits there), so a failure later in the run does not send them again.
+    """
+    now = now or utcnow()
+    done = done or db.session.flush
+    report = RemindReport()
+    upcoming = db.session.scalars(
+        select(MentoringSession).join(Mentorship).where(
+            Mentorship.state == "active", MentoringSession.held.is_(False),
+            MentoringSession.starts_at > now, MentoringSession.starts_at <= now + REMIND_AHEAD,
+        ).options(selectinload(MentoringSession.mentorship)).order_by(MentoringSession.starts_at)
+    ).all()
+    for session in upcoming:
+        key = f"session:{session.id}:48h:{session.starts_at.strftime('%Y%m%dT%H%M')}"
+        if not _claim(key):
+            continue
+        mentorship = session.mentorship
+        report.sessions += 1
+        link = external_url("mentorships.show", mentorship_id=mentorship.id) + f"#session-{session.id}"
+        for user in recipients(mentorship):
+            zone, city = viewer_zone(user, mentorship)
+            when = session.starts_at.astimezone(zone)
+            with in_language_of(user):
+                send_mail(user.email, _("Mentoring session soon: %(mentor)s and %(mentee)s",
+                                        mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
+                          _("A session is planned on %(when)s (%(zone)s, the time in %(city)s), "
+                            "for %(minutes)d minutes.", when=when.strftime("%Y-%m-%d %H:%M"),
+                            zone=when.strftime("%Z"), city=city.name, minutes=session.duration_minutes)
+                          + "\n\n" + link)
+            report.messages += 1
+        done()
+    silent = db.session.scalars(
+        select(Mentorship).where(_silent_condition(now)).options(
+            selectinload(Mentorship.sessions), selectinload(Mentorship.mentor_city),
+            selectinload(Mentorship.mentee_city),
+            selectinload(Mentorship.mentors).selectinload(MentorshipMentor.user))
+        .order_by(Mentorship.id)
+    ).all()
+    for mentorship in silent:
+        last = last_session_at(mentorship)
+        marker = last.date().isoformat() if last else f"start-{mentorship.start_date.isoformat()}"
+        if not _claim(f"silent:{mentorship.id}:{marker}"):
+            continue
+        report.silent += 1
+        link = external_url("mentorships.show", mentorship_id=mentorship.id)
+        for user in recipients(mentorship):
+            with in_language_of(user):
+                send_mail(user.email, _("Your mentorship has been quiet for a month"),
+                          _("No session of the mentorship between %(mentor)s and %(mentee)s was logged in "
+                            "the last 30 days. Plan the next one in the workspace.",
+                            mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name)
+                          + "\n\n" + link)
+            report.messages += 1
+        done()
+    return report
