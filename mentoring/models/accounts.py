@@ -49,7 +49,7 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
-    memberships: Mapped[list["CityMember"]] = relationship(
+    memberships: Mapped[list[CityMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 

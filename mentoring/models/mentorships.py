@@ -44,13 +44,13 @@ class Mentorship(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    mentor_city: Mapped["City"] = relationship(foreign_keys=[mentor_city_id])
-    mentee_city: Mapped["City"] = relationship(foreign_keys=[mentee_city_id])
-    mentors: Mapped[list["MentorshipMentor"]] = relationship(cascade="all, delete-orphan")
-    goals: Mapped[list["Goal"]] = relationship(
+    mentor_city: Mapped[City] = relationship(foreign_keys=[mentor_city_id])
+    mentee_city: Mapped[City] = relationship(foreign_keys=[mentee_city_id])
+    mentors: Mapped[list[MentorshipMentor]] = relationship(cascade="all, delete-orphan")
+    goals: Mapped[list[Goal]] = relationship(
         back_populates="mentorship", cascade="all, delete-orphan", order_by="Goal.id"
     )
-    sessions: Mapped[list["MentoringSession"]] = relationship(
+    sessions: Mapped[list[MentoringSession]] = relationship(
         back_populates="mentorship",
         cascade="all, delete-orphan",
         order_by="MentoringSession.starts_at",
@@ -70,7 +70,7 @@ class MentorshipMentor(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     side: Mapped[str] = mapped_column(String(10))  # "mentor" or "mentee"
 
-    user: Mapped["User"] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class Goal(Base):
@@ -90,7 +90,7 @@ class Goal(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="goals")
-    history: Mapped[list["GoalProgress"]] = relationship(
+    history: Mapped[list[GoalProgress]] = relationship(
         cascade="all, delete-orphan", order_by="GoalProgress.at"
     )
 

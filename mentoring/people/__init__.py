@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__, cli_group="people")
 
-from mentoring.people import routes  # noqa: F401  (registers the views)
+from mentoring.people import cli, routes  # noqa: E402,F401  (registers the views and commands)

@@ -320,7 +320,8 @@ def _circular_form(circular: Circular | None):
 
     values = [("", "—")]
     values += [(f"{r}", r.replace("_", " ").title()) for r in REGIONS]
-    values += [(c.key, localized(c.labels, c.key)) for c in db.session.scalars(select(Commission).order_by(Commission.key))]
+    commissions = db.session.scalars(select(Commission).order_by(Commission.key))
+    values += [(c.key, localized(c.labels, c.key)) for c in commissions]
     values += [(str(r.id), r.name) for r in db.session.scalars(select(MatchRound).order_by(MatchRound.id.desc()))]
     form.audience_value.choices = values
     return form

@@ -80,7 +80,8 @@ def _check_audience(audience: str, value: str | None) -> tuple[str, str | None]:
         return audience, _("Choose an audience from the list.")
     if audience == "region" and value not in REGIONS:
         problem = _("Choose a region.")
-    elif audience == "commission" and not db.session.scalar(select(Commission.id).where(Commission.key == (value or ""))):
+    elif audience == "commission" and not db.session.scalar(
+            select(Commission.id).where(Commission.key == (value or ""))):
         problem = _("Choose a commission.")
     elif audience == "round" and not (value and value.isdigit() and db.session.get(MatchRound, int(value))):
         problem = _("Choose a round.")

@@ -211,7 +211,7 @@ class ExpiryReport:
 def expire_and_remind(now: datetime | None = None) -> ExpiryReport:
     """Remind halfway, expire at the deadline (run daily by ``flask people daily``)."""
     from mentoring.services import proposals
-    from mentoring.services.mentorships import _claim
+    from mentoring.services.workspace.reminders import _claim
 
     now = now or utcnow()
     after = expires_after()

@@ -63,7 +63,7 @@ def where_text(session: MentoringSession) -> str:
 
 def notify(session: MentoringSession, change: str, *, reason: str | None = None) -> int:
     """E-mail every participant of both cities about ``change``; returns the number of e-mails."""
-    from mentoring.services import mentorships as workspace
+    from mentoring.services import workspace
 
     mentorship = session.mentorship
     method = "CANCEL" if change == "cancelled" else "REQUEST"
@@ -73,15 +73,16 @@ def notify(session: MentoringSession, change: str, *, reason: str | None = None)
     path = notification_link("mentorships.show", mentorship_id=mentorship.id)
     sent = 0
     for user in participants(mentorship):
-        zone, city = workspace._zone_for(user, mentorship)
+        zone, city = workspace.viewer_zone(user, mentorship)
         when = session.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         where = where_text(session)
 
         def compose(when=when, zone=zone, city=city, where=where):
+            names = {"mentor": mentor, "mentee": mentee, "when": when}
             subjects = {
-                "planned": _("Session planned: %(mentor)s and %(mentee)s, %(when)s", mentor=mentor, mentee=mentee, when=when),
-                "changed": _("Session changed: %(mentor)s and %(mentee)s, %(when)s", mentor=mentor, mentee=mentee, when=when),
-                "cancelled": _("Session cancelled: %(mentor)s and %(mentee)s, %(when)s", mentor=mentor, mentee=mentee, when=when),
+                "planned": _("Session planned: %(mentor)s and %(mentee)s, %(when)s", **names),
+                "changed": _("Session changed: %(mentor)s and %(mentee)s, %(when)s", **names),
+                "cancelled": _("Session cancelled: %(mentor)s and %(mentee)s, %(when)s", **names),
             }
             paragraphs = [_("%(when)s (the time in %(city)s), %(minutes)d minutes.", when=when, city=city.name,
                             minutes=session.duration_minutes)]
