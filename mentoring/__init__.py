@@ -46,7 +46,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from mentoring import database, i18n, logs, security, templating
+    from mentoring import database, i18n, inputs, logs, security, templating
     from mentoring.extensions import csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
@@ -65,6 +65,8 @@ def register_extensions(app: Flask) -> None:
     templating.init_app(app)
     security.init_app(app)
     logs.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:…> rules use its converter
+    security.warn_about_memory_rate_limits(app)
 
 
 def register_blueprints(app: Flask) -> None:

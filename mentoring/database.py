@@ -90,9 +90,11 @@ def commit_response(response):
     key taken by a concurrent request) becomes a 409 answer, never a 500. Registered by
     :mod:`mentoring.errors` after every other ``after_request`` function, so it runs first.
     """
+    from flask import make_response
     from sqlalchemy.exc import IntegrityError
 
     from mentoring import errors
+    from mentoring.services import ServiceError
 
     if response.status_code >= 400:
         db.session.rollback()
@@ -102,6 +104,9 @@ def commit_response(response):
     except IntegrityError:
         db.session.rollback()
         return errors.error_response(409)
+    except ServiceError as error:  # a value its column cannot hold (models.base), found at commit
+        db.session.rollback()
+        return make_response(errors.handle_service_error(error))
     return response
 
 

@@ -6,8 +6,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 
-from mentoring.models.base import Base
+from mentoring.models.base import Base, install_column_guards
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -15,3 +16,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Every session (requests, CLI, jobs) stores only what its columns can hold (models.base).
+install_column_guards(Session)

@@ -13,6 +13,9 @@ saw). The per-account login limit never depends on the address at all.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import sys
 import time
 from functools import lru_cache
 
@@ -28,6 +31,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mentoring.extensions import db, login_manager
 from mentoring.models.accounts import new_token
 from mentoring.models.base import utcnow
+
+log = logging.getLogger("mentoring.security")
 
 # RFC 9106's second recommended option (64 MiB, 3 passes) is argon2-cffi's default profile.
 _HASHERS = {
@@ -195,6 +200,31 @@ def _restore_from_remember_cookie(app: Flask, now: float) -> None:
     session["_fresh"] = False  # sensitive actions still ask for the password
     session["_started"] = now
     session["_seen"] = now
+
+
+def may_have_sibling_workers() -> bool:
+    """Whether this process may be one of several workers serving the app (gunicorn & co)."""
+    if "gunicorn" in sys.modules or "uwsgi" in sys.modules:
+        return True
+    software = os.environ.get("SERVER_SOFTWARE", "").lower()
+    return "gunicorn" in software or int(os.environ.get("WEB_CONCURRENCY") or 1) > 1
+
+
+def warn_about_memory_rate_limits(app: Flask) -> None:
+    """Say loudly that in-memory rate limits are per process when other workers may exist.
+
+    Each worker then counts attempts on its own: with N workers an attacker gets N times the
+    login limit. Set ``REDIS_URL`` (or ``RATELIMIT_STORAGE_URI``) to share the counters.
+    """
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not app.config.get("RATELIMIT_ENABLED", True) or not storage.startswith("memory://"):
+        return
+    if may_have_sibling_workers():
+        log.warning(
+            "rate limits are kept in this process's memory (no REDIS_URL): every worker counts "
+            "login and mail attempts separately, so with several workers the limits are "
+            "multiplied. Set MENTORING_REDIS_URL to share them."
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, Length, Optional
-
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, Length, Optional
 
 ROLE_CHOICES = [
     SelectChoice("none", _l("No programme role")),

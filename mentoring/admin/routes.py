@@ -1,7 +1,15 @@
 """Views of the admin blueprint: the people who use the service, their roles and access."""
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -9,11 +17,10 @@ from sqlalchemy import or_, select
 from mentoring.access import admin_required
 from mentoring.admin import bp
 from mentoring.admin.forms import ActiveForm, RoleForm
-from mentoring.errors import wants_json
+from mentoring.errors import apply_errors, json_error, wants_json
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, User
-from mentoring.services import ServiceError
-from mentoring.services import accounts
+from mentoring.services import ServiceError, accounts
 
 
 @bp.get("/")
@@ -81,15 +88,12 @@ def set_role(user_id: int):
     person = db.get_or_404(User, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        return _failed(person, form, _active_form(person), form.errors)
+        return _invalid(person, form, _active_form(person), form)
     role = None if form.role.data == "none" else form.role.data
     try:
         accounts.set_role(current_user._get_current_object(), person, role, reason=form.reason.data or None)
     except ServiceError as error:
-        db.session.rollback()
-        form.role.errors = [error.message]
-        return _failed(person, form, _active_form(person), {"role": [error.message]}, error.status)
-    db.session.commit()
+        return _refused(person, form, _active_form(person), form, _on_field(error, "role"))
     flash(_("The role of %(name)s is saved.", name=person.name), "success")
     return redirect(url_for("admin.user", user_id=person.id))
 
@@ -101,15 +105,12 @@ def set_active(user_id: int):
     form = ActiveForm()
     role_form = RoleForm(role=person.role or "none")
     if not form.validate_on_submit():
-        return _failed(person, role_form, form, form.errors)
+        return _invalid(person, role_form, form, form)
     active = form.active.data == "1"
     try:
         accounts.set_active(current_user._get_current_object(), person, active, reason=form.access_reason.data or None)
     except ServiceError as error:
-        db.session.rollback()
-        form.access_reason.errors = [error.message]
-        return _failed(person, role_form, form, {"active": [error.message]}, error.status)
-    db.session.commit()
+        return _refused(person, role_form, form, form, _on_field(error, "access_reason"))
     if active:
         flash(_("The account of %(name)s is active again.", name=person.name), "success")
     else:
@@ -117,8 +118,22 @@ def set_active(user_id: int):
     return redirect(url_for("admin.user", user_id=person.id))
 
 
-def _failed(person, role_form, active_form, errors, status=422):
-    db.session.rollback()
+def _on_field(error: ServiceError, field: str) -> ServiceError:
+    """``error`` shown under ``field`` when it names no field of its own."""
+    if not error.errors:
+        error.errors = {field: [error.message]}
+    return error
+
+
+def _invalid(person, role_form, active_form, form):
+    """The submitted form did not validate (422)."""
     if wants_json():
-        return jsonify({"errors": errors}), status
-    return _render_user(person, role_form, active_form, status)
+        return json_error(422, _("Please correct the data and try again."), form.errors)
+    return _render_user(person, role_form, active_form, 422)
+
+
+def _refused(person, role_form, active_form, form, error: ServiceError):
+    """The service refused the change: its messages go on ``form`` (or into the JSON error shape)."""
+    if wants_json():
+        return json_error(error.status, error.message, error.errors)
+    return _render_user(person, role_form, active_form, apply_errors(form, error))

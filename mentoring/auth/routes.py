@@ -6,7 +6,16 @@ can trigger per target address and per client address.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -23,12 +32,11 @@ from mentoring.auth.forms import (
     NewPasswordForm,
     RegisterForm,
 )
-from mentoring.errors import wants_json
+from mentoring.errors import apply_errors, wants_json
 from mentoring.extensions import db, limiter
 from mentoring.models import Notification
 from mentoring.security import end_session, start_session
-from mentoring.services import ServiceError
-from mentoring.services import accounts
+from mentoring.services import ServiceError, accounts
 from mentoring.urls import safe_next
 
 
@@ -50,18 +58,6 @@ def _limit(setting: str):
     return lambda: current_app.config[setting]
 
 
-def _apply_errors(form, error: ServiceError) -> None:
-    """Show a service's field messages on the form's fields (or as form-level errors)."""
-    for name, messages in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + list(messages)
-        else:
-            form.form_errors.extend(messages)
-    if not error.errors:
-        form.form_errors.append(error.message)
-
-
 # --- Sign in and out ----------------------------------------------------------------------------
 
 
@@ -77,7 +73,6 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             start_session(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
         # One message whatever was wrong (unknown address, wrong password, deactivated).
         form.password.errors.append(_("The e-mail address or the password is not correct."))
@@ -88,7 +83,6 @@ def login():
 @login_required
 def logout():
     end_session()
-    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("dashboard.index"))
 
@@ -100,7 +94,6 @@ def logout_everywhere():
         abort(400)
     accounts.logout_everywhere(_me())
     end_session()
-    db.session.commit()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
@@ -116,18 +109,19 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = RegisterForm()
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.register(form.email.data, form.name.data, form.password.data, locale=form.locale.data)
         except ServiceError as error:
-            db.session.rollback()
-            _apply_errors(form, error)
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             return redirect(url_for("auth.check_mail"))
-    elif request.method == "GET":
+    elif form.is_submitted():
+        status = 422
+    else:
         form.locale.data = str(_current_locale())
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form), status
 
 
 def _current_locale():
@@ -150,7 +144,6 @@ def confirm_email(token: str):
     form = ActionForm()
     if user is not None and form.validate_on_submit():
         accounts.confirm_email(token)
-        db.session.commit()
         flash(_("Thank you: your e-mail address is confirmed."), "success")
         return redirect(url_for("dashboard.index") if current_user.is_authenticated else url_for("auth.login"))
     return render_template("auth/confirm.html", user=user, form=form), (200 if user else 400)
@@ -166,7 +159,6 @@ def resend_confirmation():
         flash(_("Your e-mail address is already confirmed."), "info")
     else:
         accounts.send_confirmation(_me())
-        db.session.commit()
         flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(safe_next(request.form.get("next")) or url_for("auth.account"))
 
@@ -182,7 +174,6 @@ def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        db.session.commit()
         return redirect(url_for("auth.check_mail"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -195,18 +186,17 @@ def reset_password(token: str):
     if user is None:
         return render_template("auth/reset_password.html", form=None), 400
     form = NewPasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data)
         except ServiceError as error:
-            db.session.rollback()
-            _apply_errors(form, error)
+            status = apply_errors(form, error)
         else:
             end_session()
-            db.session.commit()
             flash(_("Your new password is saved. Please sign in with it."), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, user=user)
+    return render_template("auth/reset_password.html", form=form, user=user), status
 
 
 # --- The account page ---------------------------------------------------------------------------
@@ -218,40 +208,38 @@ def account():
     form = AccountForm(obj=current_user if request.method == "GET" else None)
     if request.method == "GET":
         form.locale.data = current_user.locale or str(_current_locale())
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.update_profile(_me(), name=form.name.data, locale=form.locale.data)
         except ServiceError as error:
-            db.session.rollback()
-            _apply_errors(form, error)
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Your account is saved."), "success")
             return redirect(url_for("auth.account"))
     if wants_json():
         return jsonify(accounts.personal_data(_me()))
-    return render_template("auth/account.html", form=form, action=ActionForm())
+    return render_template("auth/account.html", form=form, action=ActionForm()), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.change_password(_me(), form.current_password.data, form.password.data)
         except ServiceError as error:
-            db.session.rollback()
-            _apply_errors(form, error)
+            status = apply_errors(form, error)
         else:
             # The token rotated: every other session ended; this browser gets a fresh one.
             me = _me()
             end_session()
             start_session(me)
-            db.session.commit()
             flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), status
 
 
 @bp.get("/account/data")
@@ -292,7 +280,6 @@ def notifications_read():
     if not ActionForm().validate_on_submit():
         abort(400)
     accounts.mark_notifications_read(_me())
-    db.session.commit()
     return redirect(url_for("auth.notifications"))
 
 

@@ -24,13 +24,20 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
 from mentoring.forms import MultiCheckboxField
-
 from mentoring.i18n import localized
+from mentoring.rules import CITY_NAME_MAX, TEXT_MAX
 from mentoring.services import geography
-from mentoring.services.cities import MAX_EVIDENCE, MAX_MENTOR_CAPACITY, MAX_TEXT
-
+from mentoring.services.cities import MAX_MENTOR_CAPACITY, REASON_MAX
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +56,7 @@ class VersionedForm(FlaskForm):
 
 
 class RegisterCityForm(FlaskForm):
-    name = StringField(_l("City name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("City name"), validators=[DataRequired(), Length(max=CITY_NAME_MAX)])
     country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
     region = SelectField(
         _l("UCLG region"), validators=[Optional()], validate_choice=False,
@@ -64,7 +71,7 @@ class RegisterCityForm(FlaskForm):
 
 
 class IdentityForm(VersionedForm):
-    name = StringField(_l("City name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("City name"), validators=[DataRequired(), Length(max=CITY_NAME_MAX)])
     country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
     region = SelectField(
         _l("UCLG region"), validators=[Optional()], validate_choice=False,
@@ -104,11 +111,11 @@ class IdentityForm(VersionedForm):
 
 class TextsForm(VersionedForm):
     practices = TextAreaField(
-        _l("Practices we can share"), validators=[Optional(), Length(max=MAX_TEXT)],
+        _l("Practices we can share"), validators=[Optional(), Length(max=TEXT_MAX)],
         description=_l("Projects, tools and lessons other cities could learn from."),
     )
     needs = TextAreaField(
-        _l("What we are looking for"), validators=[Optional(), Length(max=MAX_TEXT)],
+        _l("What we are looking for"), validators=[Optional(), Length(max=TEXT_MAX)],
         description=_l("The challenges where the experience of a peer city would help most."),
     )
     submit = SubmitField(_l("Save texts"))
@@ -132,7 +139,7 @@ class InviteForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=MAX_EVIDENCE)],
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)],
                            description=_l("Sent to the city's representatives."))
     next = HiddenField()
 

@@ -1,19 +1,35 @@
 """Views of the cities blueprint: directory, profiles, the profile editor, members, verification.
 
 Views stay thin: they load the city, let the access decorator decide, call
-:mod:`mentoring.services.cities`, commit once, and render or redirect.
+:mod:`mentoring.services.cities` and render or redirect; the request's commit point
+(:func:`mentoring.database.commit_response`) commits or rolls back. What the pages show is
+computed in :mod:`mentoring.cities.presenters`.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from mentoring.access import coordinator_required, login_required, owner_required, public
-from mentoring.cities import bp
+from mentoring.access import (
+    coordinator_required,
+    login_required,
+    owner_required,
+    public,
+)
+from mentoring.cities import bp, presenters
 from mentoring.cities.forms import (
     CapabilitiesForm,
     ConfirmForm,
@@ -23,32 +39,22 @@ from mentoring.cities.forms import (
     StatusForm,
     TextsForm,
 )
-from mentoring.errors import wants_json
+from mentoring.errors import apply_errors, json_error, wants_json
 from mentoring.extensions import db
 from mentoring.i18n import localized
 from mentoring.models import (
     Assessment,
-    CapabilityArea,
     City,
-    CityCommission,
     CityInvitation,
-    CityLanguage,
     CityMember,
     Commission,
     utcnow,
 )
-from mentoring.models.cities import CITY_STATUSES, REGIONS
+from mentoring.models.cities import CITY_STATUSES
+from mentoring.rules import TEXT_MAX, check_version
 from mentoring.services import Conflict, ServiceError, geography, taxonomy
 from mentoring.services import cities as service
 from mentoring.urls import safe_next
-
-SORTS = {
-    "name": (func.lower(City.name), City.id),
-    "population": (City.population.desc().nulls_last(), City.id),
-    "country": (City.country, func.lower(City.name), City.id),
-    "updated": (City.updated_at.desc(), City.id.desc()),
-}
-
 
 # --- Access checks (owner_required) ---------------------------------------------------------
 
@@ -73,76 +79,14 @@ def city_viewer(user, city_id: int, **_ignored) -> bool:
     return True
 
 
-def _locale() -> str:
-    return str(get_locale() or "en")
-
-
-def _copy_errors(form, errors: dict[str, list[str]]) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + list(messages)
-        else:
-            form.form_errors.append(" ".join(messages))
-
-
 # --- Directory ------------------------------------------------------------------------------
-
-def _directory_filters() -> dict:
-    args = request.args
-    filters = {key: (args.get(key) or "").strip()[:120] for key in
-               ("q", "region", "country", "language", "commission", "strong", "needs", "status", "sort")}
-    if filters["sort"] not in SORTS:
-        filters["sort"] = "name"
-    if not current_user.is_coordinator:
-        filters["status"] = ""
-    return filters
-
-
-def directory_query(filters: dict, *, coordinator: bool):
-    """The directory's SELECT for ``filters`` (every filter is an indexed EXISTS or column test)."""
-    stmt = select(City)
-    status = filters.get("status")
-    if coordinator and status in CITY_STATUSES:
-        stmt = stmt.where(City.status == status)
-    elif not coordinator:
-        stmt = stmt.where(City.status == "verified")
-    if filters.get("q"):
-        stmt = stmt.where(City.name.icontains(filters["q"], autoescape=True))
-    if filters.get("region") in REGIONS:
-        stmt = stmt.where(City.region == filters["region"])
-    if filters.get("country"):
-        stmt = stmt.where(City.country == filters["country"].upper())
-    if filters.get("language"):
-        stmt = stmt.where(
-            select(CityLanguage.city_id)
-            .where(CityLanguage.city_id == City.id, CityLanguage.code == filters["language"].lower())
-            .exists()
-        )
-    if filters.get("commission"):
-        stmt = stmt.where(
-            select(CityCommission.city_id)
-            .join(Commission, Commission.id == CityCommission.commission_id)
-            .where(CityCommission.city_id == City.id, Commission.key == filters["commission"])
-            .exists()
-        )
-    for key, column, threshold in (("strong", Assessment.maturity, 3), ("needs", Assessment.need, 2)):
-        if filters.get(key):
-            # Uncorrelated IN: one range scan of ix_assessment_area_current, not one per city.
-            area_id = select(CapabilityArea.id).where(CapabilityArea.key == filters[key]).scalar_subquery()
-            stmt = stmt.where(City.id.in_(
-                select(Assessment.city_id)
-                .where(Assessment.area_id == area_id, Assessment.is_current, column >= threshold)
-            ))
-    return stmt.order_by(*SORTS[filters.get("sort") or "name"])
-
 
 @bp.get("/")
 @login_required
 def directory():
-    filters = _directory_filters()
+    filters = service.directory_filters(request.args, coordinator=current_user.is_coordinator)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stmt = directory_query(filters, coordinator=current_user.is_coordinator).options(
+    stmt = service.directory_query(filters, coordinator=current_user.is_coordinator).options(
         selectinload(City.languages),
         selectinload(City.commissions),
         # Only the offers are shown; area labels come from the taxonomy list loaded once.
@@ -150,12 +94,12 @@ def directory():
     )
     pagination = db.paginate(stmt, page=page, per_page=current_app.config["CITIES_PER_PAGE"],
                              max_per_page=100, error_out=False)
-    locale = _locale()
+    locale = presenters.locale()
     areas = taxonomy.active_areas()
     area_keys = {area.id: area.key for area in areas}
     if wants_json():
         return jsonify({
-            "cities": [_city_summary(city, locale, area_keys) for city in pagination.items],
+            "cities": [presenters.city_summary(city, locale, area_keys) for city in pagination.items],
             "page": pagination.page, "pages": pagination.pages, "total": pagination.total,
         })
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
@@ -171,24 +115,6 @@ def directory():
         statuses=CITY_STATUSES,
         active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
     )
-
-
-def _city_summary(city: City, locale: str, area_keys: dict[int, str]) -> dict:
-    return {
-        "id": city.id,
-        "name": city.name,
-        "country": city.country,
-        "country_name": geography.country_name(city.country, locale),
-        "region": city.region,
-        "population": city.population,
-        "status": city.status,
-        "languages": city.language_codes,
-        "commissions": sorted(city.commission_keys),
-        "mentor_capacity": city.mentor_capacity,
-        "wants_mentor": city.wants_mentor,
-        "can_mentor": sorted(area_keys.get(a.area_id, str(a.area_id)) for a in city.assessments if a.can_mentor),
-        "url": url_for("cities.profile", city_id=city.id),
-    }
 
 
 # --- My cities, registration ----------------------------------------------------------------
@@ -218,13 +144,8 @@ def register():
                 current_user, name=form.name.data, country=form.country.data, region=form.region.data or None,
             )
         except ServiceError as error:
-            db.session.rollback()
-            _copy_errors(form, error.errors)
-            if not error.errors:
-                form.form_errors.append(error.message)
-            status = error.status
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("%(city)s is registered. A coordinator will verify it; meanwhile, complete its profile.",
                     city=city.name), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
@@ -234,45 +155,6 @@ def register():
 
 
 # --- Profile --------------------------------------------------------------------------------
-
-def _grid(city: City) -> list[dict]:
-    """The capability grid of ``city`` by axis: the areas with their current assessment."""
-    current = {a.area_id: a for a in city.assessments}
-    grid = []
-    for axis_key, axis_label, areas in taxonomy.axes_with_areas():
-        rows = []
-        for area in areas:
-            assessment = current.get(area.id)
-            rows.append({"area": area, "label": localized(area.labels, area.key), "assessment": assessment})
-        grid.append({"key": axis_key, "label": axis_label, "rows": rows})
-    return grid
-
-
-def _chart_data(grid: list[dict]) -> dict:
-    return {
-        "labels": {"maturity": _("Maturity (0–4)"), "need": _("Need (0–3)"),
-                   "canMentor": _("Can mentor"), "notAssessed": _("not assessed")},
-        "levelNames": [taxonomy.level_name(i) for i in range(5)],
-        "needNames": [taxonomy.need_name(i) for i in range(4)],
-        "axes": [
-            {
-                "key": axis["key"],
-                "label": axis["label"],
-                "areas": [
-                    {
-                        "key": row["area"].key,
-                        "label": row["label"],
-                        "maturity": row["assessment"].maturity if row["assessment"] else None,
-                        "need": row["assessment"].need if row["assessment"] else None,
-                        "canMentor": bool(row["assessment"] and row["assessment"].can_mentor),
-                    }
-                    for row in axis["rows"]
-                ],
-            }
-            for axis in grid
-        ],
-    }
-
 
 @bp.get("/<int:city_id>")
 @owner_required("city_view", city_viewer)
@@ -285,11 +167,11 @@ def profile(city_id: int):
             selectinload(City.members).selectinload(CityMember.user),
         )
     ).one()
-    locale = _locale()
+    locale = presenters.locale()
     insider = current_user.is_coordinator or service.is_member(city, current_user)
-    grid = _grid(city)
+    grid = presenters.grid(city)
     if wants_json():
-        data = _city_summary(city, locale, {row["area"].id: row["area"].key for axis in grid for row in axis["rows"]})
+        data = presenters.city_summary(city, locale, {row["area"].id: row["area"].key for axis in grid for row in axis["rows"]})
         data.update({
             "timezone": city.timezone, "website": service.safe_website(city.website),
             "practices": city.practices, "needs": city.needs,
@@ -309,7 +191,7 @@ def profile(city_id: int):
                 status_forms[action] = StatusForm(action=action, next=url_for("cities.profile", city_id=city.id))
     return render_template(
         "cities/profile.html",
-        city=city, grid=grid, chart=_chart_data(grid), insider=insider,
+        city=city, grid=grid, chart=presenters.chart_data(grid), insider=insider,
         can_edit=service.can_edit(city, current_user),
         website=service.safe_website(city.website),
         country_name=geography.country_name(city.country, locale),
@@ -326,27 +208,6 @@ def _editor(template: str, city: City, status: int = 200, **context):
     return render_template(template, city=city, **context), status
 
 
-def _conflict_diff(city: City, form, submitted: dict) -> list[tuple[str, str]]:
-    """The fields whose saved value differs from what the user submitted: (label, saved value)."""
-    db.session.refresh(city)
-    current = service.identity_snapshot(city)
-    differing = []
-    for name, value in submitted.items():
-        saved = current.get(name)
-        if _comparable(saved) != _comparable(value):
-            shown = ", ".join(str(v) for v in saved) if isinstance(saved, list) else saved
-            differing.append((getattr(form, name).label.text, shown))
-    return differing
-
-
-def _comparable(value):
-    if isinstance(value, list):
-        return sorted(str(v) for v in value)
-    if value in (None, ""):
-        return None
-    return str(value)
-
-
 @bp.route("/<int:city_id>/edit", methods=["GET", "POST"])
 @owner_required("city", city_editor)
 def edit_identity(city_id: int):
@@ -360,7 +221,7 @@ def edit_identity(city_id: int):
             getattr(form, name).data = snapshot[name]
         form.version.data = city.version
         return _editor("cities/edit_identity.html", city, form=form, section="identity",
-                       chosen_languages=_language_names(form.languages.data))
+                       chosen_languages=presenters.language_names(form.languages.data))
     status, conflict = 422, None
     if form.validate_on_submit():
         fields = {
@@ -377,7 +238,7 @@ def edit_identity(city_id: int):
             flash(_("The identity of %(city)s is saved.", city=city.name), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
     return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict,
-                   chosen_languages=_language_names(form.languages.data))
+                   chosen_languages=presenters.language_names(form.languages.data))
 
 
 def _save_identity(city, form, fields: dict) -> tuple[bool, int, dict | None]:
@@ -388,22 +249,14 @@ def _save_identity(city, form, fields: dict) -> tuple[bool, int, dict | None]:
     """
     try:
         service.update_identity(city, current_user, form.version.data, **fields)
-    except Conflict as error:
-        db.session.rollback()
-        conflict = {"message": error.message, "fields": _conflict_diff(city, form, fields)}
-        form.version.data = city.version
-        return False, 409, conflict
     except ServiceError as error:
-        db.session.rollback()
-        _copy_errors(form, error.errors)
-        return False, error.status, None
-    db.session.commit()
+        if not db.session.is_active:
+            raise  # the write itself failed (a lost race): the app-wide handler rolls back and explains
+        if isinstance(error, Conflict):
+            form.version.data = city.version
+            return False, 409, {"message": error.message, "fields": presenters.conflict_diff(city, form, fields)}
+        return False, apply_errors(form, error), None
     return True, 200, None
-
-
-def _language_names(codes) -> str:
-    locale = _locale()
-    return ", ".join(geography.language_name(code, locale) for code in codes or [] if geography.is_language(code))
 
 
 @bp.route("/<int:city_id>/edit/texts", methods=["GET", "POST"])
@@ -424,21 +277,6 @@ def edit_texts(city_id: int):
     return _editor("cities/edit_texts.html", city, status, form=form, section="texts", conflict=conflict)
 
 
-def _grid_values(areas, source) -> dict[str, dict]:
-    """The grid's inputs for each area present in ``source`` (the submitted form)."""
-    values = {}
-    for area in areas:
-        if f"{area.key}_maturity" not in source:
-            continue
-        values[area.key] = {
-            "maturity": source.get(f"{area.key}_maturity"),
-            "need": source.get(f"{area.key}_need"),
-            "can_mentor": source.get(f"{area.key}_can_mentor") in ("1", "y", "on", "true"),
-            "evidence": (source.get(f"{area.key}_evidence") or "")[:5000],
-        }
-    return values
-
-
 @bp.route("/<int:city_id>/edit/capabilities", methods=["GET", "POST"])
 @owner_required("city", city_editor)
 def edit_capabilities(city_id: int):
@@ -455,41 +293,33 @@ def edit_capabilities(city_id: int):
     if request.method == "GET":
         form.version.data = city.version
     elif form.validate_on_submit():
-        values = _grid_values(areas, request.form)
+        values = presenters.grid_values(areas, request.form)
         try:
-            service.check_version(city, form.version.data)
+            check_version(city, form.version.data, service.conflict_message())
             changed = service.set_assessments(city, values, current_user)
-        except Conflict as error:
-            db.session.rollback()
-            db.session.refresh(city)
-            now = service.current_assessments(city)
-            differing = [localized(a.labels, a.key) for a in areas
-                         if a.key in values and _grid_differs(values[a.key], now.get(a.key))]
-            status, conflict = 409, {"message": error.message, "areas": differing}
-            form.version.data = city.version
         except ServiceError as error:
-            db.session.rollback()
-            errors, status = error.errors, error.status
+            if not db.session.is_active:
+                raise  # the write itself failed (a lost race): the app-wide handler rolls back and explains
+            if isinstance(error, Conflict):
+                differing = presenters.capability_conflict(city, areas, values)
+                status, conflict = 409, {"message": error.message, "areas": differing}
+                form.version.data = city.version
+            else:
+                errors, status = error.errors, error.status
         else:
-            db.session.commit()
             flash(_("Capabilities saved: %(n)d area(s) changed.", n=changed), "success")
             return redirect(url_for("cities.edit_capabilities", city_id=city.id))
     else:
-        values, status = _grid_values(areas, request.form), 422
+        values, status = presenters.grid_values(areas, request.form), 422
     return _editor(
         "cities/edit_capabilities.html", city, status, form=form, section="capabilities",
         axes=taxonomy.axes_with_areas(areas), values=values, errors=errors, conflict=conflict,
+        text_max=TEXT_MAX,
         level_names=[taxonomy.level_name(i) for i in range(5)],
         need_names=[taxonomy.need_name(i) for i in range(4)],
     )
 
 
-def _grid_differs(submitted: dict, saved) -> bool:
-    if saved is None:
-        return submitted.get("maturity") not in (None, "")
-    return (str(submitted.get("maturity")), str(submitted.get("need") or 0), bool(submitted.get("can_mentor")),
-            (submitted.get("evidence") or "").strip()) != (
-        str(saved.maturity), str(saved.need), saved.can_mentor, saved.evidence)
 
 
 # --- Members and invitations ----------------------------------------------------------------
@@ -504,11 +334,8 @@ def members(city_id: int):
         try:
             _invitation, _token = service.invite_member(city, current_user, form.email.data, form.role.data)
         except ServiceError as error:
-            db.session.rollback()
-            _copy_errors(form, error.errors)
-            status = error.status
+            status = apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("An invitation was sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("cities.members", city_id=city.id))
     elif request.method == "POST":
@@ -539,11 +366,9 @@ def remove_member(city_id: int, user_id: int):
         abort(400)
     try:
         service.remove_member(city, current_user, user_id)
-    except ServiceError as error:
-        db.session.rollback()
+    except ServiceError as error:  # refused before anything was written
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("The member was removed."), "success")
     return redirect(url_for("cities.members", city_id=city_id))
 
@@ -560,7 +385,6 @@ def invitation(token: str):
     return render_template(
         "cities/invitation.html", invitation=invitation, problem=problem, token=token,
         wrong_account=wrong_account, form=ConfirmForm(),
-        can_register="auth.register" in current_app.view_functions,
     ), (404 if invitation is None else 200)
 
 
@@ -573,10 +397,8 @@ def accept_invitation(token: str):
     try:
         member = service.accept_invitation(token, current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("cities.invitation", token=token))
-    db.session.commit()
     flash(_("Welcome to %(city)s.", city=member.city.name), "success")
     return redirect(url_for("cities.mine"))
 
@@ -604,7 +426,7 @@ def verification_queue():
     }
     return render_template(
         "cities/verification_queue.html", cities=cities, status=status, counts=counts, forms=forms,
-        statuses=CITY_STATUSES, country_names=dict(geography.country_choices(_locale())),
+        statuses=CITY_STATUSES, country_names=dict(geography.country_choices(presenters.locale())),
         region_labels=dict(geography.region_choices()),
     )
 
@@ -617,19 +439,17 @@ def change_status(city_id: int):
     back = safe_next(form.next.data) or url_for("cities.verification_queue")
     if not form.validate_on_submit():
         if wants_json():
-            return jsonify({"errors": form.errors}), 400
+            return json_error(400, _("The form expired. Please submit it again."), form.errors)
         flash(_("The form expired. Please submit it again."), "error")
         return redirect(back)
     try:
         service.change_status(city, current_user, form.action.data, form.reason.data)
     except ServiceError as error:
-        db.session.rollback()
         if wants_json():
-            return jsonify({"errors": error.errors or {"status": [error.message]}}), error.status
+            return json_error(error.status, error.message, error.errors)
         messages = [m for msgs in error.errors.values() for m in msgs] or [error.message]
         flash(" ".join(messages), "error")
         return redirect(back)
-    db.session.commit()
     if wants_json():
         return jsonify({"id": city.id, "status": city.status})
     flash(_("%(city)s: %(status)s.", city=city.name, status=service.status_label(city.status)), "success")

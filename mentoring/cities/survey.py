@@ -11,15 +11,25 @@ secretariat should control.
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mentoring.access import coordinator_required
 from mentoring.cities import bp
 from mentoring.cities.survey_forms import SurveyConfirmForm, SurveyUploadForm
-from mentoring.extensions import db
 from mentoring.services import survey
+from mentoring.services.cities import MAX_MENTOR_CAPACITY
 from mentoring.services.taxonomy import active_areas
 
 PENDING_KEY = "survey_upload"
@@ -82,11 +92,9 @@ def survey_confirm(token: str):
     try:
         summary = survey.import_csv(data, current_user)
     except survey.SurveyError:
-        db.session.rollback()
         flash(_("Nothing was imported: the file no longer passes the checks (the directory may have changed "
                 "since the preview). See the problems below."), "error")
         return redirect(url_for("cities.survey_preview", token=token))
-    db.session.commit()
     survey.discard_upload(token)
     session.pop(PENDING_KEY, None)
     session[RESULT_KEY] = {"token": token, "filename": pending.get("filename"), **summary.as_dict()}
@@ -148,7 +156,7 @@ def _column_help() -> list[tuple[str, str]]:
         ("longitude", _("Decimal degrees, −180 to 180.")),
         ("languages", _("ISO 639-1 codes separated by “;”, e.g. fr;en.")),
         ("commissions", _("Commission keys separated by “;”.")),
-        ("capacity", _("How many mentees the city can mentor at once (0–%(n)d).", n=survey.MAX_CAPACITY)),
+        ("capacity", _("How many mentees the city can mentor at once (0–%(n)d).", n=MAX_MENTOR_CAPACITY)),
         ("practices", _("Good practices the city can share (text).")),
         ("needs", _("What the city wants to learn (text).")),
     ]

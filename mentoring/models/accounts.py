@@ -90,7 +90,8 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(200))
+    # Built from user data (city and person names): shortened with "…" to fit (models.base).
+    subject: Mapped[str] = mapped_column(String(200), info={"shorten": True})
     body: Mapped[str] = mapped_column(Text)  # the plain-text part
     html: Mapped[str | None] = mapped_column(Text)  # the HTML part, when there is one
     # [{"filename", "content_type", "content"}] (text attachments such as .ics invitations)

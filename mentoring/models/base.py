@@ -57,3 +57,83 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+# --- What the database can store ----------------------------------------------------------------
+# A last line of defence under the forms' own validation, identical on SQLite (which would store
+# anything) and PostgreSQL (which refuses with an error that would be a 500):
+# - strings lose NUL characters and unpaired surrogates (no column can store them);
+# - a string longer than its column is shortened with an ellipsis when the column is marked
+#   ``info={"shorten": True}`` (text the service builds from user data, e.g. an e-mail subject
+#   quoting two city names); any other over-long string or out-of-range integer refuses the whole
+#   flush with a ServiceError (422) naming the field, so nothing is half-saved.
+ELLIPSIS = "…"
+INTEGER_RANGES = {"SmallInteger": 2**15, "Integer": 2**31, "BigInteger": 2**63}
+
+
+def shorten(text: str, length: int) -> str:
+    """``text`` cut to at most ``length`` characters, ending with an ellipsis when it was cut."""
+    if len(text) <= length:
+        return text
+    return text[: max(length - len(ELLIPSIS), 0)].rstrip() + ELLIPSIS if length > 0 else ""
+
+
+def storable_text(text: str) -> str:
+    """``text`` without the characters no database can store (NUL, unpaired surrogates)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _integer_bound(column_type) -> int | None:
+    for cls in type(column_type).__mro__:
+        if cls.__name__ in INTEGER_RANGES:
+            return INTEGER_RANGES[cls.__name__]
+    return None
+
+
+def _fit_columns(session, flush_context, instances) -> None:
+    from flask_babel import gettext as _
+
+    from mentoring.services import ServiceError
+
+    errors: dict[str, list[str]] = {}
+    for obj in list(session.new) + list(session.dirty):
+        mapper = getattr(obj, "__mapper__", None)
+        if mapper is None:
+            continue
+        for attr in mapper.column_attrs:
+            if len(attr.columns) != 1:
+                continue
+            column = attr.columns[0]
+            value = obj.__dict__.get(attr.key)  # only what was loaded or set: no lazy loads
+            if isinstance(value, str):
+                fixed = storable_text(value)
+                length = getattr(column.type, "length", None)
+                if length and len(fixed) > length:
+                    if column.info.get("shorten"):
+                        fixed = shorten(fixed, length)
+                    else:
+                        errors.setdefault(attr.key, []).append(
+                            _("This text is too long (at most %(max)d characters).", max=length))
+                        continue
+                if fixed != value:
+                    setattr(obj, attr.key, fixed)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                bound = _integer_bound(column.type)
+                if bound is not None and not -bound <= value < bound:
+                    errors.setdefault(attr.key, []).append(_("This number is out of range."))
+    if errors:
+        raise ServiceError(_("Some of the data is too long or out of range."), errors)
+
+
+def install_column_guards(session_class) -> None:
+    """Run :func:`_fit_columns` before every flush of ``session_class`` (idempotent)."""
+    from sqlalchemy import event
+
+    if not event.contains(session_class, "before_flush", _fit_columns):
+        event.listen(session_class, "before_flush", _fit_columns)

@@ -26,7 +26,7 @@ class MatchRound(Base):
     seed: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     progress: Mapped[float] = mapped_column(default=0.0)
-    progress_message: Mapped[str | None] = mapped_column(String(200))
+    progress_message: Mapped[str | None] = mapped_column(String(200), info={"shorten": True})
     # The run's last sign of life (queued, started, each progress report). A queued or running
     # round silent for longer than ROUND_STALE_AFTER is treated as crashed (retryable).
     progress_at: Mapped[datetime | None]

@@ -1,6 +1,6 @@
 """Accounts: registration, e-mail confirmation, passwords, sessions, roles.
 
-Promises kept here (SECURITY.md):
+Promises kept here:
 - no account enumeration: registering a taken address, or asking a reset for an unknown one,
   gives the visitor the same answer as the normal case; the owner of a taken address gets a mail;
 - confirmation and reset links are signed with ``SECRET_KEY`` and expire; a reset link is bound to
@@ -15,15 +15,22 @@ account. Unconfirmed users may sign in, read, and edit their own account.
 """
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from mentoring.extensions import db
+from mentoring.links import external_url
 from mentoring.models import AuditEvent, Notification, User, utcnow
 from mentoring.models.accounts import ROLES, UserSession, new_token
-from mentoring.security import fingerprint, hash_password, make_token, read_token, verify_password
+from mentoring.security import (
+    fingerprint,
+    hash_password,
+    make_token,
+    read_token,
+    verify_password,
+)
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import changes, record
 from mentoring.services.mail import send_mail
@@ -144,8 +151,8 @@ def register(email: str, name: str, password: str, *, locale: str | None = None)
                     "sign in here: %(login)s\nForgot your password? Reset it here: %(reset)s\n\n"
                     "If it was not you, you can ignore this message.",
                     name=existing.name,
-                    login=url_for("auth.login", _external=True),
-                    reset=url_for("auth.forgot_password", _external=True),
+                    login=external_url("auth.login"),
+                    reset=external_url("auth.forgot_password"),
                 ),
             )
         return None
@@ -163,7 +170,7 @@ def confirmation_token(user: User) -> str:
 
 def send_confirmation(user: User) -> None:
     """Mail ``user`` a link that confirms their address (valid ``TOKEN_MAX_AGE``)."""
-    link = url_for("auth.confirm_email", token=confirmation_token(user), _external=True)
+    link = external_url("auth.confirm_email", token=confirmation_token(user))
     hours = int(current_app.config["TOKEN_MAX_AGE"].total_seconds() // 3600)
     with force_locale(user.locale or "en"):
         send_mail(
@@ -229,7 +236,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    link = external_url("auth.reset_password", token=reset_token(user))
     minutes = int(current_app.config["RESET_TOKEN_MAX_AGE"].total_seconds() // 60)
     with force_locale(user.locale or "en"):
         send_mail(
@@ -295,7 +302,7 @@ def _set_password(user: User, new_password: str, action: str) -> None:
                 "Hello %(name)s,\n\nthe password of your mentoring account was just changed, and "
                 "every device was signed out. If this was not you, reset your password at once: "
                 "%(reset)s",
-                name=user.name, reset=url_for("auth.forgot_password", _external=True),
+                name=user.name, reset=external_url("auth.forgot_password"),
             ),
         )
 

@@ -1,11 +1,15 @@
 """Outgoing e-mail: every message is kept in the outbox; with an SMTP server it is also sent.
 
-In development (no ``MAIL_SERVER``) the message is written to the log instead, so links in it
-(confirmation, password reset, invitations) can be followed from the terminal.
+In development (no ``MAIL_SERVER``) the message is written to the log and kept whole in the
+outbox, so links in it (confirmation, password reset, invitations) can be followed from there.
+With an SMTP server the outbox keeps the message with its secrets removed: the token of every
+link is replaced by :data:`REDACTED` once the message has been handed over (or has failed), so a
+copy of the database or of the logs never holds a live reset or invitation link.
 """
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 
@@ -16,6 +20,22 @@ from mentoring.models import OutboxMessage, utcnow
 
 log = logging.getLogger("mentoring.mail")
 
+REDACTED = "[removed]"
+# A path segment or query value of 32+ URL-safe characters inside a link: signed tokens
+# (itsdangerous "payload.time.signature") and random tokens (secrets.token_urlsafe(32)).
+_LINK = re.compile(r"https?://\S+")
+_SECRET = re.compile(r"(?<=[/=])[A-Za-z0-9_\-.~]{32,}")
+
+
+def redact(text: str) -> str:
+    """``text`` with the tokens of its links replaced by :data:`REDACTED`."""
+    return _LINK.sub(lambda link: _SECRET.sub(REDACTED, link.group(0)), text)
+
+
+def keeps_live_links() -> bool:
+    """Whether the outbox and the log may hold live links: development, i.e. no SMTP server."""
+    return not current_app.config.get("MAIL_SERVER")
+
 
 def send_mail(recipient: str, subject: str, body: str, *, html: str | None = None,
               attachments: list[dict] | None = None) -> OutboxMessage:
@@ -24,13 +44,18 @@ def send_mail(recipient: str, subject: str, body: str, *, html: str | None = Non
     ``body`` is the plain-text part; ``html`` an optional HTML alternative; ``attachments`` text
     files as ``{"filename", "content_type", "content"}`` (e.g. an ``.ics`` invitation).
     """
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, html=html,
+    server = current_app.config.get("MAIL_SERVER")
+    live = keeps_live_links()
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body if live else redact(body),
+                            html=html if live or html is None else redact(html),
                             attachments=list(attachments) if attachments else None)
     db.session.add(message)
     db.session.flush()
-    server = current_app.config.get("MAIL_SERVER")
     if not server:
-        log.info("mail to %s: %s\n%s", recipient, subject, body)
+        # The development mailbox: the whole message at INFO in development (debug, tests,
+        # `make run`, which sets DEMO); elsewhere the log shows links without their tokens.
+        live = current_app.debug or current_app.testing or current_app.config.get("DEMO")
+        log.info("mail to %s: %s\n%s", recipient, subject, body if live else redact(body))
         return message
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
@@ -53,6 +78,6 @@ def send_mail(recipient: str, subject: str, body: str, *, html: str | None = Non
         message.sent_at = utcnow()
     except (OSError, smtplib.SMTPException) as error:
         # Kept in the outbox with the error; the operation that sent it still succeeds.
-        message.error = str(error)
-        log.warning("mail to %s failed: %s", recipient, error)
+        message.error = redact(str(error))
+        log.warning("mail to %s failed: %s", recipient, redact(str(error)))
     return message

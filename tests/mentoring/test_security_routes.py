@@ -7,6 +7,7 @@ import hashlib
 import re
 
 import sqlalchemy as sa
+from werkzeug.routing.converters import NumberConverter
 
 from mentoring.extensions import db
 from mentoring.models import Base, Notification
@@ -37,8 +38,7 @@ def fill_url(rule) -> str:
     """The rule's URL with each argument replaced: ``<int:city_id>`` → the first city's id."""
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        if converter in ("IntegerConverter", "NumberConverter"):
+        if isinstance(rule._converters[name], NumberConverter):  # the app's bounded int converter too
             values[name] = _first_id(name[:-3] if name.endswith("_id") else name)
         else:
             values[name] = "x"

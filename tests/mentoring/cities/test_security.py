@@ -1,4 +1,4 @@
-"""SECURITY.md families B (roles and ownership on every city route) and E (no XSS on city pages)."""
+"""Roles and ownership on every city route, and no XSS on city pages."""
 from __future__ import annotations
 
 import re
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from mentoring.extensions import db
 from mentoring.models import Assessment, CapabilityArea, City, User
 from tests.conftest import login
+from tests.html import parse
 
 ROLES = ("anonymous", "rep_a", "rep_b", "mentor_a", "coordinator", "admin")
 # (endpoint, method, path template, form data); POST data is chosen so that an allowed request
@@ -118,7 +119,7 @@ def test_city_pages_escape_stored_payloads(app, people, payload):
             if "<script>alert(1)" in body or "<img src=x" in body or re.search(r'href="\s*javascript:', body, re.I):
                 reflections += 1
             if payload == "{{7*7}}":
-                assert "49" not in re.sub(r"\d{3,}|\d+\.\d+", "", body) or "{{7*7}}" in body, page
+                assert "49" not in re.sub(r"\d{3,}|\d+\.\d+", "", _shown(body)) or "{{7*7}}" in body, page
                 if page.startswith("/cities/") and "{{7*7}}" not in body:
                     assert page == "/cities/mine" and role == "coordinator"  # no city of theirs
     print(f"unescaped reflections = {reflections}")
@@ -128,3 +129,11 @@ def test_city_pages_escape_stored_payloads(app, people, payload):
     login(client, people.rep_b)
     data = client.get(f"/cities/{people.city_a.id}", headers={"Accept": "application/json"}).get_json()
     assert data["practices"] == payload and data["website"] is None
+
+
+def _shown(body: str) -> str:
+    """What a page shows and holds in its fields, without its random tokens (CSRF, nonces)."""
+    document = parse(body)
+    values = [e.attrs.get(name, "") for e in document.iter() for name in ("value", "href", "title", "alt")
+              if e.attrs.get("type") != "hidden"]
+    return document.text + " " + " ".join(values)

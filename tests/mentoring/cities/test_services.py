@@ -6,9 +6,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from mentoring import rules
 from mentoring.extensions import db
 from mentoring.models import (
-    Assessment, AuditEvent, City, CityInvitation, CityMember, Notification, OutboxMessage, User, utcnow,
+    Assessment,
+    AuditEvent,
+    City,
+    CityInvitation,
+    CityMember,
+    Notification,
+    OutboxMessage,
+    User,
+    utcnow,
 )
 from mentoring.services import Conflict, NotAllowed, ServiceError
 from mentoring.services import cities as service
@@ -79,14 +88,14 @@ def test_verification_transitions_notify_and_audit(ctx, people, make_city):
     city = make_city("Gamma", "IT", status="pending", members=[(people.rep_a, "representative")])
     coordinator = _user(people.coordinator)
     c = get_city(city.id)
-    service.verify_city(c, coordinator)
+    service.change_status(c, coordinator, "verify")
     assert c.status == "verified" and c.verified_by_id == coordinator.id and c.verified_at
     with pytest.raises(ServiceError) as error:
-        service.suspend_city(c, coordinator, "  ")
+        service.change_status(c, coordinator, "suspend", "  ")
     assert "reason" in error.value.errors
-    service.suspend_city(c, coordinator, "Representative left")
+    service.change_status(c, coordinator, "suspend", "Representative left")
     assert (c.status, c.status_reason) == ("suspended", "Representative left")
-    service.reinstate_city(c, coordinator, None)
+    service.change_status(c, coordinator, "reinstate", None)
     assert c.status == "verified"
     db.session.commit()
     actions = [e.action for e in db.session.scalars(
@@ -106,10 +115,10 @@ def test_rejection_needs_a_reason_and_reinstating_reopens_review(ctx, people, ma
     city = get_city(make_city("Delta", "PT", status="pending").id)
     coordinator = _user(people.coordinator)
     with pytest.raises(ServiceError):
-        service.reject_city(city, coordinator, "")
-    service.reject_city(city, coordinator, "Not a local government")
+        service.change_status(city, coordinator, "reject", "")
+    service.change_status(city, coordinator, "reject", "Not a local government")
     assert city.status == "rejected"
-    service.reinstate_city(city, coordinator, "New documents")
+    service.change_status(city, coordinator, "reinstate", "New documents")
     assert city.status == "pending"
 
 
@@ -245,7 +254,7 @@ def test_assessments_keep_history_and_one_current_row(ctx, people):
     ({"maturity": 2, "need": 4}, "open_data_need"),
     ({"maturity": "two"}, "open_data_maturity"),
     ({"maturity": None, "need": 2}, "open_data_maturity"),
-    ({"maturity": 1, "evidence": "x" * 2001}, "open_data_evidence"),
+    ({"maturity": 1, "evidence": "x" * (rules.TEXT_MAX + 1)}, "open_data_evidence"),
 ])
 def test_assessment_validation_is_all_or_nothing(ctx, people, value, field):
     city = get_city(people.city_a.id)

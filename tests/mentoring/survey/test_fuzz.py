@@ -1,4 +1,4 @@
-"""Bad input never crashes and never half-imports (SECURITY.md, families U and V)."""
+"""Bad input never crashes and never half-imports."""
 from __future__ import annotations
 
 import io

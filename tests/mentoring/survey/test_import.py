@@ -1,9 +1,10 @@
-"""Survey CSV import: reading, validation by row and column, all-or-nothing, updates (SECURITY.md U)."""
+"""Survey CSV import: reading, validation by row and column, all-or-nothing, updates."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
+from mentoring import rules
 from mentoring.extensions import db
 from mentoring.models import Assessment, AuditEvent, City
 from mentoring.services.survey import SurveyError, import_csv, preview_import
@@ -75,7 +76,7 @@ BAD_CELLS = [
     ("languages", "fre", "languages"),
     ("commissions", "nope", "commissions"),
     ("capacity", "99", "capacity"),
-    ("practices", "x" * 4001, "practices"),
+    ("practices", "x" * (rules.TEXT_MAX + 1), "practices"),
     ("name", "n" * 121, "name"),
     ("open_data_maturity", "5", "open_data_maturity"),
     ("open_data_need", "4", "open_data_need"),

@@ -1,0 +1,132 @@
+"""What the cities views show: directory rows, the capability grid and chart, editor conflicts.
+
+Plain functions of model objects and submitted values; the views in :mod:`.routes` stay thin.
+"""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from mentoring.extensions import db
+from mentoring.models import City
+from mentoring.services import cities as service
+from mentoring.services import geography, taxonomy
+
+
+def locale() -> str:
+    return str(get_locale() or "en")
+
+
+def city_summary(city: City, language: str, area_keys: dict[int, str]) -> dict:
+    return {
+        "id": city.id,
+        "name": city.name,
+        "country": city.country,
+        "country_name": geography.country_name(city.country, language),
+        "region": city.region,
+        "population": city.population,
+        "status": city.status,
+        "languages": city.language_codes,
+        "commissions": sorted(city.commission_keys),
+        "mentor_capacity": city.mentor_capacity,
+        "wants_mentor": city.wants_mentor,
+        "can_mentor": sorted(area_keys.get(a.area_id, str(a.area_id)) for a in city.assessments if a.can_mentor),
+        "url": url_for("cities.profile", city_id=city.id),
+    }
+
+
+def grid(city: City) -> list[dict]:
+    """The capability grid of ``city`` by axis: the areas with their current assessment."""
+    current = {a.area_id: a for a in city.assessments}
+    labels = taxonomy.area_labels()
+    grid = []
+    for axis_key, axis_label, areas in taxonomy.axes_with_areas():
+        rows = []
+        for area in areas:
+            assessment = current.get(area.id)
+            rows.append({"area": area, "label": labels.get(area.key, area.key), "assessment": assessment})
+        grid.append({"key": axis_key, "label": axis_label, "rows": rows})
+    return grid
+
+
+def chart_data(grid: list[dict]) -> dict:
+    return {
+        "labels": {"maturity": _("Maturity (0–4)"), "need": _("Need (0–3)"),
+                   "canMentor": _("Can mentor"), "notAssessed": _("not assessed")},
+        "levelNames": [taxonomy.level_name(i) for i in range(5)],
+        "needNames": [taxonomy.need_name(i) for i in range(4)],
+        "axes": [
+            {
+                "key": axis["key"],
+                "label": axis["label"],
+                "areas": [
+                    {
+                        "key": row["area"].key,
+                        "label": row["label"],
+                        "maturity": row["assessment"].maturity if row["assessment"] else None,
+                        "need": row["assessment"].need if row["assessment"] else None,
+                        "canMentor": bool(row["assessment"] and row["assessment"].can_mentor),
+                    }
+                    for row in axis["rows"]
+                ],
+            }
+            for axis in grid
+        ],
+    }
+
+
+def conflict_diff(city: City, form, submitted: dict) -> list[tuple[str, str]]:
+    """The fields whose saved value differs from what the user submitted: (label, saved value)."""
+    db.session.refresh(city)
+    current = service.identity_snapshot(city)
+    differing = []
+    for name, value in submitted.items():
+        saved = current.get(name)
+        if comparable(saved) != comparable(value):
+            shown = ", ".join(str(v) for v in saved) if isinstance(saved, list) else saved
+            differing.append((getattr(form, name).label.text, shown))
+    return differing
+
+
+def comparable(value):
+    if isinstance(value, list):
+        return sorted(str(v) for v in value)
+    if value in (None, ""):
+        return None
+    return str(value)
+
+
+def language_names(codes) -> str:
+    return ", ".join(geography.language_name(code, locale()) for code in codes or [] if geography.is_language(code))
+
+
+def grid_values(areas, source) -> dict[str, dict]:
+    """The grid's inputs for each area present in ``source`` (the submitted form)."""
+    values = {}
+    for area in areas:
+        if f"{area.key}_maturity" not in source:
+            continue
+        values[area.key] = {
+            "maturity": source.get(f"{area.key}_maturity"),
+            "need": source.get(f"{area.key}_need"),
+            "can_mentor": source.get(f"{area.key}_can_mentor") in ("1", "y", "on", "true"),
+            "evidence": source.get(f"{area.key}_evidence") or "",
+        }
+    return values
+
+
+def grid_differs(submitted: dict, saved) -> bool:
+    if saved is None:
+        return submitted.get("maturity") not in (None, "")
+    return (str(submitted.get("maturity")), str(submitted.get("need") or 0), bool(submitted.get("can_mentor")),
+            (submitted.get("evidence") or "").strip()) != (
+        str(saved.maturity), str(saved.need), saved.can_mentor, saved.evidence)
+
+
+def capability_conflict(city: City, areas, values: dict) -> list[str]:
+    """The labels of the areas whose saved assessment differs from what the user submitted."""
+    db.session.refresh(city)
+    now = service.current_assessments(city)
+    labels = taxonomy.area_labels()
+    return [labels.get(a.key, a.key) for a in areas if a.key in values and grid_differs(values[a.key], now.get(a.key))]

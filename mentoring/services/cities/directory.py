@@ -1,0 +1,71 @@
+"""The directory's query: which cities a list shows for given filters, in which order."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from mentoring.models import (
+    Assessment,
+    CapabilityArea,
+    City,
+    CityCommission,
+    CityLanguage,
+    Commission,
+)
+from mentoring.models.cities import CITY_STATUSES, REGIONS
+
+SORTS = {
+    "name": (func.lower(City.name), City.id),
+    "population": (City.population.desc().nulls_last(), City.id),
+    "country": (City.country, func.lower(City.name), City.id),
+    "updated": (City.updated_at.desc(), City.id.desc()),
+}
+#: Filters of the directory (query-string names).
+FILTERS = ("q", "region", "country", "language", "commission", "strong", "needs", "status", "sort")
+
+
+def directory_filters(args, *, coordinator: bool) -> dict:
+    """The directory's filters read from ``args`` (a request's query string), cleaned."""
+    filters = {key: (args.get(key) or "").strip()[:120] for key in FILTERS}
+    if filters["sort"] not in SORTS:
+        filters["sort"] = "name"
+    if not coordinator:
+        filters["status"] = ""
+    return filters
+
+
+def directory_query(filters: dict, *, coordinator: bool):
+    """The directory's SELECT for ``filters`` (every filter is an indexed EXISTS or column test)."""
+    stmt = select(City)
+    status = filters.get("status")
+    if coordinator and status in CITY_STATUSES:
+        stmt = stmt.where(City.status == status)
+    elif not coordinator:
+        stmt = stmt.where(City.status == "verified")
+    if filters.get("q"):
+        stmt = stmt.where(City.name.icontains(filters["q"], autoescape=True))
+    if filters.get("region") in REGIONS:
+        stmt = stmt.where(City.region == filters["region"])
+    if filters.get("country"):
+        stmt = stmt.where(City.country == filters["country"].upper())
+    if filters.get("language"):
+        stmt = stmt.where(
+            select(CityLanguage.city_id)
+            .where(CityLanguage.city_id == City.id, CityLanguage.code == filters["language"].lower())
+            .exists()
+        )
+    if filters.get("commission"):
+        stmt = stmt.where(
+            select(CityCommission.city_id)
+            .join(Commission, Commission.id == CityCommission.commission_id)
+            .where(CityCommission.city_id == City.id, Commission.key == filters["commission"])
+            .exists()
+        )
+    for key, column, threshold in (("strong", Assessment.maturity, 3), ("needs", Assessment.need, 2)):
+        if filters.get(key):
+            # Uncorrelated IN: one range scan of ix_assessment_area_current, not one per city.
+            area_id = select(CapabilityArea.id).where(CapabilityArea.key == filters[key]).scalar_subquery()
+            stmt = stmt.where(City.id.in_(
+                select(Assessment.city_id)
+                .where(Assessment.area_id == area_id, Assessment.is_current, column >= threshold)
+            ))
+    return stmt.order_by(*SORTS[filters.get("sort") or "name"])

@@ -1,0 +1,251 @@
+"""Reading a survey file: bytes → text → rows of checked cells (nothing touches the database here)."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from mentoring import rules
+from mentoring.models import City
+from mentoring.models.cities import MATURITY_LEVELS, NEED_LEVELS, REGIONS
+from mentoring.services import geography
+from mentoring.services.cities.validation import (
+    MAX_LANGUAGES,
+    MAX_MENTOR_CAPACITY,
+    MAX_POPULATION,
+)
+from mentoring.services.survey.columns import (
+    REQUIRED_COLUMNS,
+    TEXT_COLUMNS,
+    UTF8_BOM,
+    unescape,
+)
+
+_INT = re.compile(r"[+-]?[0-9]+(?:\.0*)?", re.ASCII)
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
+@dataclass(frozen=True, order=True)
+class CellError:
+    """One problem: ``row`` is the spreadsheet row (1 is the header; 0 the file as a whole)."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row == 0:
+            return self.message
+        if not self.column:
+            return _("Row %(row)d: %(message)s", row=self.row, message=self.message)
+        return _("Row %(row)d, column %(column)s: %(message)s", row=self.row, column=self.column,
+                 message=self.message)
+
+
+@dataclass
+class ParsedRow:
+    """One data row after validation; ``city`` is the existing city it updates, if any."""
+
+    row: int
+    name: str
+    country: str
+    fields: dict = field(default_factory=dict)  # City attributes given in the file
+    languages: list[str] | None = None
+    commissions: list[str] | None = None
+    areas: dict[str, dict] = field(default_factory=dict)  # key -> {"maturity"?, "need"?, "can_mentor"?}
+    errors: list[CellError] = field(default_factory=list)
+    city: City | None = None
+
+    @property
+    def action(self) -> str:
+        return "update" if self.city is not None else "new"
+
+
+def decode(data: bytes) -> tuple[str | None, list[CellError]]:
+    """The file's text (UTF-8, BOM removed), or the reason it cannot be read."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
+        return None, [CellError(0, "", _("This file is in UTF-16. Please save the file as UTF-8 (CSV UTF-8) "
+                                         "and upload it again."))]
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, [CellError(0, "", _("The file is not UTF-8 text (first bad byte on line %(line)d). Please save "
+                                         "the file as UTF-8 (CSV UTF-8) and upload it again.", line=line))]
+    if "\x00" in text:
+        return None, [CellError(0, "", _("The file contains binary data. Please save the file as UTF-8 (CSV UTF-8) "
+                                         "and upload it again."))]
+    return text, []
+
+
+def detect_delimiter(text: str) -> str:
+    """Comma or semicolon, sniffed on the header line (the header has many cells and no quotes).
+
+    Only the delimiter is taken from :class:`csv.Sniffer`; quoting stays that of RFC 4180, because
+    the sniffer may guess ``'`` as the quote character from the text of practices.
+    """
+    header = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;").delimiter
+    except csv.Error:
+        return ";" if header.count(";") > header.count(",") else ","
+
+
+def check_header(header: list[str], body: list[list[str]], known: set[str]):
+    """Problems of the header row: ``(fatal, unknown_columns)``; rows can still be read after the second."""
+    errors, seen = [], set()
+    for position, name in enumerate(header):
+        if not name:
+            # Spreadsheets sometimes add a trailing empty column; tolerate it only when it is empty.
+            if any(len(r) > position and r[position].strip() for r in body):
+                errors.append(CellError(1, "", _("Column %(n)d has values but no name.", n=position + 1)))
+            continue
+        if name in seen:
+            errors.append(CellError(1, name, _("This column appears twice.")))
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    if missing:
+        errors.append(CellError(1, ", ".join(missing), _("Required columns are missing: %(names)s.",
+                                                         names=", ".join(missing))))
+    unknown = [name for name in header if name and name not in known]
+    unknown_errors = []
+    if unknown:
+        names = ", ".join(short(n) for n in unknown[:20]) + (" …" if len(unknown) > 20 else "")
+        unknown_errors.append(CellError(1, names, _("Unknown columns: %(names)s. Download the template to see "
+                                                    "the expected columns.", names=names)))
+    return errors, unknown_errors
+
+
+def parse_row(index, header, record_, delimiter, commissions, area_keys) -> ParsedRow:
+    cells: dict[str, str] = {}
+    row = ParsedRow(index, "", "")
+    if len(record_) > len(header):
+        extra = record_[len(header):]
+        if any(cell.strip() for cell in extra):
+            row.errors.append(CellError(index, "", _("This row has %(n)d cells but the header has %(m)d.",
+                                                     n=len(record_), m=len(header))))
+    for name, raw in zip(header, record_):
+        if name:
+            value = unescape(raw)
+            # Texts keep their exact content (export → import is lossless); codes and numbers are trimmed.
+            cells[name] = value if name in TEXT_COLUMNS and value.strip() else value.strip()
+
+    def error(column: str, message: str) -> None:
+        row.errors.append(CellError(index, column, message))
+
+    # Identity
+    row.name = " ".join(cells.get("name", "").split())
+    if not row.name:
+        error("name", _("The city's name is required."))
+    elif len(row.name) > rules.CITY_NAME_MAX:
+        error("name", _("Use at most %(n)d characters.", n=rules.CITY_NAME_MAX))
+    row.country = cells.get("country", "").upper()
+    if not row.country:
+        error("country", _("The country is required (ISO 3166-1 alpha-2 code, e.g. FR)."))
+    elif not geography.is_country(row.country) or len(row.country) != 2:
+        error("country", _("“%(value)s” is not an ISO 3166-1 alpha-2 country code (e.g. FR, BR, KE).",
+                           value=cells["country"]))
+    region = cells.get("region", "").lower()
+    if region:
+        if region not in REGIONS:
+            error("region", _("Unknown region “%(value)s”; use one of: %(keys)s.", value=cells["region"],
+                              keys=", ".join(REGIONS)))
+        else:
+            row.fields["region"] = region
+
+    # Numbers
+    for column, attribute, low, high, parse in (
+        ("population", "population", 0, MAX_POPULATION, _to_int),
+        ("capacity", "mentor_capacity", 0, MAX_MENTOR_CAPACITY, _to_int),
+        ("latitude", "latitude", -90, 90, _to_float),
+        ("longitude", "longitude", -180, 180, _to_float),
+    ):
+        raw = cells.get(column, "")
+        if not raw:
+            continue
+        value = parse(raw, delimiter)
+        if value is None:
+            error(column, _("“%(value)s” is not a number.", value=short(raw)))
+        elif not low <= value <= high:
+            error(column, _("Use a number from %(low)s to %(high)s.", low=low, high=high))
+        else:
+            row.fields[attribute] = value
+
+    # Lists
+    if cells.get("languages"):
+        codes = _split_list(cells["languages"])
+        bad = [c for c in codes if not geography.is_language(c)]
+        if bad:
+            error("languages", _("Not ISO 639-1 language codes: %(codes)s (use e.g. en;fr;es).",
+                                 codes=", ".join(short(c) for c in bad[:5])))
+        elif len(codes) > MAX_LANGUAGES:
+            error("languages", _("Give at most %(n)d languages.", n=MAX_LANGUAGES))
+        else:
+            row.languages = [c.lower() for c in codes]
+    if cells.get("commissions"):
+        keys = [k.lower() for k in _split_list(cells["commissions"])]
+        bad = [k for k in keys if k not in commissions]
+        if bad:
+            error("commissions", _("Unknown commissions: %(keys)s (known: %(known)s).",
+                                   keys=", ".join(short(k) for k in bad[:5]), known=", ".join(sorted(commissions))))
+        else:
+            row.commissions = keys
+
+    # Texts
+    for column in ("practices", "needs"):
+        value = cells.get(column, "")
+        if len(value) > rules.TEXT_MAX:
+            error(column, _("Use at most %(n)d characters.", n=rules.TEXT_MAX))
+        elif value:
+            row.fields[column] = value
+
+    # Areas
+    for key in area_keys:
+        values = {}
+        for suffix, allowed in (("maturity", MATURITY_LEVELS), ("need", NEED_LEVELS), ("can_mentor", (0, 1))):
+            column = f"{key}_{suffix}"
+            raw = cells.get(column, "")
+            if not raw:
+                continue
+            value = _to_int(raw, delimiter)
+            if value is None or value not in allowed:
+                error(column, _("Use a whole number from %(low)d to %(high)d.", low=allowed[0], high=allowed[-1]))
+            else:
+                values[suffix] = bool(value) if suffix == "can_mentor" else value
+        if values:
+            row.areas[key] = values
+    return row
+
+
+def short(value: str, limit: int = 30) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _split_list(value: str) -> list[str]:
+    items = []
+    for item in re.split(r"[;,]", value):
+        item = item.strip()
+        if item and item not in items:
+            items.append(item)
+    return items
+
+
+def _to_int(raw: str, delimiter: str) -> int | None:
+    if not _INT.fullmatch(raw):
+        return None
+    return int(raw.split(".")[0])
+
+
+def _to_float(raw: str, delimiter: str) -> float | None:
+    # A semicolon file usually comes from a spreadsheet in a language that writes 45,76.
+    if delimiter == ";" and raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
+    if not _FLOAT.fullmatch(raw):
+        return None
+    return float(raw)
+
+

@@ -1,0 +1,185 @@
+"""Checking a survey file against the database: what an import would do, and every problem preventing it.
+
+Reading never writes. Rows are matched to existing cities on name + country, ignoring case; rules
+that depend on a city's current values (an offer needs maturity 3 or 4; a capacity cannot go below
+the mentor places in use) are checked here, so that the preview shows every problem at once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mentoring import rules
+from mentoring.extensions import db
+from mentoring.models import Assessment, City, Commission
+from mentoring.models.cities import MIN_MENTOR_LEVEL
+from mentoring.services import ServiceError, geography
+from mentoring.services.survey.columns import columns
+from mentoring.services.survey.parse import (
+    CellError,
+    ParsedRow,
+    check_header,
+    decode,
+    detect_delimiter,
+    parse_row,
+)
+from mentoring.services.taxonomy import active_areas
+
+
+@dataclass
+class SurveyPreview:
+    """What an import would do: the rows, and every problem that prevents it."""
+
+    columns: list[str]
+    rows: list[ParsedRow]
+    file_errors: list[CellError]
+    delimiter: str = ","
+
+    @property
+    def errors(self) -> list[CellError]:
+        return sorted(self.file_errors + [e for row in self.rows for e in row.errors], key=lambda e: e.row)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.errors
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for r in self.rows if r.action == "new")
+
+    @property
+    def update_count(self) -> int:
+        return sum(1 for r in self.rows if r.action == "update")
+
+    @property
+    def bad_rows(self) -> int:
+        return sum(1 for r in self.rows if r.errors)
+
+
+def preview_import(data: bytes, *, max_bytes: int | None = None) -> SurveyPreview:
+    """Decode, parse and validate a survey file against the database, without writing anything."""
+    if max_bytes is not None and len(data) > max_bytes:
+        return SurveyPreview([], [], [CellError(0, "", _("The file is larger than %(size)s bytes.",
+                                                         size=format_decimal(max_bytes)))])
+    text, errors = decode(data)
+    if text is None:
+        return SurveyPreview([], [], errors)
+    delimiter = detect_delimiter(text)
+    areas = active_areas()
+    known = set(columns(areas))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
+    try:
+        for record_ in reader:
+            records.append(record_)
+    except csv.Error as error:
+        return SurveyPreview([], [], [CellError(0, "", _("The file is not valid CSV near line %(line)d (%(error)s). "
+                                                         "Check the quotes in that line.", line=reader.line_num,
+                                                         error=str(error)))], delimiter)
+    if not records or not any(cell.strip() for cell in records[0]):
+        return SurveyPreview([], [], [CellError(0, "", _("The file is empty: the first row must name the "
+                                                         "columns."))], delimiter)
+
+    header = [cell.strip().lower() for cell in records[0]]
+    body = records[1:]
+    file_errors, unknown = check_header(header, body, known)
+    if file_errors:
+        return SurveyPreview(header, [], file_errors + unknown, delimiter)
+    # Unknown columns alone still let the rows be checked, so one round of corrections suffices.
+    file_errors = unknown
+    header = [name if name in known else "" for name in header]
+
+    commissions = set(db.session.scalars(select(Commission.key)))
+    area_keys = [a.key for a in areas]
+    rows: list[ParsedRow] = []
+    for index, record_ in enumerate(body, start=2):
+        if not any(cell.strip() for cell in record_):
+            continue  # blank lines are allowed
+        rows.append(parse_row(index, header, record_, delimiter, commissions, area_keys))
+    if not rows:
+        file_errors.append(CellError(0, "", _("The file has no city rows below the header.")))
+    _check_duplicates(rows)
+    _match_and_check_against_database(rows, area_keys)
+    return SurveyPreview(header, rows, file_errors, delimiter)
+
+
+def _check_duplicates(rows: list[ParsedRow]) -> None:
+    first: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if not row.name or not row.country:
+            continue
+        key = (row.name.casefold(), row.country)
+        if key in first:
+            row.errors.append(CellError(row.row, "name", _("The same city is already in row %(row)d.",
+                                                           row=first[key])))
+        else:
+            first[key] = row.row
+
+
+def _match_and_check_against_database(rows: list[ParsedRow], area_keys: list[str]) -> None:
+    """Find the cities the rows update, then check rules that depend on their current values."""
+    countries = {row.country for row in rows if row.country}
+    existing: dict[tuple[str, str], City] = {}
+    if countries:
+        # Case-insensitive matching is done here, not in SQL: SQLite's lower() ignores non-ASCII letters.
+        query = select(City).where(City.country.in_(countries)).options(
+            selectinload(City.languages), selectinload(City.commissions)
+        )
+        for city in db.session.scalars(query):
+            existing.setdefault((city.name.casefold(), city.country.upper()), city)
+    for row in rows:
+        row.city = existing.get((row.name.casefold(), row.country))
+    current = current_assessments([row.city.id for row in rows if row.city is not None])
+    for row in rows:
+        if row.city is None and "region" not in row.fields and row.country and geography.is_country(row.country):
+            if geography.region_for_country(row.country) is None:
+                row.errors.append(CellError(row.row, "region", _("Give the region: it cannot be derived from "
+                                                                  "the country.")))
+        if row.city is not None and "mentor_capacity" in row.fields:
+            _check_capacity(row)
+        known = current.get(row.city.id, {}) if row.city is not None else {}
+        for key, given in row.areas.items():
+            if any(e.column.startswith(f"{key}_") for e in row.errors):
+                continue  # its cells are already reported
+            before = known.get(key)
+            if before is None and "maturity" not in given:
+                row.errors.append(CellError(row.row, f"{key}_maturity", _("Give the maturity level when you give "
+                                                                           "a need or a mentoring offer.")))
+                continue
+            maturity = given.get("maturity", before.maturity if before else 0)
+            can_mentor = given.get("can_mentor", before.can_mentor if before else False)
+            if can_mentor and maturity < MIN_MENTOR_LEVEL:
+                row.errors.append(CellError(row.row, f"{key}_can_mentor", _("A city can mentor only in an area at "
+                                                                             "maturity 3 or 4.")))
+
+
+def current_assessments(city_ids: list[int]) -> dict[int, dict[str, Assessment]]:
+    result: dict[int, dict[str, Assessment]] = {}
+    for chunk in _chunks(city_ids, 500):
+        for assessment in db.session.scalars(
+            select(Assessment).where(Assessment.city_id.in_(chunk), Assessment.is_current)
+        ):
+            result.setdefault(assessment.city_id, {})[assessment.area.key] = assessment
+    return result
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _check_capacity(row: ParsedRow) -> None:
+    """A capacity lowered below the mentor places in use is refused (an approved pair could never start)."""
+    capacity = row.fields["mentor_capacity"]
+    if capacity >= (row.city.mentor_capacity or 0):
+        return  # raising or keeping the capacity never strands a pair
+    try:
+        rules.check_capacity_change(row.city, capacity, field="capacity")
+    except ServiceError as error:
+        row.errors.extend(CellError(row.row, "capacity", str(m)) for m in error.errors["capacity"])
