@@ -65,7 +65,7 @@ def send_mail(recipient: str, subject: str, body: str, *, html: str | None = Non
     if html:
         email.add_alternative(html, subtype="html")
     for item in attachments or ():
-        maintype, _, subtype = item["content_type"].partition("/")
+        maintype, _sep, subtype = item["content_type"].partition("/")
         email.add_attachment(item["content"].encode("utf-8"), maintype=maintype,
                              subtype=subtype.split(";")[0], filename=item["filename"])
     try:
