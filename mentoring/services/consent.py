@@ -127,6 +127,32 @@ def request_by_contact(actor, proposal: Proposal, contact_id: int) -> tuple[Endo
     return link, token
 
 
+def after_approval(actor, proposal: Proposal) -> None:
+    """Right after approval: contacts asked beforehand receive their link now (fresh, with the
+    request's deadline); a side nobody can endorse is put before the coordinators."""
+    from mentoring.services import notifications
+
+    for side in SIDES:
+        for link in open_links(proposal, side):
+            _reissue(link)
+    stuck = [gap.city for gap in gaps(proposal) if not gap.link_sent]
+    if stuck:
+        notifications.nobody_to_endorse(proposal, stuck)
+
+
+def _reissue(link: EndorsementLink, *, reminder: bool = False) -> EndorsementLink:
+    """Replace a link by a fresh one (only hashes are kept, so a token cannot be mailed twice)."""
+    link.used_at, link.outcome = utcnow(), "replaced"
+    token = secrets.token_urlsafe(32)
+    fresh = EndorsementLink(proposal_id=link.proposal_id, contact_id=link.contact_id, side=link.side,
+                            token_hash=_hash(token), created_by_id=link.created_by_id,
+                            expires_at=deadline(link.proposal))
+    db.session.add(fresh)
+    db.session.flush()
+    send_link(fresh, token, reminder=reminder)
+    return fresh
+
+
 def deadline(proposal: Proposal) -> datetime:
     start = proposal.decided_at if proposal.state == "approved" and proposal.decided_at else utcnow()
     return start + expires_after()
@@ -249,14 +275,7 @@ def remind(proposal: Proposal) -> None:
         for user in confirmed_representatives(city_of(proposal, side).id):
             letters.send(user, "endorsements", compose)
         for link in open_links(proposal, side):
-            link.used_at, link.outcome = utcnow(), "replaced"
-            token = secrets.token_urlsafe(32)
-            fresh = EndorsementLink(proposal_id=proposal.id, contact_id=link.contact_id, side=side,
-                                    token_hash=_hash(token), created_by_id=link.created_by_id,
-                                    expires_at=deadline(proposal))
-            db.session.add(fresh)
-            db.session.flush()
-            send_link(fresh, token, reminder=True)
+            _reissue(link, reminder=True)
 
 
 def expired_recently(days: int = 30) -> list[Proposal]:
