@@ -31,6 +31,7 @@ NAVIGATION = (
     ("rounds.index", _l("Rounds"), "coordinator"),
     ("mentorships.index", _l("Mentorships"), None),
     ("rounds.mine", _l("Proposals for my city"), None),
+    ("people.circulars_index", _l("Circulars"), None),
     ("cities.verification_queue", _l("Verification"), "coordinator"),
     ("admin.index", _l("Administration"), "admin"),
 )
