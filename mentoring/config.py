@@ -87,6 +87,10 @@ MATCHING_SYNC_LIMIT = 2000  # rounds with more cities than this run in the backg
 # `flask rounds run` runs it again. Runs report progress at least every few seconds while they work;
 # keep this well above the longest silent step of a big round. A number is read as seconds.
 ROUND_STALE_AFTER = timedelta(minutes=15)
+# An approved pair that both cities have not endorsed within this time expires (the mentor's place is
+# freed, the mentee goes back to the pool); those who have not answered are reminded halfway.
+# A number is read as days. Run `flask people daily` from cron.
+ENDORSEMENT_EXPIRES_AFTER = timedelta(days=21)
 LOG_LEVEL = "INFO"
 DEMO = False
 # The first day a mentoring session may be dated (ISO date): earlier dates are typing mistakes.
