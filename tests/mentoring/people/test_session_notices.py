@@ -50,6 +50,11 @@ def test_plan_move_cancel_send_request_request_cancel_to_both_cities(app, world)
         # Kept, marked cancelled, and the feed says so.
         session = db.session.get(MentoringSession, session.id)
         assert session.cancelled_at is not None
+        from mentoring.services import calendar
+
+        feed = icalendar.Calendar.from_ical(calendar.calendar_for(calendar.feed_sessions(rep), lambda s: ""))
+        assert [(str(e["uid"]), str(e["status"])) for e in feed.walk("VEVENT")] == [
+            (f"session-{session.id}@mentoring", "CANCELLED")]
         mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "rep@pune.example")).all()
         assert all(m.html and "/people/unsubscribe/" in m.body for m in mails)
 
