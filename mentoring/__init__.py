@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from mentoring.programme import api_bp as programme_api_bp
     from mentoring.programme import bp as programme_bp
     from mentoring.requests import bp as requests_bp
+    from mentoring.people import bp as people_bp
     from mentoring.rounds import bp as rounds_bp
 
     app.register_blueprint(dashboard_bp)
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentorships_bp, url_prefix="/mentorships")
     app.register_blueprint(requests_bp, url_prefix="/requests")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(programme_bp, url_prefix="/programme")
     app.register_blueprint(programme_api_bp, url_prefix="/api/programme")

@@ -92,6 +92,10 @@ ROUND_STALE_AFTER = timedelta(minutes=15)
 # approval (unless the cities waived the shared-language rule).
 MENTOR_REQUEST_EXPIRES_AFTER = timedelta(days=30)
 MENTOR_REQUESTS_START_DIRECTLY = False
+# An approved pair that both cities have not endorsed within this time expires (the mentor's place is
+# freed, the mentee goes back to the pool); those who have not answered are reminded halfway.
+# A number is read as days. Run `flask people daily` from cron.
+ENDORSEMENT_EXPIRES_AFTER = timedelta(days=21)
 LOG_LEVEL = "INFO"
 DEMO = False
 # The first day a mentoring session may be dated (ISO date): earlier dates are typing mistakes.

@@ -204,3 +204,35 @@ def _executor() -> ThreadPoolExecutor:
     if _local_executor is None:
         _local_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mentoring-jobs")
     return _local_executor
+
+
+# --- Circulars --------------------------------------------------------------------------------
+
+def deliver_circular(circular_id: int) -> int:
+    """Deliver a circular batch by batch, committing after each (a crash resumes where it stopped)."""
+    from mentoring.services import circulars
+
+    total = 0
+    while True:
+        try:
+            handled = circulars.deliver_batch(circular_id)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("circular %s delivery failed", circular_id)
+            raise
+        total += handled
+        if not handled:
+            return total
+
+
+def rq_deliver_circular(circular_id: int) -> int:
+    """RQ entry point for :func:`deliver_circular`."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return deliver_circular(circular_id)
+    from mentoring import create_app
+
+    with create_app().app_context():
+        return deliver_circular(circular_id)

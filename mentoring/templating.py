@@ -33,6 +33,7 @@ NAVIGATION = (
     ("rounds.mine", _l("Proposals for my city"), None),
     ("programme.network_page", _l("Programme"), "coordinator"),
     ("requests.index", _l("Requests"), None),
+    ("people.circulars_index", _l("Circulars"), None),
     ("cities.verification_queue", _l("Verification"), "coordinator"),
     ("admin.index", _l("Administration"), "admin"),
 )

@@ -45,6 +45,11 @@ class SessionForm(FlaskForm):
     format = SelectField(_l("Format"), choices=format_choices, validators=[DataRequired()])
     travel = StringField(_l("Study visit: who travelled where"), validators=[Length(max=500)],
                          description=_l("For example: two officials of Lyon visited Dakar's data office."))
+    meeting_url = StringField(_l("Meeting link"), validators=[Length(max=500)],
+                              description=_l("A video call address starting with https://"))
+    place = StringField(_l("Place (address)"), validators=[Length(max=300)],
+                        description=_l("Where the session happens, when it is not online."))
+    place_city = StringField(_l("City of the place"), validators=[Length(max=120)])
     areas = MultiCheckboxField(_l("Focus areas covered"), choices=[])
     attendees = TextAreaField(_l("Attendees"), validators=[Length(max=2000)],
                               description=_l("Names and roles, one per line."))

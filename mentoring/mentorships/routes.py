@@ -56,7 +56,7 @@ from mentoring.models import (
     SharedLink,
     utcnow,
 )
-from mentoring.services import ServiceError
+from mentoring.services import ServiceError, contacts, messages
 from mentoring.services import calendar as calendar_service
 from mentoring.services import workspace as service
 from mentoring.services.taxonomy import area_labels, level_name
@@ -182,6 +182,7 @@ def show(mentorship_id: int):
         sessions=sessions, totals=service.totals(mentorship), labels=labels,
         goal_form=goal_form, progress_form=GoalProgressForm, feedback_form=SessionFeedbackForm(),
         assign_forms=assign_forms, confirm=ConfirmForm(), link_form=LinkForm(), links=links,
+        contacts=contacts.visible_for_mentorship(mentorship), unread=messages.unread_count(current_user, mentorship),
         feedback=feedback, closing_feedback=closing_feedback, note=note,
         maturity=service.maturity_before_after(mentorship),
         overdue={g_.id for g_ in service.overdue_goals(mentorship, now.date())},
@@ -270,6 +271,7 @@ def _session_data(form: SessionForm) -> service.SessionData:
         travel=form.travel.data or "", areas=tuple(form.areas.data or ()),
         attendees=form.attendees.data or "", notes=form.notes.data or "",
         outcomes=form.outcomes.data or "", next_steps=form.next_steps.data or "",
+        meeting_url=form.meeting_url.data or "", place=form.place.data or "", place_city=form.place_city.data or "",
     )
 
 
@@ -412,7 +414,9 @@ def close(mentorship_id: int):
                            feedback_form=feedback_form, side=side, given=given,
                            states=service.state_labels(), maturity=service.maturity_before_after(mentorship),
                            labels=area_labels(), can_reassess=service.can_reassess(current_user, mentorship),
-                           confirm=ConfirmForm(), level_names=[level_name(i) for i in range(5)]), status
+                           confirm=ConfirmForm(), level_names=[level_name(i) for i in range(5)],
+                           will_cancel=service.upcoming_planned(mentorship) if mentorship.state == "active" else [],
+                           zone=service.viewer_zone(current_user, mentorship)[0]), status
 
 
 @bp.post("/<int:mentorship_id>/close/feedback")

@@ -25,6 +25,16 @@ from mentoring.models.mentorships import (
 )
 from mentoring.models.programme import NotePublication
 from mentoring.models.requests import CityPreference, MentorRequest
+from mentoring.models.people import (
+    Circular,
+    CircularDelivery,
+    DigestItem,
+    EndorsementLink,
+    Message,
+    NotificationPreference,
+    ProgrammeContact,
+    ThreadRead,
+)
 from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
 
 __all__ = [
@@ -33,4 +43,6 @@ __all__ = [
     "GoalProgress", "LearningNote", "MatchRound", "MentorRequest", "MentoringSession", "Mentorship",
     "MentorshipMentor", "NotePublication", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
     "RoundCommission", "SharedLink", "User", "utcnow",
+    "Circular", "CircularDelivery", "DigestItem", "EndorsementLink", "Message",
+    "NotificationPreference", "ProgrammeContact", "ThreadRead",
 ]

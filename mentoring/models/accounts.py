@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentoring.models.base import Base, utcnow
@@ -49,7 +49,7 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
-    memberships: Mapped[list["CityMember"]] = relationship(
+    memberships: Mapped[list[CityMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -92,7 +92,10 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     # Built from user data (city and person names): shortened with "…" to fit (models.base).
     subject: Mapped[str] = mapped_column(String(200), info={"shorten": True})
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # the plain-text part
+    html: Mapped[str | None] = mapped_column(Text)  # the HTML part, when there is one
+    # [{"filename", "content_type", "content"}] (text attachments such as .ics invitations)
+    attachments: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

@@ -44,13 +44,13 @@ class Mentorship(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    mentor_city: Mapped["City"] = relationship(foreign_keys=[mentor_city_id])
-    mentee_city: Mapped["City"] = relationship(foreign_keys=[mentee_city_id])
-    mentors: Mapped[list["MentorshipMentor"]] = relationship(cascade="all, delete-orphan")
-    goals: Mapped[list["Goal"]] = relationship(
+    mentor_city: Mapped[City] = relationship(foreign_keys=[mentor_city_id])
+    mentee_city: Mapped[City] = relationship(foreign_keys=[mentee_city_id])
+    mentors: Mapped[list[MentorshipMentor]] = relationship(cascade="all, delete-orphan")
+    goals: Mapped[list[Goal]] = relationship(
         back_populates="mentorship", cascade="all, delete-orphan", order_by="Goal.id"
     )
-    sessions: Mapped[list["MentoringSession"]] = relationship(
+    sessions: Mapped[list[MentoringSession]] = relationship(
         back_populates="mentorship",
         cascade="all, delete-orphan",
         order_by="MentoringSession.starts_at",
@@ -70,7 +70,7 @@ class MentorshipMentor(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     side: Mapped[str] = mapped_column(String(10))  # "mentor" or "mentee"
 
-    user: Mapped["User"] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class Goal(Base):
@@ -90,7 +90,7 @@ class Goal(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="goals")
-    history: Mapped[list["GoalProgress"]] = relationship(
+    history: Mapped[list[GoalProgress]] = relationship(
         cascade="all, delete-orphan", order_by="GoalProgress.at"
     )
 
@@ -130,6 +130,12 @@ class MentoringSession(Base):
     outcomes: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[str] = mapped_column(Text, default="")
     held: Mapped[bool] = mapped_column(default=False)  # planned (False) or logged as held (True)
+    # Where it happens: a meeting link (http/https only) or a place (address, city).
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    place: Mapped[str | None] = mapped_column(String(300))
+    place_city: Mapped[str | None] = mapped_column(String(120))
+    # A cancelled session is kept (calendars need its CANCEL); it no longer counts as planned.
+    cancelled_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -32,7 +32,7 @@ from mentoring.rounds.forms import (
     OpenRoundForm,
     ReasonForm,
 )
-from mentoring.services import ServiceError, explanations, matchmaking
+from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages
 from mentoring.services import proposals as proposal_service
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
@@ -179,6 +179,10 @@ def bulk_approve(round_id: int):
     approved, refused = proposal_service.bulk_approve(current_user, ids)
     if approved:
         flash(_("%(n)d proposals approved.", n=len(approved)), "success")
+    # The consent gate: which approved pairs nobody can endorse yet, and why.
+    for proposal_id, found in consent.gaps_by_proposal(approved).items():
+        flash(_("Proposal %(id)d: %(problems)s Fix it on its consent page.", id=proposal_id,
+                problems=" ".join(gap.reason for gap in found)), "warning")
     for proposal_id, message in refused.items():
         flash(_("Proposal %(id)d not approved: %(message)s", id=proposal_id, message=message), "error")
     return redirect(safe_next(request.form.get("next")) or url_for("rounds.show", round_id=round_id))
@@ -249,6 +253,10 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
     status = error.status if error is not None else 200
     return render_template(
         "rounds/proposal.html", proposal=proposal, sides=sides, error=error,
+        gaps=consent.gaps(proposal) if proposal.state in ("proposed", "approved") else [],
+        step=consent.next_step(proposal), people=contacts.visible_for_proposal(current_user, proposal),
+        can_talk=messages.can_read(current_user, proposal) and proposal.state in messages.TALKING_STATES,
+        unread=messages.unread_count(current_user, proposal),
         decision_form=DecisionForm(formdata=None, version=proposal.version),
         reject_form=reject_form, decline_form=decline_form, areas_form=areas_form, area_labels=labels,
         explanation=explanations.explain(proposal.mentor_city, proposal.mentee_city, proposal.areas,
@@ -284,6 +292,10 @@ def approve(proposal_id: int):
         proposal, changed = proposal_service.approve(current_user, proposal_id, _version(form))
     except ServiceError as error:
         return _refused(proposal_id, error)
+    if changed and consent.gaps(proposal):
+        # Nobody can endorse for one of the cities: straight to the fixes (contact or invitation).
+        flash(_("Approved, but one city has nobody who can endorse the pair yet."), "warning")
+        return redirect(url_for("people.consent_gate", proposal_id=proposal.id))
     return _after_decision(proposal, changed, _("Approved. Both cities are asked to endorse the pair."))
 
 

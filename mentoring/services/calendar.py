@@ -69,7 +69,10 @@ def _times(session: MentoringSession):
         return None
 
 
-def _event(session: MentoringSession, url_for_session) -> icalendar.Event | None:
+def event_for(session: MentoringSession, url_for_session) -> icalendar.Event | None:
+    """The session as one event: a stable UID, SEQUENCE = the session's version (it grows with every
+    change), URL = the meeting link (else the workspace), LOCATION = the place or the link, and
+    STATUS CANCELLED once cancelled — the feeds and the e-mailed invitations share it."""
     times = _times(session)
     if times is None:
         return None
@@ -90,15 +93,23 @@ def _event(session: MentoringSession, url_for_session) -> icalendar.Event | None
         description.append(_("Travel: %(travel)s", travel=session.travel))
     if session.next_steps:
         description.append(_("Next steps: %(steps)s", steps=session.next_steps))
+    place = ", ".join(part for part in (session.place, session.place_city) if part)
+    if session.meeting_url:
+        description.append(_("Meeting link: %(url)s", url=session.meeting_url))
+    elif place:
+        description.append(_("Place: %(place)s", place=place))
     link = url_for_session(session)
     if link:
         description.append(link)
-        event.add("url", link)
+    if session.meeting_url or link:
+        event.add("url", session.meeting_url or link)
     if description:
         event.add("description", "\n".join(description))
-    if session.format == "study_visit" and session.travel:
+    if place or session.meeting_url:
+        event.add("location", place or session.meeting_url)
+    elif session.format == "study_visit" and session.travel:
         event.add("location", session.travel)
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if session.cancelled_at else "CONFIRMED")
     event.add("sequence", session.version or 1)
     return event
 
@@ -121,7 +132,7 @@ def calendar_for(sessions: list[MentoringSession], url_for_session, name: str | 
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
     for session in sessions:
-        event = _event(session, url_for_session)
+        event = event_for(session, url_for_session)
         if event is not None:
             calendar.add_component(event)
     calendar.add_missing_timezones()

@@ -37,11 +37,18 @@ def keeps_live_links() -> bool:
     return not current_app.config.get("MAIL_SERVER")
 
 
-def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Queue a message in the outbox (flushed with the caller's transaction) and deliver it."""
+def send_mail(recipient: str, subject: str, body: str, *, html: str | None = None,
+              attachments: list[dict] | None = None) -> OutboxMessage:
+    """Queue a message in the outbox (flushed with the caller's transaction) and deliver it.
+
+    ``body`` is the plain-text part; ``html`` an optional HTML alternative; ``attachments`` text
+    files as ``{"filename", "content_type", "content"}`` (e.g. an ``.ics`` invitation).
+    """
     server = current_app.config.get("MAIL_SERVER")
-    message = OutboxMessage(recipient=recipient, subject=subject,
-                            body=body if keeps_live_links() else redact(body))
+    live = keeps_live_links()
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body if live else redact(body),
+                            html=html if live or html is None else redact(html),
+                            attachments=list(attachments) if attachments else None)
     db.session.add(message)
     db.session.flush()
     if not server:
@@ -55,6 +62,12 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     email["To"] = recipient
     email["Subject"] = subject
     email.set_content(body)
+    if html:
+        email.add_alternative(html, subtype="html")
+    for item in attachments or ():
+        maintype, _sep, subtype = item["content_type"].partition("/")
+        email.add_attachment(item["content"].encode("utf-8"), maintype=maintype,
+                             subtype=subtype.split(";")[0], filename=item["filename"])
     try:
         with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
             if current_app.config["MAIL_USE_TLS"]:

@@ -12,25 +12,31 @@ from mentoring.extensions import db
 from mentoring.links import external_url, notification_link
 from mentoring.models import Notification
 from mentoring.rules import coordinators, representatives
-from mentoring.services.mail import send_mail
+from mentoring.services import letters
 
 
-def notify(users, message_factory, endpoint: str, **values) -> int:
+def notify(users, message_factory, endpoint: str, *, event: str = "proposals", **values) -> int:
     """Send one notification and one e-mail per user; ``message_factory()`` -> (subject, body).
 
     The factory is called in each user's own language. The bell notification links to the page
-    ``endpoint`` (a path); the e-mail carries its absolute address, whoever sends it (a request,
-    a CLI command, the demo loader). Returns the number of users notified.
+    ``endpoint`` (a path); the e-mail (a letter: text and HTML parts, absolute link, unsubscribe
+    footer) goes as the user chose for ``event`` (immediately, in the daily digest, or not),
+    whoever sends it (a request, a CLI command, the demo loader). Returns the number notified.
     """
     link, url = notification_link(endpoint, **values), external_url(endpoint, **values)
     count = 0
     for user in dict.fromkeys(users):
         if not user.active:
             continue
-        with force_locale(user.locale or "en"):
+        with force_locale(letters.language_of(user)):
             subject, body = message_factory()
         db.session.add(Notification(user_id=user.id, message=subject, link=link))
-        send_mail(user.email, subject, f"{body}\n\n{url}")
+
+        def compose():
+            subject, body = message_factory()
+            return letters.Letter(subject=subject, paragraphs=[body], link=url, link_label=_("Open"))
+
+        letters.send(user, event, compose)
         count += 1
     return count
 
@@ -51,7 +57,7 @@ def proposal_approved(proposal) -> int:
         )
 
     return notify(representatives((proposal.mentor_city_id, proposal.mentee_city_id)), message,
-                  "rounds.proposal", proposal_id=proposal.id)
+                  "rounds.proposal", event="endorsements", proposal_id=proposal.id)
 
 
 def proposal_declined(proposal, city) -> int:
@@ -91,3 +97,33 @@ def mentorship_created(proposal, mentorship) -> int:
 
     return notify(representatives((proposal.mentor_city_id, proposal.mentee_city_id)), message,
                   "mentorships.index")
+
+
+def proposal_expired(proposal) -> int:
+    """Coordinators and both cities: nobody answered in time; the mentee is back in the pool."""
+    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
+
+    def message():
+        return (
+            _("Pairing expired without an endorsement: %(mentor)s → %(mentee)s", mentor=mentor, mentee=mentee),
+            _("The pairing of %(mentor)s with %(mentee)s was not endorsed in time. The mentor's place is free "
+              "again and %(mentee)s is back among the unmatched mentees.", mentor=mentor, mentee=mentee),
+        )
+
+    people = coordinators() + representatives((proposal.mentor_city_id, proposal.mentee_city_id))
+    return notify(people, message, "rounds.proposal", proposal_id=proposal.id)
+
+
+def nobody_to_endorse(proposal, cities) -> int:
+    """Coordinators: an approved pair has a side nobody can endorse; they must fix it."""
+    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
+    names = ", ".join(city.name for city in cities)
+
+    def message():
+        return (
+            _("Nobody can endorse %(mentor)s → %(mentee)s for %(cities)s", mentor=mentor, mentee=mentee, cities=names),
+            _("%(cities)s has no confirmed representative. Ask its programme contact to endorse by e-mail, or "
+              "invite a representative, from the proposal's consent page.", cities=names),
+        )
+
+    return notify(coordinators(), message, "people.consent_gate", proposal_id=proposal.id)

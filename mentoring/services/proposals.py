@@ -48,6 +48,7 @@ from mentoring.services import (
     NotAllowed,
     ServiceError,
     accounts,
+    consent,
     matchmaking,
     notifications,
 )
@@ -57,10 +58,12 @@ from mentoring.services.audit import record
 LIVE_STATES = ("proposed", "approved", "endorsed")
 TRANSITIONS = {
     "proposed": ("approved", "rejected"),
-    "approved": ("endorsed", "declined"),
+    "approved": ("endorsed", "declined", "expired"),
     "rejected": (),
     "endorsed": (),
     "declined": (),
+    # Nobody answered within ENDORSEMENT_EXPIRES_AFTER (services.consent): place freed, mentee back in the pool.
+    "expired": (),
 }
 STALE_AFTER = timedelta(days=14)
 
@@ -252,6 +255,7 @@ def state_label(state: str) -> str:
         "rejected": _("rejected"),
         "endorsed": _("endorsed"),
         "declined": _("declined"),
+        "expired": _("expired"),
     }
     return labels.get(state, state)
 
@@ -310,6 +314,7 @@ def approve(actor, proposal_id: int, version: int | None = None) -> tuple[Propos
     db.session.flush()
     record(actor, "proposal.approve", proposal, before=before, after=_snapshot(proposal))
     notifications.proposal_approved(proposal)
+    consent.after_approval(actor, proposal)
     return proposal, True
 
 
@@ -427,6 +432,23 @@ def endorse(actor, proposal_id: int, side: str, version: int | None = None) -> t
     proposal = get_for_update(proposal_id)
     if side not in representative_sides(actor, proposal):
         raise NotAllowed(_("Only a representative of the city can endorse for it."))
+    return _endorse_side(actor, proposal, side, version)
+
+
+@_atomic
+def endorse_by_contact(link) -> tuple[Proposal, bool]:
+    """A programme contact's endorsement through a signed link (:mod:`mentoring.services.consent`)."""
+    rules.lock_city(link.proposal.mentor_city_id)
+    proposal = get_for_update(link.proposal_id)
+    return _endorse_side(None, proposal, link.side, contact=link.contact)
+
+
+def _endorse_side(actor, proposal: Proposal, side: str, version: int | None = None, *,
+                  contact=None) -> tuple[Proposal, bool]:
+    """Stamp one side's endorsement; the second makes the pair ``endorsed`` and a Mentorship.
+
+    ``actor`` is the representative, or None when a programme ``contact`` answered by link.
+    """
     stamp = "mentor_endorsed_at" if side == "mentor" else "mentee_endorsed_at"
     if getattr(proposal, stamp) is not None and proposal.state in ("approved", "endorsed"):
         return proposal, False
@@ -434,20 +456,21 @@ def endorse(actor, proposal_id: int, side: str, version: int | None = None) -> t
     _check_transition(proposal, "endorsed")
     before = _snapshot(proposal)
     setattr(proposal, stamp, utcnow())
-    setattr(proposal, f"{side}_endorsed_by_id", actor.id)
+    setattr(proposal, f"{side}_endorsed_by_id", getattr(actor, "id", None))
     action = "proposal.endorse_" + side
+    after = {**_snapshot(proposal), **({"contact": contact.id, "email": contact.email} if contact else {})}
     if proposal.mentor_endorsed_at and proposal.mentee_endorsed_at:
         # The place held by the approval passes to the mentorship: checked under the same lock.
         rules.reserve_mentor_place(proposal.mentor_city_id, releasing=proposal)
         proposal.state = "endorsed"
         db.session.flush()
         mentorship = _create_mentorship(actor, proposal)
-        record(actor, action, proposal, before=before, after=_snapshot(proposal))
+        record(actor, action, proposal, before=before, after={**after, "state": proposal.state})
         record(actor, "mentorship.create", mentorship, after={"proposal": proposal.id, "areas": mentorship.areas})
         notifications.mentorship_created(proposal, mentorship)
     else:
         db.session.flush()
-        record(actor, action, proposal, before=before, after=_snapshot(proposal))
+        record(actor, action, proposal, before=before, after=after)
     return proposal, True
 
 
@@ -459,7 +482,7 @@ def _create_mentorship(actor, proposal: Proposal) -> Mentorship:
         areas=list(proposal.areas or []),
         start_date=utcnow().date(),
         state="active",
-        created_by_id=actor.id,
+        created_by_id=getattr(actor, "id", None),
     )
     # The cities' officials named as mentors join the workspace on their side.
     members = db.session.scalars(
@@ -481,10 +504,20 @@ def _create_mentorship(actor, proposal: Proposal) -> Mentorship:
 def decline(actor, proposal_id: int, side: str, reason: str, version: int | None = None) -> tuple[Proposal, bool]:
     """One city declines an approved pair with a reason; the mentee goes back to the pool."""
     accounts.ensure_confirmed(actor)
-    reason = (reason or "").strip()
     proposal = get_for_update(proposal_id)
     if side not in representative_sides(actor, proposal):
         raise NotAllowed(_("Only a representative of the city can decline for it."))
+    return _decline_side(actor, proposal, side, reason, version)
+
+
+@_atomic
+def decline_by_contact(link, reason: str) -> tuple[Proposal, bool]:
+    """A programme contact declines through a signed link (:mod:`mentoring.services.consent`)."""
+    return _decline_side(None, get_for_update(link.proposal_id), link.side, reason)
+
+
+def _decline_side(actor, proposal: Proposal, side: str, reason: str, version: int | None = None):
+    reason = (reason or "").strip()
     city_id = proposal.mentor_city_id if side == "mentor" else proposal.mentee_city_id
     if proposal.state == "declined" and proposal.declined_by_city_id == city_id:
         return proposal, False
@@ -500,6 +533,22 @@ def decline(actor, proposal_id: int, side: str, reason: str, version: int | None
     record(actor, "proposal.decline", proposal, before=before, after=_snapshot(proposal), reason=reason)
     notifications.proposal_declined(proposal, db.session.get(City, city_id))
     return proposal, True
+
+
+def expire(proposal: Proposal) -> Proposal:
+    """Nobody answered in time: the pair expires, the mentor's place is freed (``expired`` holds
+    none), the mentee is back in the pool, and the coordinators are told ("Needs a nudge")."""
+    rules.lock_city(proposal.mentor_city_id)
+    proposal = get_for_update(proposal.id)
+    if proposal.state == "expired":
+        return proposal
+    _check_transition(proposal, "expired")
+    before = _snapshot(proposal)
+    proposal.state = "expired"
+    db.session.flush()
+    record(None, "proposal.expire", proposal, before=before, after=_snapshot(proposal))
+    notifications.proposal_expired(proposal)
+    return proposal
 
 
 def unmatched_mentees(round_: MatchRound) -> list[dict]:
@@ -523,10 +572,12 @@ def unmatched_mentees(round_: MatchRound) -> list[dict]:
         }
     for proposal in db.session.scalars(
         select(Proposal)
-        .where(Proposal.round_id == round_.id, Proposal.state.in_(("rejected", "declined")))
+        .where(Proposal.round_id == round_.id, Proposal.state.in_(("rejected", "declined", "expired")))
         .order_by(Proposal.updated_at)
     ):
-        if proposal.state == "rejected":
+        if proposal.state == "expired":
+            reasons[proposal.mentee_city_id] = {"reason": "expired", "detail": ""}
+        elif proposal.state == "rejected":
             reasons[proposal.mentee_city_id] = {"reason": "rejected", "detail": proposal.decision_reason or ""}
         else:
             reasons[proposal.mentee_city_id] = {"reason": "declined", "detail": proposal.decline_reason or ""}

@@ -1,7 +1,7 @@
 """mentor requests and city preferences
 
 Revision ID: requests_mentor_requests
-Revises: 48d4677865f9
+Revises: programme_note_publication
 Create Date: 2026-12-01 23:07:40.043575
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'requests_mentor_requests'
-down_revision = '48d4677865f9'
+down_revision = 'programme_note_publication'
 branch_labels = None
 depends_on = None
 

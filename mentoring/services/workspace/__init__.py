@@ -67,6 +67,7 @@ from mentoring.services.workspace.sessions import (
     record_session,
     session_snapshot,
     totals,
+    upcoming_planned,
     update_session,
 )
 from mentoring.services.workspace.shared_links import add_link, remove_link
@@ -135,6 +136,7 @@ __all__ = [
     "side_of",
     "state_labels",
     "totals",
+    "upcoming_planned",
     "unassign_mentor",
     "update_goal",
     "update_session",

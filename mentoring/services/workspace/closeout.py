@@ -10,7 +10,7 @@ from mentoring.models import Assessment, CapabilityArea, Mentorship, User, utcno
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
 from mentoring.services.workspace.access import clean, side_of
-from mentoring.services.workspace.sessions import session_snapshot
+from mentoring.services.workspace.sessions import mark_cancelled
 
 
 def close(actor: User, mentorship: Mentorship, *, state: str, reason: str = "", outcome: str = "",
@@ -26,11 +26,11 @@ def close(actor: User, mentorship: Mentorship, *, state: str, reason: str = "", 
         raise ServiceError(_("Say why the mentorship is withdrawn."),
                            {"reason": [_("Say why the mentorship is withdrawn.")]})
     before = {"state": mentorship.state}
-    for session in [s for s in mentorship.sessions if not s.held]:
-        # Planned sessions that will not take place leave the timeline and the calendars.
-        record(actor, "session.cancel", session, before=session_snapshot(session),
-               reason=_("The mentorship was closed."))
-        mentorship.sessions.remove(session)
+    # Planned sessions that will not take place are cancelled, not deleted: both cities receive a
+    # cancellation for their calendars (future ones) and the feeds mark them CANCELLED.
+    now = utcnow()
+    for session in [s for s in mentorship.sessions if not s.held and s.cancelled_at is None]:
+        mark_cancelled(actor, session, reason=_("The mentorship was closed."), notify=session.starts_at > now)
     mentorship.state = state
     mentorship.closed_at = utcnow()
     if state == "withdrawn":

@@ -21,10 +21,9 @@ from mentoring.models import (
     User,
     utcnow,
 )
-from mentoring.services.mail import send_mail
+from mentoring.services import letters, session_notices
 from mentoring.services.workspace.access import (
     city_of_side,
-    in_language_of,
     viewer_zone,
     visible_mentorships_query,
 )
@@ -131,6 +130,7 @@ def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
         select(MentoringSession).join(Mentorship).where(
             Mentorship.state == "active", MentoringSession.held.is_(False),
             MentoringSession.starts_at > now, MentoringSession.starts_at <= now + REMIND_AHEAD,
+            MentoringSession.cancelled_at.is_(None),
         ).options(selectinload(MentoringSession.mentorship)).order_by(MentoringSession.starts_at)
     ).all()
     for session in upcoming:
@@ -140,16 +140,23 @@ def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
         mentorship = session.mentorship
         report.sessions += 1
         link = external_url("mentorships.show", mentorship_id=mentorship.id) + f"#session-{session.id}"
+        where = session_notices.where_text(session)
         for user in recipients(mentorship):
             zone, city = viewer_zone(user, mentorship)
             when = session.starts_at.astimezone(zone)
-            with in_language_of(user):
-                send_mail(user.email, _("Mentoring session soon: %(mentor)s and %(mentee)s",
-                                        mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
-                          _("A session is planned on %(when)s (%(zone)s, the time in %(city)s), "
-                            "for %(minutes)d minutes.", when=when.strftime("%Y-%m-%d %H:%M"),
-                            zone=when.strftime("%Z"), city=city.name, minutes=session.duration_minutes)
-                          + "\n\n" + link)
+
+            def compose(when=when, city=city, session=session, where=where, mentorship=mentorship, link=link):
+                paragraphs = [_("A session is planned on %(when)s (%(zone)s, the time in %(city)s), "
+                                "for %(minutes)d minutes.", when=when.strftime("%Y-%m-%d %H:%M"),
+                                zone=when.strftime("%Z"), city=city.name, minutes=session.duration_minutes)]
+                if where:
+                    paragraphs.append(_("Where: %(where)s", where=where))
+                return letters.Letter(
+                    subject=_("Mentoring session soon: %(mentor)s and %(mentee)s",
+                              mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
+                    paragraphs=paragraphs, link=link, link_label=_("Open the workspace"))
+
+            letters.send(user, "reminders", compose)
             report.messages += 1
         done()
     silent = db.session.scalars(
@@ -166,13 +173,17 @@ def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
             continue
         report.silent += 1
         link = external_url("mentorships.show", mentorship_id=mentorship.id)
+        names = {"mentor": mentorship.mentor_city.name, "mentee": mentorship.mentee_city.name}
+
+        def quiet(names=names, link=link):
+            return letters.Letter(
+                subject=_("Your mentorship has been quiet for a month"),
+                paragraphs=[_("No session of the mentorship between %(mentor)s and %(mentee)s was logged in "
+                              "the last 30 days. Plan the next one in the workspace.", **names)],
+                link=link, link_label=_("Open the workspace"))
+
         for user in recipients(mentorship):
-            with in_language_of(user):
-                send_mail(user.email, _("Your mentorship has been quiet for a month"),
-                          _("No session of the mentorship between %(mentor)s and %(mentee)s was logged in "
-                            "the last 30 days. Plan the next one in the workspace.",
-                            mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name)
-                          + "\n\n" + link)
+            letters.send(user, "reminders", quiet)
             report.messages += 1
         done()
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from mentoring import rules
 from mentoring.extensions import db
 from mentoring.models import MentoringSession, Mentorship, User, utcnow
 from mentoring.models.mentorships import SESSION_FORMATS
-from mentoring.services import NotAllowed, ServiceError
+from mentoring.services import NotAllowed, ServiceError, session_notices
 from mentoring.services.audit import record
 from mentoring.services.workspace.access import clean, require_active
 from mentoring.services.workspace.zones import check_session_start
@@ -35,6 +36,28 @@ class SessionData:
     notes: str = ""
     outcomes: str = ""
     next_steps: str = ""
+    meeting_url: str = ""  # http or https only
+    place: str = ""  # an address, when the session happens somewhere
+    place_city: str = ""
+
+
+MEETING_URL_MAX = 500
+
+
+def _where_errors(data: SessionData, errors: dict) -> tuple[str | None, str | None, str | None]:
+    """The meeting link (http/https only) or the place of a session, checked."""
+    url, place, city = clean(data.meeting_url), clean(data.place), clean(data.place_city)
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+            errors["meeting_url"] = [_("Give a full web address starting with https:// (or http://).")]
+        elif len(url) > MEETING_URL_MAX:
+            errors["meeting_url"] = [_("At most %(num)d characters.", num=MEETING_URL_MAX)]
+    if len(place) > 300:
+        errors["place"] = [_("At most %(num)d characters.", num=300)]
+    if len(city) > 120:
+        errors["place_city"] = [_("At most %(num)d characters.", num=120)]
+    return url or None, place or None, city or None
 
 
 def _session_values(mentorship: Mentorship, data: SessionData, *, held: bool, now: datetime) -> dict:
@@ -57,9 +80,13 @@ def _session_values(mentorship: Mentorship, data: SessionData, *, held: bool, no
         errors["areas"] = [_("Choose among the mentorship's focus areas.")]
     if starts_at is not None and not held and starts_at <= now:
         errors["starts_at"] = [_("A planned session starts in the future; log a past session instead.")]
+    meeting_url, place, place_city = _where_errors(data, errors)
     if errors:
         raise ServiceError(_("The session could not be saved."), errors)
     return {
+        "meeting_url": meeting_url,
+        "place": place,
+        "place_city": place_city,
         "starts_at": starts_at,
         "timezone": data.timezone,
         "duration_minutes": data.duration_minutes,
@@ -86,6 +113,9 @@ def session_snapshot(session: MentoringSession) -> dict:
         "outcomes": session.outcomes,
         "next_steps": session.next_steps,
         "held": session.held,
+        "meeting_url": session.meeting_url,
+        "place": session.place,
+        "place_city": session.place_city,
     }
 
 
@@ -128,6 +158,8 @@ def record_session(actor: User, mentorship: Mentorship, data: SessionData, *, he
     savepoint.commit()
     record(actor, "session.log" if held else "session.plan", session, after=session_snapshot(session))
     db.session.flush()
+    if not held:
+        session_notices.notify(session, "planned")
     return session, True
 
 
@@ -149,17 +181,43 @@ def update_session(actor: User, session: MentoringSession, data: SessionData, *,
         action = "session.log" if held and not before["held"] else "session.update"
         record(actor, action, session, before={k: before[k] for k in keys}, after={k: after[k] for k in keys})
         db.session.flush()
+        # Calendars follow what participants will attend: a planned session's time or place moved.
+        if not held and set(keys) & NOTICE_KEYS:
+            session_notices.notify(session, "changed")
     return session
 
 
-def cancel_session(actor: User, session: MentoringSession) -> None:
-    """Delete a planned (not yet held) session."""
+#: Changes to a planned session that the participants' calendars must follow.
+NOTICE_KEYS = {"starts_at", "timezone", "duration_minutes", "format", "meeting_url", "place", "place_city"}
+
+
+def cancel_session(actor: User, session: MentoringSession, *, reason: str | None = None) -> None:
+    """Cancel a planned (not yet held) session: it is kept, marked cancelled, and both cities are told.
+
+    Calendars receive a ``METHOD:CANCEL`` for the same event, and the feeds show it CANCELLED.
+    """
     require_active(session.mentorship)
     if session.held:
         raise NotAllowed(_("A session that was held cannot be deleted; edit it instead."))
-    record(actor, "session.cancel", session, before=session_snapshot(session))
-    db.session.delete(session)
+    mark_cancelled(actor, session, reason=reason)
+
+
+def mark_cancelled(actor: User, session: MentoringSession, *, reason: str | None = None,
+                   notify: bool = True) -> None:
+    """Mark a planned session cancelled (audited) and, if it was still to come, tell both cities."""
+    if session.held or session.cancelled_at is not None:
+        return
+    record(actor, "session.cancel", session, before=session_snapshot(session), reason=reason)
+    session.cancelled_at = utcnow()
     db.session.flush()
+    if notify:
+        session_notices.notify(session, "cancelled", reason=reason)
+
+
+def upcoming_planned(mentorship: Mentorship, now: datetime | None = None) -> list[MentoringSession]:
+    """Planned, not cancelled sessions still to come (those a close-out cancels)."""
+    now = now or utcnow()
+    return [s for s in mentorship.sessions if not s.held and s.cancelled_at is None and s.starts_at > now]
 
 
 @dataclass(frozen=True)
@@ -176,5 +234,5 @@ def totals(mentorship: Mentorship) -> Totals:
         sessions_held=len(held),
         hours=round(sum(s.duration_minutes for s in held) / 60, 1),
         study_visits=sum(1 for s in held if s.format == "study_visit"),
-        planned=sum(1 for s in mentorship.sessions if not s.held),
+        planned=sum(1 for s in mentorship.sessions if not s.held and s.cancelled_at is None),
     )

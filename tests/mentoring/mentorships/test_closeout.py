@@ -27,8 +27,9 @@ def test_complete_is_audited_and_final(rctx, world):
     db.session.commit()
     mentorship = world.mentorship()
     assert mentorship.state == "completed" and mentorship.closed_at is not None
-    # The planned session that will not take place is cancelled (audited); the held one stays.
-    assert [s.id for s in mentorship.sessions] == [held.id]
+    # The planned session that will not take place is cancelled (audited, kept for the calendars'
+    # CANCEL); the held one stays as it was.
+    assert [(s.id == held.id, s.cancelled_at is None) for s in mentorship.sessions] == [(True, True), (False, False)]
     assert db.session.scalar(select(AuditEvent.reason).where(AuditEvent.action == "session.cancel")) == \
         "The mentorship was closed."
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mentorship.complete"))

@@ -73,5 +73,9 @@ def test_a_reminder_links_to_the_mentorship_with_an_absolute_address(app, runner
     with app.app_context():
         bodies = list(db.session.scalars(select(OutboxMessage.body)))
     workspace = f"https://mentoring.example.org/mentorships/{world.mentorship_id}"
-    assert bodies and all(body.rstrip().splitlines()[-1].startswith(workspace) for body in bodies)
-    assert any(body.rstrip().endswith(f"{workspace}#session-{session_id}") for body in bodies)
+    # The link line comes before the footer (preferences and unsubscribe, absolute too).
+    links = [line.split(": ", 1)[1] for body in bodies for line in body.splitlines()
+             if line.startswith("Open the workspace: ")]
+    assert len(links) == len(bodies) and all(link.startswith(workspace) for link in links)
+    assert f"{workspace}#session-{session_id}" in links
+    assert all("https://mentoring.example.org/people/unsubscribe/" in body for body in bodies)

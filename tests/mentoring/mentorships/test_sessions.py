@@ -244,4 +244,7 @@ def test_only_planned_sessions_can_be_cancelled(rctx, world):
         service.cancel_session(actor, held)
     service.cancel_session(actor, planned)
     db.session.commit()
-    assert session_count(world.mentorship_id) == 1
+    # Kept (calendars need its CANCEL) but no longer planned.
+    assert session_count(world.mentorship_id) == 2
+    assert db.session.get(type(planned), planned.id).cancelled_at is not None
+    assert service.totals(world.mentorship()).planned == 0

@@ -1,0 +1,162 @@
+"""Programme contacts of a city, and who each side of a pair sees of the other.
+
+A city's contacts are recorded by its representatives or a coordinator. From the moment a pair is
+endorsed by the viewer's own city (and in the mentorship), each side sees the other's people: its
+programme contacts, representatives and assigned mentors, with name, role, languages and time
+zone; an e-mail address only where its owner chose to show it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from mentoring import rules
+from mentoring.extensions import db
+from mentoring.models import (
+    City,
+    CityMember,
+    Mentorship,
+    MentorshipMentor,
+    ProgrammeContact,
+    Proposal,
+    User,
+)
+from mentoring.services import NotAllowed, ServiceError, mail_preferences as preferences
+from mentoring.services.audit import record
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+def can_manage(user, city_id: int) -> bool:
+    return rules.is_coordinator(user) or rules.is_representative(user, city_id)
+
+
+def city_contacts(city_id: int) -> list[ProgrammeContact]:
+    return list(db.session.scalars(
+        select(ProgrammeContact).where(ProgrammeContact.city_id == city_id).order_by(ProgrammeContact.id)))
+
+
+def _clean(name, email, role, languages, timezone) -> tuple[dict, dict]:
+    name, email, role = (name or "").strip(), (email or "").strip().lower(), (role or "").strip()
+    timezone = (timezone or "").strip() or None
+    if isinstance(languages, str):
+        languages = [code.strip().lower() for code in languages.replace(";", ",").split(",")]
+    languages = list(dict.fromkeys(code for code in (languages or []) if code))
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the person's name.")]
+    elif len(name) > 120:
+        errors["name"] = [_("At most %(num)d characters.", num=120)]
+    if not EMAIL.match(email) or len(email) > 254:
+        errors["email"] = [_("Enter a valid e-mail address.")]
+    if len(role) > 120:
+        errors["role"] = [_("At most %(num)d characters.", num=120)]
+    if any(not LANGUAGE.match(code) for code in languages) or len(languages) > 10:
+        errors["languages"] = [_("Give two-letter language codes separated by commas, e.g. en, fr.")]
+    if timezone and timezone not in available_timezones():
+        errors["timezone"] = [_("Unknown time zone; give an IANA name such as Europe/Paris.")]
+    return {"name": name, "email": email, "role": role, "languages": languages, "timezone": timezone}, errors
+
+
+def add_contact(actor, city: City, *, name: str, email: str, role: str = "", languages=(),
+                timezone: str | None = None, show_email: bool = True) -> ProgrammeContact:
+    if not can_manage(actor, city.id):
+        raise NotAllowed(_("Only the city's representatives or a coordinator can record its contacts."))
+    values, errors = _clean(name, email, role, languages, timezone)
+    if not errors and db.session.scalar(select(ProgrammeContact.id).where(
+            ProgrammeContact.city_id == city.id, ProgrammeContact.email == values["email"])):
+        errors["email"] = [_("This person is already a contact of the city.")]
+    if errors:
+        raise ServiceError(_("The contact could not be saved."), errors)
+    contact = ProgrammeContact(city_id=city.id, show_email=bool(show_email),
+                               created_by_id=getattr(actor, "id", None), **values)
+    db.session.add(contact)
+    db.session.flush()
+    record(actor, "contact.add", contact, after={"city": city.id, **values, "show_email": contact.show_email})
+    return contact
+
+
+def remove_contact(actor, contact: ProgrammeContact) -> None:
+    if not can_manage(actor, contact.city_id):
+        raise NotAllowed(_("Only the city's representatives or a coordinator can record its contacts."))
+    record(actor, "contact.remove", contact, before={"city": contact.city_id, "email": contact.email})
+    db.session.delete(contact)
+    db.session.flush()
+
+
+# --- What the paired city sees ---------------------------------------------------------------------
+
+@dataclass
+class Person:
+    name: str
+    role: str
+    email: str | None  # None when its owner chose not to show it
+    languages: list[str]
+    timezone: str | None
+
+
+def people_of(city: City, *, mentorship: Mentorship | None = None) -> list[Person]:
+    """The city's people as the paired city sees them: contacts, representatives, assigned mentors."""
+    people: list[Person] = []
+    seen: set[str] = set()
+    zone = city.timezone
+    for contact in city_contacts(city.id):
+        seen.add(contact.email)
+        people.append(Person(contact.name, contact.role or _("Programme contact"),
+                             contact.email if contact.show_email else None,
+                             list(contact.languages or []), contact.timezone or zone))
+    members = db.session.execute(
+        select(User, CityMember.role).join(CityMember, CityMember.user_id == User.id)
+        .where(CityMember.city_id == city.id, User.active).order_by(CityMember.role.desc(), User.name))
+    assigned = set()
+    if mentorship is not None:
+        assigned = {m.user_id for m in db.session.scalars(select(MentorshipMentor).where(
+            MentorshipMentor.mentorship_id == mentorship.id))}
+    for user, role in members:
+        if user.email in seen or (role == "mentor" and mentorship is not None and user.id not in assigned):
+            continue
+        seen.add(user.email)
+        label = _("Representative") if role == "representative" else _("Mentor")
+        people.append(Person(user.name, label, user.email if preferences.shows_email(user) else None,
+                             [user.locale] if user.locale else [], zone))
+    return people
+
+
+def _viewer_side(user, mentor_city_id: int, mentee_city_id: int) -> str | None:
+    cities = {m.city_id for m in db.session.scalars(select(CityMember).where(CityMember.user_id == user.id))}
+    if mentor_city_id in cities:
+        return "mentor"
+    if mentee_city_id in cities:
+        return "mentee"
+    return None
+
+
+def visible_for_proposal(user, proposal: Proposal) -> dict[str, list[Person]]:
+    """``{side: people}`` of the cities the user may see the contacts of on this proposal.
+
+    Coordinators see both sides once the pair is approved; a city's member sees the other city
+    once their own city has endorsed (or the pair is endorsed).
+    """
+    out: dict[str, list[Person]] = {}
+    if rules.is_coordinator(user):
+        if proposal.state in ("approved", "endorsed"):
+            out = {"mentor": people_of(proposal.mentor_city), "mentee": people_of(proposal.mentee_city)}
+        return out
+    side = _viewer_side(user, proposal.mentor_city_id, proposal.mentee_city_id)
+    if side is None:
+        return out
+    own_endorsed = proposal.mentor_endorsed_at if side == "mentor" else proposal.mentee_endorsed_at
+    if proposal.state == "endorsed" or (proposal.state == "approved" and own_endorsed):
+        other = "mentee" if side == "mentor" else "mentor"
+        out[other] = people_of(proposal.mentee_city if other == "mentee" else proposal.mentor_city)
+    return out
+
+
+def visible_for_mentorship(mentorship: Mentorship) -> dict[str, list[Person]]:
+    return {"mentor": people_of(mentorship.mentor_city, mentorship=mentorship),
+            "mentee": people_of(mentorship.mentee_city, mentorship=mentorship)}
