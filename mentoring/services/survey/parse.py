@@ -160,6 +160,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
     raw = cells.get("subdivision", "")
     if raw and row.country:
         row.subdivision = geography.subdivision_code(row.country, raw) or ""
+        row.fields["subdivision"] = row.subdivision
         if not row.subdivision:
             error("subdivision", _("“%(value)s” is not a first-level subdivision of %(country)s: use its ISO 3166-2 "
                                    "code (e.g. %(example)s) or its name.", value=short(raw), country=row.country,
@@ -171,7 +172,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
             error("geonames_id", _("“%(value)s” is not a GeoNames identifier (a positive whole number).",
                                    value=short(raw)))
         else:
-            row.geonames_id = value
+            row.geonames_id = row.fields["geonames_id"] = value
     if row.name == EXAMPLE_NAME and row.country == EXAMPLE_COUNTRY:
         error("name", _("This is the template's example row: replace it with your cities or delete it."))
     raw = cells.get("region", "")

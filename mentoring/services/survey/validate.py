@@ -119,21 +119,18 @@ def _identity(row: ParsedRow):
 
 
 def _check_duplicates(rows: list[ParsedRow]) -> None:
-    """Two rows are the same city only by :func:`_identity`; Suzhou (Jiangsu) and Suzhou (Anhui) are two."""
+    """Two rows are the same city only by :func:`_identity`: Suzhou (Jiangsu) and Suzhou (Anhui) are two, and
+    so are two Changzhi of Shanxi with their own GeoNames ids."""
     first: dict = {}
     for row in rows:
         if not row.name or not row.country:
             continue
-        keys = [_identity(row)]
-        if row.geonames_id is not None:  # also the same as a row naming it without its id
-            keys.append((row.name.casefold(), row.country, row.subdivision))
-        for key in keys:
-            if key in first and first[key][1] is not row:
-                row.errors.append(CellError(row.row, "name", _("The same city is already in row %(row)d.",
-                                                               row=first[key][0])))
-                break
-        for key in keys:
-            first.setdefault(key, (row.row, row))
+        key = _identity(row)
+        if key in first:
+            row.errors.append(CellError(row.row, "name", _("The same city is already in row %(row)d.",
+                                                           row=first[key])))
+        else:
+            first[key] = row.row
 
 
 def label(city: City) -> str:
@@ -154,6 +151,7 @@ def _match(row: ParsedRow, by_geonames: dict, by_name: dict) -> None:
         exact = [c for c in candidates if c.subdivision == row.subdivision]
         # A city recorded without its subdivision is this one when it is the only one of that name.
         candidates = exact or [c for c in candidates if not c.subdivision and len(candidates) == 1]
+    candidates = sorted(candidates, key=lambda c: (c.subdivision, c.geonames_id or 0, c.id))
     if len(candidates) == 1:
         row.city = candidates[0]
     elif len(candidates) > 1:

@@ -22,8 +22,9 @@ def test_import_then_export_to_stdout_and_back(app, runner, tmp_path):
 
     exported = runner.invoke(args=["cities", "export", "-"])
     assert exported.exit_code == 0
-    assert exported.stdout.startswith("name,country,region,")
-    assert "Nantes,FR,europe,320000" in exported.stdout and "Quito,EC,latin_america" in exported.stdout
+    assert exported.stdout.startswith("name,country,subdivision,geonames_id,region,")
+    # Unique names in GeoNames get their subdivision; nothing else is guessed.
+    assert "Nantes,FR,FR-PDL,,europe,320000" in exported.stdout and "Quito,EC,EC-P,,latin_america" in exported.stdout
 
     target = tmp_path / "out.csv"
     assert runner.invoke(args=["cities", "export", "--country", "FR", str(target)]).exit_code == 0
