@@ -217,7 +217,7 @@ def _country_index() -> dict[str, str]:
             names.add(translations[locale].gettext(country.name))
             names.add(cldr[locale].get(code, ""))
         for name in names:
-            if name:
+            if fold(name):
                 index.setdefault(fold(name), code)
     for country in pycountry.countries:  # codes win over names ("IN" is India, never a word)
         index[fold(country.alpha_2)] = country.alpha_2
@@ -227,7 +227,12 @@ def _country_index() -> dict[str, str]:
 
 def country_code(text: str) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country written as alpha-2, alpha-3 or its name (three languages)."""
-    return _country_index().get(fold(text)) if text and text.strip() else None
+    text = (text or "").strip()
+    if len(text) in (2, 3) and text.isalpha():  # a code first: "DE" is Germany, not the word "de"
+        found = pycountry.countries.get(**{f"alpha_{len(text)}": text.upper()})
+        if found is not None:
+            return found.alpha_2
+    return _country_index().get(fold(text)) if fold(text) else None
 
 
 @lru_cache(maxsize=1)
@@ -244,7 +249,7 @@ def _language_index() -> dict[str, str]:
             names.add(translations[locale].gettext(lang.name))
             names.add(cldr[locale].get(lang.alpha_2, ""))
         for name in names:
-            if name:
+            if fold(name):
                 index.setdefault(fold(name), lang.alpha_2)
     for lang in languages:
         index[fold(lang.alpha_2)] = lang.alpha_2
@@ -253,7 +258,10 @@ def _language_index() -> dict[str, str]:
 
 def language_code(text: str) -> str | None:
     """The ISO 639-1 code of a language written as its code or its name (English, French, Spanish)."""
-    return _language_index().get(fold(text)) if text and text.strip() else None
+    text = (text or "").strip()
+    if len(text) == 2 and is_language(text):  # a code first: "el" is Greek, not the article
+        return text.lower()
+    return _language_index().get(fold(text)) if fold(text) else None
 
 
 # --- First-level subdivisions (ISO 3166-2) --------------------------------------------------------
@@ -301,7 +309,12 @@ def subdivision_code(alpha_2: str, text: str) -> str | None:
     if not text or not text.strip():
         return None
     index = _subdivision_index((alpha_2 or "").upper())
-    return index.get(fold(text)) or index.get(_core(text))
+    code = text.strip().upper()
+    if code in index.values():
+        return code
+    if f"{(alpha_2 or '').upper()}-{code}" in index.values():
+        return f"{alpha_2.upper()}-{code}"
+    return (index.get(fold(text)) or index.get(_core(text))) if fold(text) else None
 
 
 @lru_cache(maxsize=4096)
