@@ -7,8 +7,8 @@ GeoNames id is unique), so homonyms of one country can coexist.
 Revision ID: identity_city_subdivision
 Revises: 48d4677865f9
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = 'identity_city_subdivision'
 down_revision = '48d4677865f9'

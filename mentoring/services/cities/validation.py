@@ -32,7 +32,8 @@ MAX_LANGUAGES = 20
 # The identity fields a caller may change; everything else (status, version, priority, is_demo…)
 # is out of reach of the profile editor and of imports (no mass assignment).
 IDENTITY_FIELDS = (
-    "name", "country", "subdivision", "geonames_id", "region", "population", "latitude", "longitude", "timezone", "website",
+    "name", "country", "subdivision", "geonames_id", "region", "population", "latitude", "longitude", "timezone",
+    "website",
     "mentor_capacity", "wants_mentor", "practices", "needs", "languages", "commissions",
 )
 #: Characters a name may not hold: controls and bidirectional overrides/isolates (a name that reads

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-
 from sqlalchemy import insert, select
 
 from mentoring.extensions import db

@@ -126,7 +126,8 @@ def survey_rows(draw):
         rows.append({
             "name": name, "country": country, "subdivision": subdivision,
             "geonames_id": draw(st.one_of(st.just(""), st.just(str(9_000_000 + i)))),
-            "region": draw(REGIONS_OR_BLANK), "population": draw(st.one_of(st.just(""), st.integers(0, 10**8).map(str))),
+            "region": draw(REGIONS_OR_BLANK),
+            "population": draw(st.one_of(st.just(""), st.integers(0, 10**8).map(str))),
             "latitude": draw(st.one_of(st.just(""), st.integers(-900000, 900000).map(lambda v: str(v / 10000)))),
             "languages": draw(st.sampled_from(["", "fr", "zh;en"])), "capacity": str(draw(st.integers(0, 3))),
             "practices": draw(SAFE_TEXT).strip(), "needs": draw(SAFE_TEXT).strip(),
