@@ -91,7 +91,10 @@ def main() -> None:
                 print(f"wrote {args.write_survey}")
                 return
             data = survey(areas, args.rows).encode()
-            preview_import(b"name,country\nWarm,FR\n")  # warm the look-up caches (built once per process)
+            # Warm the look-up caches (built once per process: region names, GeoNames cities by id).
+            from mentoring.services import geography
+            preview_import(b"name,country\nWarm,FR\n")
+            geography.city_by_geonames_id(0)
 
             tracemalloc.start()
             start = time.perf_counter()

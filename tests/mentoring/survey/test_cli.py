@@ -17,7 +17,7 @@ def test_import_then_export_to_stdout_and_back(app, runner, tmp_path):
     source.write_bytes(b"name;country;population\nNantes;FR;320000\nQuito;EC;\n")
     result = runner.invoke(args=["cities", "import", str(source)])
     assert result.exit_code == 0, result.output
-    assert "2 created" in result.output
+    assert "Imported: 2 cities added, 0 cities updated, 0 cities already up to date" in result.output
     assert cities(app) == 2
 
     exported = runner.invoke(args=["cities", "export", "-"])
@@ -30,7 +30,7 @@ def test_import_then_export_to_stdout_and_back(app, runner, tmp_path):
     assert runner.invoke(args=["cities", "export", "--country", "FR", str(target)]).exit_code == 0
     assert b"Nantes" in target.read_bytes() and b"Quito" not in target.read_bytes()
     again = runner.invoke(args=["cities", "import", str(target)])
-    assert again.exit_code == 0 and "1 unchanged" in again.output
+    assert again.exit_code == 0 and "1 cities already up to date" in again.output
 
 
 def test_import_with_errors_exits_non_zero_with_every_row_and_writes_nothing(app, runner, tmp_path):
