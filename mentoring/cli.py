@@ -1,9 +1,12 @@
 """``flask`` commands. They call the same services as the views and commit once each."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from tqdm import tqdm
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -109,6 +112,8 @@ def load_taxonomy_command() -> None:
 
 
 cities_cli = AppGroup("cities", help="City profiles: survey import and export.")
+#: Files with at least this many lines get a progress bar.
+PROGRESS_FROM_ROWS = 1000
 
 
 @cities_cli.command("import")
@@ -134,16 +139,24 @@ def import_cities_command(file, dry_run: bool, actor: str | None) -> None:
                 raise SurveyError("Nothing would be imported.", preview.errors)
             click.echo(f"The file is valid: {preview.new_count} new, {preview.update_count} to update.")
             return
-        summary = import_csv(data, user)
+        # A progress bar on large files (on standard error, so the summary stays clean on standard output).
+        rows = data.count(b"\n")
+        with tqdm(total=rows, unit="row", disable=rows < PROGRESS_FROM_ROWS, file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            summary = import_csv(data, user, progress=progress)
     except SurveyError as error:
         db.session.rollback()
         for problem in error.cell_errors:
             click.echo(str(problem), err=True)
         raise click.ClickException(error.message) from None
     db.session.commit()
+    # The words of the web page's result (survey_result.html).
     click.echo(
-        f"Imported: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
-        f"({summary.assessments} assessments recorded)."
+        f"Imported: {summary.created} cities added, {summary.updated} cities updated, {summary.unchanged} cities "
+        f"already up to date, {summary.assessments} area assessments recorded."
     )
 
 

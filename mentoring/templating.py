@@ -91,12 +91,20 @@ def duration_text(minutes: int) -> str:
     return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
 
 
+def city_name(city) -> str:
+    """A city's name as pages show it: with its subdivision when it has homonyms in its country."""
+    from mentoring.services.cities import display_name
+
+    return display_name(city)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         main_navigation=main_navigation,
         url_endpoints=url_endpoints,
         local_time=local_time,
         duration_text=duration_text,
+        city_name=city_name,
     )
     app.context_processor(template_helpers)
     app.jinja_env.filters.update(

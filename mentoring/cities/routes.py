@@ -112,6 +112,7 @@ def directory():
         region_labels=dict(geography.region_choices()),
         language_choices=geography.language_choices(locale),
         region_choices=geography.region_choices(),
+        subdivision_choices=geography.subdivisions(filters["country"]) if filters["country"] else (),
         statuses=CITY_STATUSES,
         active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
     )

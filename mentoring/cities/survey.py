@@ -35,7 +35,7 @@ from mentoring.services.taxonomy import active_areas
 PENDING_KEY = "survey_upload"
 RESULT_KEY = "survey_result"
 MULTIPART_OVERHEAD = 64 * 1024
-EXPORT_FILTERS = ("region", "country", "commission", "status")
+EXPORT_FILTERS = ("region", "country", "subdivision", "commission", "status")
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentoring.models.base import Base, utcnow
@@ -32,7 +32,11 @@ MIN_MENTOR_LEVEL = 3
 class City(Base):
     __tablename__ = "city"
     __table_args__ = (
-        UniqueConstraint("name", "country", name="uq_city_name_country"),
+        # A city is its GeoNames id when known, else its name in its country's first-level subdivision ("" when
+        # not known): two cities may share a name in one country (Suzhou, Jiangsu and Suzhou, Anhui), even in
+        # one province (Changzhi, Shanxi ×2) when GeoNames tells them apart.
+        Index("uq_city_name_country_subdivision", "name", "country", "subdivision", unique=True,
+              sqlite_where=text("geonames_id IS NULL"), postgresql_where=text("geonames_id IS NULL")),
         CheckConstraint("population IS NULL OR population >= 0", name="population"),
         CheckConstraint("mentor_capacity >= 0", name="mentor_capacity"),
         CheckConstraint("priority >= 1", name="priority"),
@@ -43,6 +47,10 @@ class City(Base):
     name: Mapped[str] = mapped_column(String(120), index=True)
     country: Mapped[str] = mapped_column(String(2), index=True)  # ISO 3166-1 alpha-2
     region: Mapped[str] = mapped_column(String(30))
+    #: ISO 3166-2 code of the first-level subdivision (province, state, region), "" when not given.
+    subdivision: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    #: The city's GeoNames identifier, when its source gave one.
+    geonames_id: Mapped[int | None] = mapped_column(unique=True)
     population: Mapped[int | None]
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -86,6 +94,12 @@ class City(Base):
     @property
     def commission_keys(self) -> list[str]:
         return [membership.commission.key for membership in self.commissions]
+
+    @property
+    def subdivision_name(self) -> str:
+        from mentoring.services.geography import subdivision_name
+
+        return subdivision_name(self.subdivision)
 
     def __repr__(self) -> str:
         return f"<City {self.id} {self.name} ({self.country})>"

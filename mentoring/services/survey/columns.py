@@ -1,6 +1,7 @@
 """The survey file's format: its columns, and how a cell is written so that a spreadsheet shows it safely.
 
-One row per city; the columns of :func:`columns`: the profile (``name, country, region, population,
+One row per city; the columns of :func:`columns`: the profile (``name, country, subdivision, geonames_id,
+region, population,
 latitude, longitude, languages, commissions, capacity, practices, needs``) and, for each active
 capability area, ``<key>_maturity`` (0–4), ``<key>_need`` (0–3) and ``<key>_can_mentor`` (0/1).
 Text cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage
@@ -17,7 +18,7 @@ from mentoring.models import CapabilityArea
 from mentoring.services.taxonomy import active_areas
 
 BASE_COLUMNS = (
-    "name", "country", "region", "population", "latitude", "longitude",
+    "name", "country", "subdivision", "geonames_id", "region", "population", "latitude", "longitude",
     "languages", "commissions", "capacity", "practices", "needs",
 )
 AREA_FIELDS = ("maturity", "need", "can_mentor")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from mentoring.extensions import db
 from mentoring.models import City, CityCommission, Commission, utcnow
 from mentoring.services.survey.columns import columns, write_rows
+from mentoring.services.survey.parse import EXAMPLE_COUNTRY, EXAMPLE_NAME
 from mentoring.services.taxonomy import active_areas
 
 
@@ -16,7 +17,8 @@ def template_csv() -> str:
     """The header row and one example row (a fictitious city), to fill in a spreadsheet."""
     areas = active_areas()
     example = {
-        "name": "Exampleville", "country": "PT", "region": "europe", "population": 250000,
+        "name": EXAMPLE_NAME, "country": EXAMPLE_COUNTRY, "subdivision": "PT-11", "region": "europe",
+        "population": 250000,
         "latitude": 38.72, "longitude": -9.14, "languages": "pt;en", "commissions": "digital_cities",
         "capacity": 1,
         "practices": "Open data portal with 300 datasets; one-stop shop for permits.",
@@ -30,17 +32,19 @@ def template_csv() -> str:
 
 
 def export_query(*, region: str | None = None, country: str | None = None, commission: str | None = None,
-                 status: str | None = None):
+                 status: str | None = None, subdivision: str | None = None):
     """The cities to export, filtered; unknown filter values simply match nothing."""
     query = select(City).options(
         selectinload(City.languages),
         selectinload(City.commissions),
         selectinload(City.assessments),
-    ).order_by(City.country, City.name, City.id)
+    ).order_by(City.country, City.name, City.subdivision, City.id)
     if region:
         query = query.where(City.region == region)
     if country:
         query = query.where(City.country == country.upper())
+    if subdivision:
+        query = query.where(City.subdivision == subdivision.upper())
     if status:
         query = query.where(City.status == status)
     if commission:
@@ -55,7 +59,8 @@ def export_csv(*, bom: bool = False, **filters) -> str:
     rows = []
     for city in db.session.scalars(export_query(**filters)):
         row = {
-            "name": city.name, "country": city.country, "region": city.region, "population": city.population,
+            "name": city.name, "country": city.country, "subdivision": city.subdivision,
+            "geonames_id": city.geonames_id, "region": city.region, "population": city.population,
             "latitude": city.latitude, "longitude": city.longitude,
             "languages": ";".join(city.language_codes), "commissions": ";".join(sorted(city.commission_keys)),
             "capacity": city.mentor_capacity, "practices": city.practices or "", "needs": city.needs or "",

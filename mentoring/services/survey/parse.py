@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 
 from mentoring import rules
 from mentoring.models import City
-from mentoring.models.cities import MATURITY_LEVELS, NEED_LEVELS, REGIONS
+from mentoring.models.cities import MATURITY_LEVELS, NEED_LEVELS
 from mentoring.services import geography
 from mentoring.services.cities.validation import (
     MAX_LANGUAGES,
     MAX_MENTOR_CAPACITY,
     MAX_POPULATION,
+    hidden_characters,
 )
 from mentoring.services.survey.columns import (
     REQUIRED_COLUMNS,
@@ -51,6 +52,8 @@ class ParsedRow:
     row: int
     name: str
     country: str
+    subdivision: str = ""
+    geonames_id: int | None = None
     fields: dict = field(default_factory=dict)  # City attributes given in the file
     languages: list[str] | None = None
     commissions: list[str] | None = None
@@ -138,22 +141,46 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
         row.errors.append(CellError(index, column, message))
 
     # Identity
-    row.name = " ".join(cells.get("name", "").split())
-    if not row.name:
+    raw_name = cells.get("name", "")
+    row.name = " ".join(raw_name.split())
+    if hidden_characters(raw_name):
+        error("name", _("“%(value)s” contains control or text-direction characters; type the name again.",
+                        value=short(raw_name.encode("unicode_escape").decode("ascii"))))
+    elif not row.name:
         error("name", _("The city's name is required."))
     elif len(row.name) > rules.CITY_NAME_MAX:
         error("name", _("Use at most %(n)d characters.", n=rules.CITY_NAME_MAX))
-    row.country = cells.get("country", "").upper()
-    if not row.country:
-        error("country", _("The country is required (ISO 3166-1 alpha-2 code, e.g. FR)."))
-    elif not geography.is_country(row.country) or len(row.country) != 2:
-        error("country", _("“%(value)s” is not an ISO 3166-1 alpha-2 country code (e.g. FR, BR, KE).",
-                           value=cells["country"]))
-    region = cells.get("region", "").lower()
-    if region:
-        if region not in REGIONS:
-            error("region", _("Unknown region “%(value)s”; use one of: %(keys)s.", value=cells["region"],
-                              keys=", ".join(REGIONS)))
+    raw_country = cells.get("country", "")
+    row.country = geography.country_code(raw_country) or ""
+    if not raw_country:
+        error("country", _("The country is required (ISO 3166-1 code, e.g. FR, or its name)."))
+    elif not row.country:
+        error("country", _("“%(value)s” is not a country: use an ISO 3166-1 code (FR, FRA) or the country's name "
+                           "in English, French or Spanish.", value=short(raw_country)))
+    raw = cells.get("subdivision", "")
+    if raw and row.country:
+        row.subdivision = geography.subdivision_code(row.country, raw) or ""
+        row.fields["subdivision"] = row.subdivision
+        if not row.subdivision:
+            error("subdivision", _("“%(value)s” is not a first-level subdivision of %(country)s: use its ISO 3166-2 "
+                                   "code (e.g. %(example)s) or its name.", value=short(raw), country=row.country,
+                                   example=_example_subdivision(row.country)))
+    raw = cells.get("geonames_id", "")
+    if raw:
+        value = _to_int(raw, delimiter)
+        if value is None or not 1 <= value < 2**31:
+            error("geonames_id", _("“%(value)s” is not a GeoNames identifier (a positive whole number).",
+                                   value=short(raw)))
+        else:
+            row.geonames_id = row.fields["geonames_id"] = value
+    if row.name == EXAMPLE_NAME and row.country == EXAMPLE_COUNTRY:
+        error("name", _("This is the template's example row: replace it with your cities or delete it."))
+    raw = cells.get("region", "")
+    if raw:
+        region = geography.region_key(raw)
+        if region is None:
+            error("region", _("Unknown region “%(value)s”; use one of: %(names)s (or leave it empty: it then "
+                              "follows the country).", value=short(raw), names=", ".join(geography.region_names())))
         else:
             row.fields["region"] = region
 
@@ -171,21 +198,23 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
         if value is None:
             error(column, _("“%(value)s” is not a number.", value=short(raw)))
         elif not low <= value <= high:
-            error(column, _("Use a number from %(low)s to %(high)s.", low=low, high=high))
+            error(column, _("“%(value)s” is not a number from %(low)s to %(high)s.", value=short(raw), low=low,
+                            high=high))
         else:
             row.fields[attribute] = value
 
     # Lists
     if cells.get("languages"):
-        codes = _split_list(cells["languages"])
-        bad = [c for c in codes if not geography.is_language(c)]
+        given = _split_list(cells["languages"])
+        codes = [geography.language_code(c) for c in given]
+        bad = [g for g, c in zip(given, codes) if c is None]
         if bad:
-            error("languages", _("Not ISO 639-1 language codes: %(codes)s (use e.g. en;fr;es).",
-                                 codes=", ".join(short(c) for c in bad[:5])))
-        elif len(codes) > MAX_LANGUAGES:
+            error("languages", _("Unknown languages: %(codes)s (use ISO 639-1 codes such as en;fr;es, or the "
+                                 "languages' names).", codes=", ".join(f"“{short(c)}”" for c in bad[:5])))
+        elif len(set(codes)) > MAX_LANGUAGES:
             error("languages", _("Give at most %(n)d languages.", n=MAX_LANGUAGES))
         else:
-            row.languages = [c.lower() for c in codes]
+            row.languages = list(dict.fromkeys(codes))
     if cells.get("commissions"):
         keys = [k.lower() for k in _split_list(cells["commissions"])]
         bad = [k for k in keys if k not in commissions]
@@ -196,7 +225,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
             row.commissions = keys
 
     # Texts
-    for column in ("practices", "needs"):
+    for column in TEXT_COLUMNS:
         value = cells.get(column, "")
         if len(value) > rules.TEXT_MAX:
             error(column, _("Use at most %(n)d characters.", n=rules.TEXT_MAX))
@@ -211,14 +240,35 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
             raw = cells.get(column, "")
             if not raw:
                 continue
+            if suffix == "can_mentor":
+                value = BOOLEANS.get(geography.fold(raw))
+                if value is None:
+                    error(column, _("“%(value)s” is not one of %(allowed)s.", value=short(raw),
+                                    allowed=_("0, 1, yes, no")))
+                    continue
+                values[suffix] = value
+                continue
             value = _to_int(raw, delimiter)
             if value is None or value not in allowed:
-                error(column, _("Use a whole number from %(low)d to %(high)d.", low=allowed[0], high=allowed[-1]))
+                error(column, _("“%(value)s” is not one of %(allowed)s.", value=short(raw),
+                                allowed=", ".join(str(level) for level in allowed)))
             else:
-                values[suffix] = bool(value) if suffix == "can_mentor" else value
+                values[suffix] = value
         if values:
             row.areas[key] = values
     return row
+
+
+#: The template's example row (:func:`mentoring.services.survey.export.template_csv`), refused by the import.
+EXAMPLE_NAME, EXAMPLE_COUNTRY = "Exampleville", "PT"
+#: Yes and no as people write them in English, French and Spanish (folded: "Sí" is "si").
+BOOLEANS = {"1": True, "0": False, "yes": True, "no": False, "true": True, "false": False,
+            "oui": True, "non": False, "si": True, "vrai": True, "faux": False, "verdadero": True, "falso": False}
+
+
+def _example_subdivision(country: str) -> str:
+    found = geography.subdivisions(country)
+    return found[0][0] if found else f"{country}-…"
 
 
 def short(value: str, limit: int = 30) -> str:
@@ -241,8 +291,8 @@ def _to_int(raw: str, delimiter: str) -> int | None:
 
 
 def _to_float(raw: str, delimiter: str) -> float | None:
-    # A semicolon file usually comes from a spreadsheet in a language that writes 45,76.
-    if delimiter == ";" and raw.count(",") == 1 and "." not in raw:
+    # One comma and no point is a decimal comma (45,76), whatever the delimiter: unambiguous.
+    if raw.count(",") == 1 and "." not in raw:
         raw = raw.replace(",", ".")
     if not _FLOAT.fullmatch(raw):
         return None

@@ -1,6 +1,8 @@
 """Checking a survey file against the database: what an import would do, and every problem preventing it.
 
-Reading never writes. Rows are matched to existing cities on name + country, ignoring case; rules
+Reading never writes. A row is matched to an existing city by its GeoNames id if it gives one, else by
+name + country + subdivision, else by name + country when only one city has them (names ignoring case);
+a row that could be either of two cities is an error naming both. Rules
 that depend on a city's current values (an offer needs maturity 3 or 4; a capacity cannot go below
 the mentor places in use) are checked here, so that the preview shows every problem at once.
 """
@@ -109,12 +111,21 @@ def preview_import(data: bytes, *, max_bytes: int | None = None) -> SurveyPrevie
     return SurveyPreview(header, rows, file_errors, delimiter)
 
 
+def _identity(row: ParsedRow):
+    """What makes a row one city: its GeoNames id, else its name in its country and subdivision."""
+    if row.geonames_id is not None:
+        return ("geonames", row.geonames_id)
+    return (row.name.casefold(), row.country, row.subdivision)
+
+
 def _check_duplicates(rows: list[ParsedRow]) -> None:
-    first: dict[tuple[str, str], int] = {}
+    """Two rows are the same city only by :func:`_identity`: Suzhou (Jiangsu) and Suzhou (Anhui) are two, and
+    so are two Changzhi of Shanxi with their own GeoNames ids."""
+    first: dict = {}
     for row in rows:
         if not row.name or not row.country:
             continue
-        key = (row.name.casefold(), row.country)
+        key = _identity(row)
         if key in first:
             row.errors.append(CellError(row.row, "name", _("The same city is already in row %(row)d.",
                                                            row=first[key])))
@@ -122,22 +133,57 @@ def _check_duplicates(rows: list[ParsedRow]) -> None:
             first[key] = row.row
 
 
+def label(city: City) -> str:
+    """A city as an error message names it: name, subdivision, country, GeoNames id."""
+    parts = [city.name] + [p for p in (city.subdivision, city.country) if p]
+    text = ", ".join(parts)
+    return f"{text} (GeoNames {city.geonames_id})" if city.geonames_id else text
+
+
+def _match(row: ParsedRow, by_geonames: dict, by_name: dict) -> None:
+    if row.geonames_id is not None and row.geonames_id in by_geonames:
+        row.city = by_geonames[row.geonames_id]
+        return
+    candidates = by_name.get((row.name.casefold(), row.country), [])
+    if row.geonames_id is not None:  # a new id: only a city without one can be it
+        candidates = [c for c in candidates if c.geonames_id is None]
+    if row.subdivision:
+        exact = [c for c in candidates if c.subdivision == row.subdivision]
+        # A city recorded without its subdivision is this one when it is the only one of that name.
+        candidates = exact or [c for c in candidates if not c.subdivision and len(candidates) == 1]
+    candidates = sorted(candidates, key=lambda c: (c.subdivision, c.geonames_id or 0, c.id))
+    if len(candidates) == 1:
+        row.city = candidates[0]
+    elif len(candidates) > 1:
+        row.errors.append(CellError(row.row, "subdivision", _(
+            "“%(name)s” could be %(first)s or %(second)s: give the subdivision or the GeoNames id.",
+            name=row.name, first=label(candidates[0]), second=label(candidates[1]))))
+
+
 def _match_and_check_against_database(rows: list[ParsedRow], area_keys: list[str]) -> None:
     """Find the cities the rows update, then check rules that depend on their current values."""
     countries = {row.country for row in rows if row.country}
-    existing: dict[tuple[str, str], City] = {}
+    by_name: dict[tuple[str, str], list[City]] = {}
+    by_geonames: dict[int, City] = {}
     if countries:
         # Case-insensitive matching is done here, not in SQL: SQLite's lower() ignores non-ASCII letters.
         query = select(City).where(City.country.in_(countries)).options(
             selectinload(City.languages), selectinload(City.commissions)
         )
         for city in db.session.scalars(query):
-            existing.setdefault((city.name.casefold(), city.country.upper()), city)
+            by_name.setdefault((city.name.casefold(), city.country.upper()), []).append(city)
+            if city.geonames_id is not None:
+                by_geonames[city.geonames_id] = city
+    wanted = [row.geonames_id for row in rows if row.geonames_id is not None and row.geonames_id not in by_geonames]
+    for chunk in _chunks(wanted, 500):  # ids moved to another country (a corrected row) are still that city
+        for city in db.session.scalars(select(City).where(City.geonames_id.in_(chunk))):
+            by_geonames[city.geonames_id] = city
     for row in rows:
-        row.city = existing.get((row.name.casefold(), row.country))
+        if row.name and row.country:
+            _match(row, by_geonames, by_name)
     current = current_assessments([row.city.id for row in rows if row.city is not None])
     for row in rows:
-        if row.city is None and "region" not in row.fields and row.country and geography.is_country(row.country):
+        if row.city is None and "region" not in row.fields and row.country:
             if geography.region_for_country(row.country) is None:
                 row.errors.append(CellError(row.row, "region", _("Give the region: it cannot be derived from "
                                                                   "the country.")))

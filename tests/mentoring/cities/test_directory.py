@@ -144,3 +144,17 @@ def test_demo_cities_carry_a_demo_tag_in_the_directory_and_profile(app, client, 
     profile = client.get(f"/cities/{demo.id}").get_data(as_text=True)
     assert re.search(r'<h1>Demotown <span class="tag tag--demo">Demo</span></h1>', profile)
     assert find(client.get(f"/cities/{people.city_a.id}"), "span.tag--demo") == []
+
+
+def test_homonyms_show_their_subdivision_and_the_directory_filters_by_it(app, client, people, make_city):
+    jiangsu = make_city("Suzhou", "CN", region="asia_pacific", subdivision="CN-JS")
+    make_city("Suzhou", "CN", region="asia_pacific", subdivision="CN-AH")
+    make_city("Wuxi", "CN", region="asia_pacific", subdivision="CN-JS")
+    login(client, people.rep_b)
+    names = _names(client.get("/cities/?country=CN"))
+    assert sorted(names) == ["Suzhou (Anhui Sheng)", "Suzhou (Jiangsu Sheng)", "Wuxi"]  # only homonyms qualified
+    assert sorted(_names(client.get("/cities/?country=CN&subdivision=CN-JS"))) == ["Suzhou (Jiangsu Sheng)", "Wuxi"]
+    page = client.get("/cities/?country=CN").get_data(as_text=True)
+    assert [o.attrs["value"] for o in find(page, "select#subdivision option")][:2] == ["", "CN-AH"]
+    profile = client.get(f"/cities/{jiangsu.id}").get_data(as_text=True)
+    assert [h.text.strip() for h in find(profile, "h1")][0].startswith("Suzhou (Jiangsu Sheng)")

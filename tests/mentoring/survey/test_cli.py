@@ -17,19 +17,20 @@ def test_import_then_export_to_stdout_and_back(app, runner, tmp_path):
     source.write_bytes(b"name;country;population\nNantes;FR;320000\nQuito;EC;\n")
     result = runner.invoke(args=["cities", "import", str(source)])
     assert result.exit_code == 0, result.output
-    assert "2 created" in result.output
+    assert "Imported: 2 cities added, 0 cities updated, 0 cities already up to date" in result.output
     assert cities(app) == 2
 
     exported = runner.invoke(args=["cities", "export", "-"])
     assert exported.exit_code == 0
-    assert exported.stdout.startswith("name,country,region,")
-    assert "Nantes,FR,europe,320000" in exported.stdout and "Quito,EC,latin_america" in exported.stdout
+    assert exported.stdout.startswith("name,country,subdivision,geonames_id,region,")
+    # Unique names in GeoNames get their subdivision; nothing else is guessed.
+    assert "Nantes,FR,FR-PDL,,europe,320000" in exported.stdout and "Quito,EC,EC-P,,latin_america" in exported.stdout
 
     target = tmp_path / "out.csv"
     assert runner.invoke(args=["cities", "export", "--country", "FR", str(target)]).exit_code == 0
     assert b"Nantes" in target.read_bytes() and b"Quito" not in target.read_bytes()
     again = runner.invoke(args=["cities", "import", str(target)])
-    assert again.exit_code == 0 and "1 unchanged" in again.output
+    assert again.exit_code == 0 and "1 cities already up to date" in again.output
 
 
 def test_import_with_errors_exits_non_zero_with_every_row_and_writes_nothing(app, runner, tmp_path):

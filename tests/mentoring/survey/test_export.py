@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import City
-from mentoring.services.survey import columns, export_csv, import_csv, template_csv
+from mentoring.services.survey import SurveyError, columns, export_csv, import_csv, template_csv
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1", "-1+1", "@SUM(A1:A2)", "\tTab", "'=quoted"]
 
@@ -87,12 +87,17 @@ def test_export_filters_by_region_country_commission_and_status(ctx, make_city):
     assert names(status="verified", region="latin_america") == []
 
 
-def test_template_has_every_column_and_an_importable_example(ctx):
+def test_template_has_every_column_and_an_example_refused_as_such(ctx):
     text = template_csv()
     parsed = rows(text)
     assert list(parsed[0].keys()) == columns() and len(parsed) == 1
-    assert len(columns()) == 11 + 3 * 25
-    assert import_csv(text.encode(), None).created == 1
+    assert len(columns()) == 13 + 3 * 25
+    with pytest.raises(SurveyError) as caught:
+        import_csv(text.encode(), None)
+    assert [str(e) for e in caught.value.cell_errors] == [
+        "Row 2, column name: This is the template's example row: replace it with your cities or delete it."]
+    # Otherwise the example is a valid row: renamed, it imports.
+    assert import_csv(text.replace("Exampleville", "Sintra").encode(), None).created == 1
 
 
 @pytest.mark.parametrize("bom", [True, False])

@@ -66,7 +66,7 @@ def test_semicolon_file_accepts_decimal_commas(ctx):
 
 BAD_CELLS = [
     ("country", "XX", "country"),
-    ("country", "FRA", "country"),
+    ("country", "FRX", "country"),
     ("region", "moon", "region"),
     ("population", "many", "population"),
     ("population", "-5", "population"),

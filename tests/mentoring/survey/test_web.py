@@ -66,7 +66,7 @@ def test_preview_lists_every_problem_and_offers_no_import(app, coordinator_clien
     response = upload(coordinator_client, b"name,country,population\nA,XX,1\nB,FR,lots\nC,FR,5\n")
     preview = coordinator_client.get(response.headers["Location"])
     text = preview.get_data(as_text=True)
-    assert "is not an ISO 3166-1 alpha-2" in text and "is not a number" in text
+    assert "is not a country" in text and "is not a number" in text
     assert not [f for f in find(text, "form") if f.attrs.get("action", "").endswith("/confirm")]
     confirm = coordinator_client.post(response.headers["Location"] + "/confirm")
     assert confirm.status_code == 302 and "/import/" in confirm.headers["Location"]
@@ -121,7 +121,7 @@ def test_template_download(coordinator_client):
     response = coordinator_client.get("/cities/import/template.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.data.startswith(b"\xef\xbb\xbfname,country,region")
+    assert response.data.startswith(b"\xef\xbb\xbfname,country,subdivision,geonames_id,region")
 
 
 def test_export_download_with_filters(coordinator_client, make_city):
