@@ -5,13 +5,13 @@ The unique name + country becomes name + country + subdivision for cities withou
 GeoNames id is unique), so homonyms of one country can coexist.
 
 Revision ID: identity_city_subdivision
-Revises: 48d4677865f9
+Revises: people_reach_each_other
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'identity_city_subdivision'
-down_revision = '48d4677865f9'
+down_revision = 'people_reach_each_other'
 branch_labels = None
 depends_on = None
 
