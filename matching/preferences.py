@@ -76,6 +76,21 @@ class PreferenceModel:
                 sel = at >= 0
                 np.add.at(score, (keys[sel] // n_mentees - start, at[sel]), values[sel])
 
+    def columns(self, cols):
+        """The model restricted to mentees ``cols`` (an index array), as scoring views are."""
+        cols = np.asarray(cols, dtype=np.int64)
+        n, m = self.right.shape[0], len(cols)
+        where = np.full(n, -1, dtype=np.int64)
+        where[cols] = np.arange(m)
+        at = where[self.partner_keys % n] if len(self.partner_keys) else np.zeros(0, np.int64)
+        sel = at >= 0
+        keys = self.partner_keys[sel] // n * m + at[sel]
+        order = np.argsort(keys, kind="stable")
+        return dataclasses.replace(
+            self, right=np.ascontiguousarray(self.right[cols]), partner_keys=keys[order],
+            partner_values=self.partner_values[sel][order],
+            need_weight=None if self.need_weight is None else self.need_weight[cols])
+
     def components(self, i, j, priority):
         """Float64 bonus per kind of pairs (mentor ``i``, mentee ``j``) (index arrays)."""
         out = {}

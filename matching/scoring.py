@@ -115,6 +115,8 @@ class ScoringModel:
             view.lang_bits = (self.lang_bits[0], self.lang_bits[1][cols])
         view.country_code = (self.country_code[0], self.country_code[1][cols])
         view.commission_code = (self.commission_code[0], self.commission_code[1][cols])
+        if self.prefs is not None:
+            view.prefs = self.prefs.columns(cols)
         if len(self.excluded):
             n = self.n_mentees
             where = np.full(n, -1, dtype=np.int64)
