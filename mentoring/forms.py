@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
-from wtforms.meta import DefaultMeta
 from wtforms.fields.choices import SelectChoice
+from wtforms.meta import DefaultMeta
 from wtforms.widgets import CheckboxInput, ListWidget
 
 __all__ = ["MultiCheckboxField", "choices"]
