@@ -87,6 +87,8 @@ def register_blueprints(app: Flask) -> None:
     from mentoring.cities import bp as cities_bp
     from mentoring.dashboard import bp as dashboard_bp
     from mentoring.mentorships import bp as mentorships_bp
+    from mentoring.programme import api_bp as programme_api_bp
+    from mentoring.programme import bp as programme_bp
     from mentoring.rounds import bp as rounds_bp
 
     app.register_blueprint(dashboard_bp)
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentorships_bp, url_prefix="/mentorships")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(programme_bp, url_prefix="/programme")
+    app.register_blueprint(programme_api_bp, url_prefix="/api/programme")
 
 
 def register_errorhandlers(app: Flask) -> None:

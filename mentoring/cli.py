@@ -210,6 +210,7 @@ def remind_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from mentoring.programme.cli import programme_cli
     from mentoring.rounds.cli import rounds_cli
 
     app.cli.add_command(users_cli)
@@ -218,6 +219,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cities_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mentorships_cli)
+    app.cli.add_command(programme_cli)
 
 
 def main() -> None:

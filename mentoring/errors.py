@@ -94,6 +94,13 @@ def apply_errors(form, error: ServiceError) -> int:
     return error.status
 
 
+def flash_refusal(error: ServiceError) -> list[str]:
+    """Tell the person, on the next page they see, why their change was refused."""
+    details = [str(m) for messages in error.errors.values() for m in messages if str(m) != str(error.message)]
+    flash(" ".join([str(error.message), *details]).strip(), "error")
+    return details
+
+
 def handle_service_error(error: ServiceError):
     """A business rule refused the change and the view did not show it on a form.
 
@@ -103,8 +110,7 @@ def handle_service_error(error: ServiceError):
     db.session.rollback()
     if wants_json():
         return json_error(error.status, error.message, error.errors)
-    details = [str(m) for messages in error.errors.values() for m in messages if str(m) != str(error.message)]
-    flash(" ".join([str(error.message), *details]).strip(), "error")
+    details = flash_refusal(error)
     back = safe_next(request.form.get("next")) or _same_site_referrer()
     if back:
         return redirect(back, code=303)
@@ -131,7 +137,7 @@ def init_app(app: Flask) -> None:
             return handle_unexpected(error)
         # Only our own aborts carry a user-facing description; werkzeug's defaults are English.
         description = getattr(error, "user_message", None)
-        response = make_response(render_error(error.code or 500, description))
+        response = make_response(render_error(error.code or 500, description, getattr(error, "errors", None)))
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         for key, value in error.get_headers():

@@ -60,9 +60,10 @@ class BoundedIntegerConverter(IntegerConverter):
 class InputError(BadRequest):
     """A 400 whose description is shown to the user (see :mod:`mentoring.errors`)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.user_message = message
+        self.errors = {field: [message]} if field else {}
 
 
 def _depth_exceeds(value, limit: int) -> bool:
@@ -124,11 +125,11 @@ class SafeJSONProvider(DefaultJSONProvider):
         return value
 
 
-def _refused() -> InputError:
+def _refused(field: str | None = None) -> InputError:
     from flask_babel import gettext as _
 
     return InputError(_("The request contains a character that cannot be stored (a NUL byte or an "
-                        "unpaired surrogate). Please remove it and try again."))
+                        "unpaired surrogate). Please remove it and try again."), field)
 
 
 def _check_request() -> None:
@@ -143,20 +144,24 @@ def _check_request() -> None:
         raise _refused()
     for key, value in request.args.items(multi=True):
         if unstorable(key) or unstorable(value):
-            raise _refused()
+            raise _refused(None if unstorable(key) else key)
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for key, value in request.form.items(multi=True):
             if unstorable(key) or unstorable(value):
-                raise _refused()
+                raise _refused(None if unstorable(key) else key)
         for key, upload in request.files.items(multi=True):
             if unstorable(key) or unstorable(upload.filename or ""):
                 raise _refused()
     elif request.is_json and request.content_length != 0:
         # Malformed or over-deep JSON loads as None here: each endpoint says what it expected.
         data = request.get_json(silent=True)
-        if any(unstorable(text) for text in _strings(data)):
+        if isinstance(data, dict):  # name the top-level field that carries it
+            for key, value in data.items():
+                if unstorable(key) or any(unstorable(text) for text in _strings(value)):
+                    raise _refused(None if unstorable(key) else key)
+        elif any(unstorable(text) for text in _strings(data)):
             raise _refused()
 
 

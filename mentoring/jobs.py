@@ -20,7 +20,8 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 from mentoring.extensions import db
 
@@ -156,12 +157,38 @@ def enqueue_round(round_, actor_id: int | None = None) -> str | Future:
 
     Returns the RQ job id, or the local worker's Future.
     """
+    return _enqueue(round_.id, actor_id)
+
+
+def _enqueue(round_id: int, actor_id: int | None) -> str | Future:
     queue = rq_queue()
     if queue is not None:
-        job = queue.enqueue(rq_run_round, round_.id, actor_id, job_timeout=JOB_TIMEOUT)
-        return job.id
+        return queue.enqueue(rq_run_round, round_id, actor_id, job_timeout=JOB_TIMEOUT).id
     app = current_app._get_current_object()
-    return _executor().submit(_run_in_app, app, round_.id, actor_id)
+    return _executor().submit(_run_in_app, app, round_id, actor_id)
+
+
+_PENDING = "mentoring.enqueue_after_commit"
+
+
+def enqueue_after_commit(round_id: int, actor_id: int | None = None) -> None:
+    """Queue a run once the current transaction has committed (a request's one commit point).
+
+    The worker must find the round ``queued``: enqueued before the commit it could start on the
+    old state. If the transaction rolls back instead, nothing is queued.
+    """
+    db.session().info.setdefault(_PENDING, []).append((round_id, actor_id))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session) -> None:
+    for round_id, actor_id in session.info.pop(_PENDING, []):
+        _enqueue(round_id, actor_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _run_in_app(app: Flask, round_id: int, actor_id: int | None) -> str:

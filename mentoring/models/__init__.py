@@ -23,12 +23,13 @@ from mentoring.models.mentorships import (
     ReminderSent,
     SharedLink,
 )
+from mentoring.models.programme import NotePublication
 from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
 
 __all__ = [
     "Assessment", "AuditEvent", "Base", "CapabilityArea", "City", "CityCommission",
     "CityInvitation", "CityLanguage", "CityMember", "Commission", "Feedback", "Goal",
     "GoalProgress", "LearningNote", "MatchRound", "MentoringSession", "Mentorship",
-    "MentorshipMentor", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
+    "MentorshipMentor", "NotePublication", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
     "RoundCommission", "SharedLink", "User", "utcnow",
 ]

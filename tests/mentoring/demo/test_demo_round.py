@@ -19,14 +19,16 @@ def test_demo_load_adds_a_finished_round_with_approvals_and_one_mentorship(app_f
     assert result.exit_code == 0, result.output
     assert "Demo matching round" in result.output and "endorsed by both cities" in result.output
     with demo_app.app_context():
-        round_ = db.session.scalar(select(MatchRound))
+        round_ = db.session.scalar(select(MatchRound).where(MatchRound.name == DEMO_ROUND_NAME))
         coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DEMO_DOMAIN}"))
         assert round_.name == DEMO_ROUND_NAME and round_.status == "done" and round_.created_by_id == coordinator.id
         assert round_.metrics["n_pairs"] >= 10 and round_.metrics["coverage"] > 0
-        states = dict(db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all())
+        states = dict(db.session.execute(select(Proposal.state, func.count()).where(Proposal.round_id == round_.id)
+                                         .group_by(Proposal.state)).all())
         assert states.get("approved", 0) >= 2 and states.get("endorsed") == 1, states
-        endorsed = db.session.scalar(select(Proposal).where(Proposal.state == "endorsed"))
-        mentorship = db.session.scalar(select(Mentorship))
+        endorsed = db.session.scalar(select(Proposal).where(Proposal.state == "endorsed",
+                                                            Proposal.round_id == round_.id))
+        mentorship = db.session.scalar(select(Mentorship).where(Mentorship.proposal_id == endorsed.id))
         assert mentorship.proposal_id == endorsed.id and mentorship.state == "active" and mentorship.areas
         assert f"{endorsed.mentor_city.name} → {endorsed.mentee_city.name}" in result.output
         assert _count(AuditEvent, AuditEvent.action == "proposal.approve") == states["approved"] + 1

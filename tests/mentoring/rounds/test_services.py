@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from mentoring import rules
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, MatchRound, Mentorship, Notification, OutboxMessage, Proposal, User
 from mentoring.services import Conflict, NotAllowed, ServiceError
@@ -75,7 +76,7 @@ def test_existing_mentorships_reduce_capacity_and_past_pairs_are_excluded(app, w
         db.session.add(Mentorship(mentor_city_id=lyon.id, mentee_city_id=tunis.id,
                                   start_date=date(2023, 1, 1), state="completed"))
         db.session.commit()
-        assert service.capacity_used(lyon.id) == 1
+        assert rules.places_used(lyon.id) == 1
     round_id = open_and_run(app, coordinator)
     with app.app_context():
         lyon_pairs = db.session.scalars(select(Proposal).where(
@@ -184,7 +185,7 @@ def test_both_endorsements_create_the_mentorship_with_its_focus_areas(app, world
         assert p.state == "endorsed"
         assert (mentorship.proposal_id, mentorship.areas, mentorship.state) == (p.id, ["open_data"], "active")
         assert (mentorship.mentor_city_id, mentorship.mentee_city_id) == (p.mentor_city_id, p.mentee_city_id)
-        assert service.capacity_used(p.mentor_city_id) == 1  # the place moved to the mentorship
+        assert rules.places_used(p.mentor_city_id) == 1  # the place moved to the mentorship
         actions = set(db.session.scalars(select(AuditEvent.action)))
         assert {"proposal.endorse_mentee", "proposal.endorse_mentor", "mentorship.create"} <= actions
         with pytest.raises(NotAllowed):  # focus areas are fixed once endorsed
@@ -197,13 +198,13 @@ def test_decline_tells_the_coordinators_and_frees_the_mentor_place(app, world, c
         p = _proposal(round_id, world.cities["Barcelona"], world.cities["Lima"])
         service.approve(_user(coordinator), p.id, p.version)
         db.session.commit()
-        assert service.capacity_used(p.mentor_city_id) == 1
+        assert rules.places_used(p.mentor_city_id) == 1
         with pytest.raises(ServiceError):
             service.decline(_user(world.reps["Lima"]), p.id, "mentee", "", p.version)
         db.session.rollback()
         service.decline(_user(world.reps["Lima"]), p.id, "mentee", "We prefer a Latin American mentor", p.version)
         db.session.commit()
-        assert service.capacity_used(p.mentor_city_id) == 0
+        assert rules.places_used(p.mentor_city_id) == 0
         assert _count(Notification, Notification.user_id == coordinator.id) == 1
         assert db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.recipient == "coord@example.org")) \
             == "Lima declined the pairing Barcelona → Lima"
@@ -232,7 +233,7 @@ def test_unconfirmed_representatives_can_neither_endorse_nor_decline(app, world,
         assert (p.state, p.version, p.mentee_endorsed_at, p.decline_reason) == ("approved", version, None, None)
         actions = set(db.session.scalars(select(AuditEvent.action)))
         assert not actions & {"proposal.endorse_mentee", "proposal.decline"}
-        assert service.capacity_used(p.mentor_city_id) == 1
+        assert rules.places_used(p.mentor_city_id) == 1
 
 
 def test_approval_beyond_the_mentor_capacity_is_refused(app, world, coordinator):

@@ -1,0 +1,15 @@
+POLICY = {
+    "programme.index": "public",
+    "programme.map_data": "public",
+    "programme.library_index": "public",
+    "programme.library_note": "public",
+    "programme.note_consent": "owner:note_city",
+    "programme.network_page": "coordinator",
+    "programme.network_map_data": "coordinator",
+    "programme.outcomes_page": "coordinator",
+    "programme.outcomes_csv": "coordinator",
+    "programme.study_page": "coordinator",
+    "programme.study_csv": "coordinator",
+    "programme.study_pdf": "coordinator",
+    "programme_api.api_network": "coordinator",
+}
