@@ -9,7 +9,7 @@ from setuptools import find_namespace_packages, setup
 
 MAPPED = {"mentoring.templates": "templates", "mentoring.migrations": "migrations"}
 DATA = ["*.html", "*.css", "*.js", "*.svg", "*.md", "*.json", "*.po", "*.mo", "*.pot", "*.ini", "*.mako",
-        "README"]
+        "README", "*.LICENSE", "*.txt"]
 
 packages = find_namespace_packages(include=["mentoring", "mentoring.*", "matching", "matching.*"],
                                    exclude=["*.__pycache__"])
