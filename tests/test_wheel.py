@@ -80,8 +80,8 @@ def test_the_installed_command_upgrades_a_database_and_gunicorn_serves_pages(ins
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "wb")  # a file, not a pipe: a full pipe would block the server
     server = subprocess.Popen([bin_dir / "python", "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
-                               "--graceful-timeout", "5", "--timeout", "120", "mentoring:create_app()"], cwd=work, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                               "--graceful-timeout", "5", "--timeout", "120", "mentoring:create_app()"],
+                              cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         pages = {}
         for path in ("/", "/auth/login", "/static/css/app.css", "/no-such-page"):
