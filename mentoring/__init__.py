@@ -7,8 +7,19 @@ from flask import Flask
 
 from mentoring import config as default_config
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MIGRATIONS_DIR = os.path.join(PROJECT_ROOT, "migrations")
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+PROJECT_ROOT = os.path.dirname(PACKAGE_DIR)
+
+
+def _resource(name: str) -> str:
+    """``templates`` or ``migrations``: inside the package when installed from a wheel (setup.py maps the
+    repository's top-level folders there), else at the top of the checkout."""
+    packaged = os.path.join(PACKAGE_DIR, name)
+    return packaged if os.path.isdir(packaged) else os.path.join(PROJECT_ROOT, name)
+
+
+TEMPLATES_DIR = _resource("templates")
+MIGRATIONS_DIR = _resource("migrations")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        template_folder=TEMPLATES_DIR,
     )
     configure(app, test_config)
     register_extensions(app)

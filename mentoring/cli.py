@@ -233,3 +233,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mentorships_cli)
     app.cli.add_command(programme_cli)
+
+
+def main() -> None:
+    """The ``mentoring`` console command of an installed package: ``flask --app wsgi`` without a checkout
+    (``mentoring db upgrade``, ``mentoring run``, ``mentoring users create …``)."""
+    from flask.cli import FlaskGroup
+
+    from mentoring import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="City-to-city mentoring.").main(prog_name="mentoring")

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
-
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mentoring.extensions import db
@@ -30,10 +30,17 @@ def _titles() -> dict[int, str]:
     }
 
 
+def _forbidden_explanation() -> str:
+    """Who can open the door depends on who knocks: a coordinator is not sent to a coordinator."""
+    if current_user.is_authenticated and getattr(current_user, "is_coordinator", False):
+        return _("This page is for administrators. If you need it, ask an administrator.")
+    return _("If you think you should have access, ask your city's representative or a coordinator.")
+
+
 def _explanations() -> dict[int, str]:
     return {
         400: _("Please go back, reload the page and try again."),
-        403: _("If you think you should have access, ask your city's representative or a coordinator."),
+        403: _forbidden_explanation(),
         404: _("The address may be mistyped, or the page was removed."),
         405: _("Please use the buttons and forms of the pages."),
         409: _("Reload the page to see the latest version, then repeat your change."),

@@ -98,6 +98,12 @@ def city_name(city) -> str:
     return display_name(city)
 
 
+def label(text) -> str:
+    """``text`` followed by a colon as the reader's language writes it: "Outcome:" in English and
+    Spanish, "Résultat :" (narrow no-break space) in French."""
+    return f"{text}\u202f:" if str(get_locale() or "en").startswith("fr") else f"{text}:"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         main_navigation=main_navigation,
@@ -112,4 +118,5 @@ def init_app(app: Flask) -> None:
         datetime=format_datetime,
         number=format_decimal,
         percent=format_percent,
+        label=label,
     )

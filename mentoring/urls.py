@@ -1,7 +1,9 @@
-"""URL helpers."""
+"""URL and download helpers."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+import unicodedata
+from urllib.parse import quote, urlsplit
 
 
 def safe_next(target: str | None) -> str | None:
@@ -18,3 +20,14 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def attachment(stem: str, extension: str) -> str:
+    """A ``Content-Disposition`` for a download named ``stem.extension`` that keeps its Unicode letters
+    ("peer-learning-note-Medellín-Dakar.md") in ``filename*`` (RFC 6266), with an ASCII fallback
+    ("…-Medellin-Dakar.md") for old clients. Anything but letters, digits, ``-`` and ``_`` becomes ``-``."""
+    name = re.sub(r"[^\w-]+", "-", stem).strip("-") or "download"
+    fallback = re.sub(r"[^A-Za-z0-9_-]+", "-",
+                      unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()).strip("-")
+    return (f'attachment; filename="{fallback or "download"}.{extension}"; '
+            f"filename*=UTF-8''{quote(f'{name}.{extension}')}")

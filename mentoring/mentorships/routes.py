@@ -7,7 +7,6 @@ request commits once, after the view (:func:`mentoring.database.commit_response`
 """
 from __future__ import annotations
 
-import re
 import uuid
 
 from flask import (
@@ -61,6 +60,7 @@ from mentoring.services import calendar as calendar_service
 from mentoring.services import workspace as service
 from mentoring.services.taxonomy import area_labels, level_name
 from mentoring.templating import local_time
+from mentoring.urls import attachment
 
 
 def _workspace_url(mentorship: Mentorship, anchor: str = "") -> str:
@@ -490,9 +490,9 @@ def note_print(mentorship_id: int):
 @note_reader_required
 def note_markdown(mentorship_id: int):
     mentorship = g.mentorship
-    name = re.sub(r"[^A-Za-z0-9]+", "-", f"{mentorship.mentor_city.name}-{mentorship.mentee_city.name}").strip("-")
-    return Response(g.note.markdown, mimetype="text/markdown", headers={
-        "Content-Disposition": f'attachment; filename="peer-learning-note-{name or mentorship.id}.md"'})
+    stem = f"peer-learning-note-{mentorship.mentor_city.name}-{mentorship.mentee_city.name}"
+    return Response(g.note.markdown, mimetype="text/markdown",
+                    headers={"Content-Disposition": attachment(stem, "md")})
 
 
 @bp.get("/notes")

@@ -96,3 +96,42 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+class DemoLogins:
+    """The demo programme's accounts: ``email("rep.dakar")`` and the shared ``password``."""
+
+    def __init__(self, domain: str, password: str):
+        self.domain, self.password = domain, password
+
+    def email(self, local: str) -> str:
+        return f"{local}@{self.domain}"
+
+
+def load_demo(app) -> DemoLogins:
+    """Load the demo programme (cities, accounts, a round, mentorships) into ``app``'s database."""
+    from mentoring.services import demo as demo_service
+
+    with app.test_request_context():
+        demo_service.load_demo(force=True)
+        db.session.commit()
+    return DemoLogins(demo_service.DEMO_DOMAIN, demo_service.DEMO_PASSWORD)
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.locator("form:has(#password) [type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("form[action$='/logout'], form:has(button:text('Sign out'))").count() >= 1
+
+
+def switch_language(page, lang: str) -> None:
+    """Choose ``lang`` in the top bar's switcher (remembered by the session and the account)."""
+    if page.locator("html").get_attribute("lang") == lang:
+        return
+    with page.expect_navigation():
+        page.select_option("#lang-select", lang)
+    page.wait_for_load_state("networkidle")

@@ -7,6 +7,19 @@
       el.form.submit();
     }
   });
+  // Tables stack into cards on phones (app.css); each cell is labelled by its column's heading.
+  document.querySelectorAll("main table").forEach(function (table) {
+    var headings = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (!headings.length) { return; }
+    table.classList.add("stack");
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (headings[i] && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", headings[i]); }
+      });
+    });
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute("data-confirm");
