@@ -1,7 +1,9 @@
 """Every main page, for every role, in English, French and Spanish, in Chromium on the demo programme:
 
 - no page scrolls sideways at 320, 390, 768, 1024, 1280 or 1920 px (``scrollWidth`` ≤ the viewport);
-- axe-core (bundled by ``axe-playwright-python``) finds no critical and no serious violation.
+- axe-core (bundled by ``axe-playwright-python``) finds no critical and no serious violation. axe
+  (the slow part, seconds a page) runs for each role in one language, the languages taking turns
+  across the roles, so that every language and every role is audited and CI stays within its time.
 
 The pages are found by following the links each role sees, from the home page, three clicks deep, one
 address per endpoint (the first met): a page added later is checked without editing this file.
@@ -89,10 +91,12 @@ def test_every_page_fits_every_width_and_passes_axe(role_pages, live_server, rol
     page.goto(live_server + "/")
     switch_language(page, lang)
     failures = []
+    audit = LANGUAGES[list(ROLES).index(role) % len(LANGUAGES)] == lang
     for endpoint, url in sorted(found.items()):
         page.goto(live_server + url)
         assert page.locator("html").get_attribute("lang") == lang, url
         for width, scroll in overflow(page):
             failures.append(f"{endpoint} {url}: {scroll}px wide at {width}px")
-        failures += [f"{endpoint} {url}: {problem}" for problem in serious_violations(page)]
+        if audit:
+            failures += [f"{endpoint} {url}: {problem}" for problem in serious_violations(page)]
     assert failures == []
