@@ -271,7 +271,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--timeout", "60", app],
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
+             "--timeout", "60", app],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=self.log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
