@@ -20,7 +20,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from mentoring.extensions import db
 
@@ -156,12 +156,35 @@ def enqueue_round(round_, actor_id: int | None = None) -> str | Future:
 
     Returns the RQ job id, or the local worker's Future.
     """
+    return _enqueue(round_.id, actor_id)
+
+
+def _enqueue(round_id: int, actor_id: int | None) -> str | Future:
     queue = rq_queue()
     if queue is not None:
-        job = queue.enqueue(rq_run_round, round_.id, actor_id, job_timeout=JOB_TIMEOUT)
-        return job.id
+        return queue.enqueue(rq_run_round, round_id, actor_id, job_timeout=JOB_TIMEOUT).id
     app = current_app._get_current_object()
-    return _executor().submit(_run_in_app, app, round_.id, actor_id)
+    return _executor().submit(_run_in_app, app, round_id, actor_id)
+
+
+def enqueue_after_commit(round_id: int, actor_id: int | None = None) -> None:
+    """Queue a run once the current transaction has committed (a request's one commit point).
+
+    The worker must find the round ``queued``: enqueued before the commit it could start on the
+    old state. If the transaction rolls back instead, nothing is queued.
+    """
+    session = db.session()
+
+    def queue(_session) -> None:
+        forget(_session)
+        _enqueue(round_id, actor_id)
+
+    def forget(_session) -> None:
+        event.remove(session, "after_commit", queue)
+        event.remove(session, "after_rollback", forget)
+
+    event.listen(session, "after_commit", queue)
+    event.listen(session, "after_rollback", forget)
 
 
 def _run_in_app(app: Flask, round_id: int, actor_id: int | None) -> str:

@@ -17,6 +17,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from mentoring.services.geography import REGION_LABELS
+from mentoring.services.proposals import state_label
+from mentoring.services.taxonomy import need_name
+
 log = logging.getLogger("mentoring.templating")
 
 # (endpoint, label, who sees it: None for every signed-in user, "coordinator" or "admin");
@@ -46,6 +50,12 @@ def main_navigation():
             continue
         visible.append((endpoint, label))
     return visible
+
+
+def template_helpers() -> dict:
+    """Names every template may use for the programme's vocabulary (regions, states, needs)."""
+    return {"region_label": lambda key: REGION_LABELS.get(key, key), "state_label": state_label,
+            "need_name": need_name}
 
 
 def url_endpoints():
@@ -85,6 +95,7 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         duration_text=duration_text,
     )
+    app.context_processor(template_helpers)
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,

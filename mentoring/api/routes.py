@@ -2,37 +2,37 @@
 
 The same services as the HTML views (:mod:`mentoring.services.proposals`,
 :mod:`mentoring.services.matchmaking`, :mod:`mentoring.services.explanations`), the same access
-rules, one commit per request.
+rules, one commit per request (:func:`mentoring.database.commit_response`). The operations are
+described in OpenAPI 3.1 at ``GET /api/openapi.json`` (:mod:`mentoring.api.spec`).
 
 Errors: bad input → 400 (the body is not a JSON object) or 422, as
 ``{"message": "...", "errors": {field: [messages]}}``; a stale ``version`` or a transition the
 state machine forbids → 409; a full mentor city → 409 with ``errors.capacity``. Anonymous → 401,
-not allowed → 403 (see :mod:`mentoring.errors`). POSTs are CSRF-protected like every form: a
+not allowed → 403 (see :mod:`mentoring.errors`; a refused ServiceError reaches the application's
+handler, which answers in the same shape). POSTs are CSRF-protected like every form: a
 browser session sends its token in the ``X-CSRFToken`` header.
 """
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from mentoring.access import coordinator_required, owner_required
+from mentoring.access import coordinator_required, owner_required, public
 from mentoring.api import bp
+from mentoring.api.schemas import MAX_PER_PAGE, REASON_MAX
+from mentoring.api.spec import build_spec
+from mentoring.errors import json_error
 from mentoring.extensions import db
 from mentoring.models import City, MatchRound, Proposal
-from mentoring.services.geography import REGION_LABELS
-from mentoring.rounds.routes import can_see_proposal, represents_a_city_of
-from mentoring.services import Conflict, NotAllowed, ServiceError
 from mentoring.services import explanations, matchmaking
 from mentoring.services import proposals as proposal_service
-from mentoring.services.taxonomy import active_areas
-
-MAX_PER_PAGE = 100
-REASON_MAX = 2000
-
+from mentoring.services.geography import REGION_LABELS
+from mentoring.services.proposals import can_see_proposal, represents_a_city_of
+from mentoring.services.taxonomy import area_labels
 
 # --- Serialisation ------------------------------------------------------------------------------
 
@@ -95,34 +95,17 @@ def _one_proposal_json(proposal_id: int) -> dict:
 
 # --- Errors -------------------------------------------------------------------------------------
 
-def _errors(status: int, message: str, errors: dict[str, list[str]]):
-    db.session.rollback()
-    return jsonify({"message": message, "errors": errors}), status
-
-
-def _service_error(error: ServiceError):
-    if error.errors:
-        errors = error.errors
-    elif isinstance(error, Conflict):
-        errors = {"version": [error.message]}
-    elif isinstance(error, NotAllowed):
-        errors = {"state": [error.message]}
-    else:
-        errors = {"proposal": [error.message]}
-    return _errors(error.status, error.message, errors)
-
-
 @bp.errorhandler(CSRFError)
 def _csrf_error(error):
     message = _("The security token is missing or expired: send the page's CSRF token in the X-CSRFToken header.")
-    return _errors(400, message, {"csrf": [message]})
+    return json_error(400, message, {"csrf": [message]})
 
 
 def _body() -> tuple[dict | None, tuple | None]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         message = _("Send a JSON object (Content-Type: application/json).")
-        return None, _errors(400, message, {"body": [message]})
+        return None, json_error(400, message, {"body": [message]})
     return data, None
 
 
@@ -164,6 +147,16 @@ def _decision_input(data: dict, choices: tuple[str, ...], needs_reason: str):
 @bp.get("/rounds")
 @coordinator_required
 def rounds():
+    """The rounds, newest first.
+    ---
+    get:
+      summary: List the matching rounds (coordinators)
+      security: [{session: []}]
+      responses:
+        "200": {description: The rounds, content: {application/json: {schema: RoundList}}}
+        "401": Error401
+        "403": Error403
+    """
     items = db.session.scalars(select(MatchRound).order_by(MatchRound.created_at.desc(), MatchRound.id.desc()))
     return jsonify({"items": [round_json(r) for r in items]})
 
@@ -171,6 +164,19 @@ def rounds():
 @bp.get("/rounds/<int:round_id>")
 @coordinator_required
 def round_detail(round_id: int):
+    """One round with its parameters, metrics and proposal counts.
+    ---
+    get:
+      summary: Show a round (coordinators)
+      security: [{session: []}]
+      parameters:
+        - {in: path, name: round_id, required: true, schema: {type: integer}}
+      responses:
+        "200": {description: The round, content: {application/json: {schema: RoundDetail}}}
+        "401": Error401
+        "403": Error403
+        "404": Error404
+    """
     round_ = db.get_or_404(MatchRound, round_id)
     return jsonify(round_json(round_, detail=True))
 
@@ -178,9 +184,24 @@ def round_detail(round_id: int):
 @bp.get("/rounds/<int:round_id>/proposals")
 @coordinator_required
 def round_proposals(round_id: int):
+    """A round's proposals, best first, filtered and paginated in the database.
+    ---
+    get:
+      summary: List a round's proposals (coordinators)
+      security: [{session: []}]
+      parameters:
+        - {in: path, name: round_id, required: true, schema: {type: integer}}
+        - {in: query, schema: ProposalFiltersSchema}
+      responses:
+        "200": {description: One page of proposals, content: {application/json: {schema: ProposalPage}}}
+        "401": Error401
+        "403": Error403
+        "404": Error404
+        "422": Error422
+    """
     round_ = db.get_or_404(MatchRound, round_id)
     filters, errors = proposal_service.parse_filters(
-        request.args, regions=REGION_LABELS, area_keys={a.key for a in active_areas()}
+        request.args, regions=REGION_LABELS, area_keys=set(area_labels(active_only=True))
     )
     page_number, per_page = 1, 50
     for name, low, high in (("page", 1, 10**6), ("per_page", 1, MAX_PER_PAGE)):
@@ -198,7 +219,7 @@ def round_proposals(round_id: int):
         else:
             per_page = value
     if errors:
-        return _errors(422, _("Some filters are not valid."), errors)
+        return json_error(422, _("Some filters are not valid."), errors)
     page = db.paginate(proposal_service.round_proposals_query(round_.id, filters), page=page_number,
                        per_page=per_page, error_out=False)
     texts = explanations.explain_many(page.items)
@@ -214,28 +235,55 @@ def round_proposals(round_id: int):
 @bp.get("/proposals/<int:proposal_id>")
 @owner_required("proposal", can_see_proposal)
 def proposal(proposal_id: int):
+    """One proposal with its explanation in the reader's language.
+    ---
+    get:
+      summary: Show a proposal (coordinators; the two cities' representatives once approved)
+      security: [{session: []}]
+      parameters:
+        - {in: path, name: proposal_id, required: true, schema: {type: integer}}
+      responses:
+        "200": {description: The proposal, content: {application/json: {schema: Proposal}}}
+        "401": Error401
+        "403": Error403
+        "404": Error404
+    """
     return jsonify(_one_proposal_json(proposal_id))
 
 
 @bp.post("/proposals/<int:proposal_id>/decision")
 @coordinator_required
 def decision(proposal_id: int):
-    """``{"decision": "approve"|"reject", "reason": "...", "version": N}``."""
+    """``{"decision": "approve"|"reject", "reason": "...", "version": N}``.
+    ---
+    post:
+      summary: Approve or reject a proposal (coordinators)
+      security: [{session: []}]
+      parameters:
+        - {in: path, name: proposal_id, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: Decision}}
+      responses:
+        "200": {description: Decided (or already decided so), content: {application/json: {schema: DecisionResult}}}
+        "400": Error400
+        "401": Error401
+        "403": Error403
+        "404": Error404
+        "409": Error409
+        "422": Error422
+    """
     db.get_or_404(Proposal, proposal_id)
     data, refused = _body()
     if refused:
         return refused
     decision_, reason, version, errors = _decision_input(data, ("approve", "reject"), needs_reason="reject")
     if errors:
-        return _errors(422, _("Some of the data is not valid."), errors)
-    try:
-        if decision_ == "approve":
-            _proposal, changed = proposal_service.approve(current_user, proposal_id, version)
-        else:
-            _proposal, changed = proposal_service.reject(current_user, proposal_id, reason, version)
-    except ServiceError as error:
-        return _service_error(error)
-    db.session.commit()
+        return json_error(422, _("Some of the data is not valid."), errors)
+    if decision_ == "approve":
+        _proposal, changed = proposal_service.approve(current_user, proposal_id, version)
+    else:
+        _proposal, changed = proposal_service.reject(current_user, proposal_id, reason, version)
     return jsonify({"changed": changed, "proposal": _one_proposal_json(proposal_id)})
 
 
@@ -245,6 +293,23 @@ def endorsement(proposal_id: int):
     """``{"decision": "endorse"|"decline", "reason": "...", "version": N, "side": "mentor"|"mentee"}``.
 
     ``side`` is needed only by someone who represents both cities.
+    ---
+    post:
+      summary: Endorse or decline a proposal for one's city (its representatives)
+      security: [{session: []}]
+      parameters:
+        - {in: path, name: proposal_id, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: Endorsement}}
+      responses:
+        "200": {description: Recorded (or already so), content: {application/json: {schema: DecisionResult}}}
+        "400": Error400
+        "401": Error401
+        "403": Error403
+        "404": Error404
+        "409": Error409
+        "422": Error422
     """
     proposal_ = db.get_or_404(Proposal, proposal_id)
     data, refused = _body()
@@ -258,13 +323,19 @@ def endorsement(proposal_id: int):
     elif not isinstance(side, str) or side not in sides:
         errors["side"] = [_("You represent: %(sides)s.", sides=", ".join(sides))]
     if errors:
-        return _errors(422, _("Some of the data is not valid."), errors)
-    try:
-        if decision_ == "endorse":
-            _proposal, changed = proposal_service.endorse(current_user, proposal_id, side, version)
-        else:
-            _proposal, changed = proposal_service.decline(current_user, proposal_id, side, reason, version)
-    except ServiceError as error:
-        return _service_error(error)
-    db.session.commit()
+        return json_error(422, _("Some of the data is not valid."), errors)
+    if decision_ == "endorse":
+        _proposal, changed = proposal_service.endorse(current_user, proposal_id, side, version)
+    else:
+        _proposal, changed = proposal_service.decline(current_user, proposal_id, side, reason, version)
     return jsonify({"changed": changed, "proposal": _one_proposal_json(proposal_id)})
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    """This API's OpenAPI 3.1 description, generated from the routes and their schemas."""
+    app = current_app._get_current_object()
+    if "api_spec" not in app.extensions:
+        app.extensions["api_spec"] = build_spec(app)
+    return jsonify(app.extensions["api_spec"])

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from mentoring.access import public
 from mentoring.dashboard import bp
-from mentoring.extensions import db
 from mentoring.services import dashboard as service
 from mentoring.services.geography import REGION_LABELS
 from mentoring.urls import safe_next
@@ -41,6 +40,5 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
-            current_user.locale = lang
-            db.session.commit()
+            current_user.locale = lang  # committed with the response
     return redirect(safe_next(request.form.get("next")) or url_for("dashboard.index"))

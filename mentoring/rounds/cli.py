@@ -48,8 +48,7 @@ def open_command(name, commissions, regions, params, seed, as_email):
 
     from mentoring.extensions import db
     from mentoring.models import Commission
-    from mentoring.services import ServiceError
-    from mentoring.services import matchmaking
+    from mentoring.services import ServiceError, matchmaking
 
     ids = []
     for key in commissions:
@@ -86,8 +85,7 @@ def run_command(round_id, background, as_email):
     from mentoring import jobs
     from mentoring.extensions import db
     from mentoring.models import MatchRound
-    from mentoring.services import ServiceError
-    from mentoring.services import matchmaking
+    from mentoring.services import ServiceError, matchmaking
 
     round_ = db.session.get(MatchRound, round_id)
     if round_ is None:

@@ -13,12 +13,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
 from mentoring.forms import MultiCheckboxField
-
 from mentoring.services.geography import REGION_LABELS
-
-
 
 
 class OpenRoundForm(FlaskForm):
@@ -67,6 +71,11 @@ class OpenRoundForm(FlaskForm):
         _l("Seed"), default=0, validators=[Optional(), NumberRange(min=0, max=2**31 - 1)],
         description=_l("The same seed and the same data give the same proposals."),
     )
+
+    @property
+    def weights(self):
+        """Where the engine's errors on ``weights`` are shown (see :func:`mentoring.errors.apply_errors`)."""
+        return self.weight_complementarity
 
     def engine_params(self) -> dict:
         return {

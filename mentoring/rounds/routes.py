@@ -1,25 +1,28 @@
 """Views of the rounds blueprint: open and run rounds, decide proposals, endorse them.
 
 Views are thin: they check access, parse the form, call a service from
-:mod:`mentoring.services.matchmaking` / :mod:`mentoring.services.proposals`, commit once and
-render or redirect. A refused decision renders the proposal page again with the service's message
-and its status (409 for a conflict or a forbidden transition, 422 for bad input).
+:mod:`mentoring.services.matchmaking` / :mod:`mentoring.services.proposals`, and
+render or redirect; the request commits once when it answers (:func:`mentoring.database.commit_response`).
+A refused decision renders the proposal page again with the service's message and its status
+(409 for a conflict or a forbidden transition, 422 for bad input); other refusals go to the
+application's ServiceError handler (a flash and back to the page).
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 
 from mentoring import jobs
 from mentoring.access import coordinator_required, login_required, owner_required
+from mentoring.errors import apply_errors
 from mentoring.extensions import db
+from mentoring.forms import choices
+from mentoring.i18n import localized
 from mentoring.models import City, Commission, MatchRound, Proposal
 from mentoring.rounds import bp
-from mentoring.forms import choices
 from mentoring.rounds.forms import (
     REGION_LABELS,
     ActionForm,
@@ -29,61 +32,22 @@ from mentoring.rounds.forms import (
     OpenRoundForm,
     ReasonForm,
 )
-from mentoring.services import ServiceError
-from mentoring.services import explanations, matchmaking
+from mentoring.services import ServiceError, explanations, matchmaking
 from mentoring.services import proposals as proposal_service
-from mentoring.services.taxonomy import active_areas
+from mentoring.services.proposals import can_see_proposal, represents_a_city_of
+from mentoring.services.taxonomy import area_labels
 from mentoring.urls import safe_next
 
 PER_PAGE = 50
 
 
-# --- Access checks ----------------------------------------------------------------------------
-
 def _proposal_or_404(proposal_id: int) -> Proposal:
     return db.get_or_404(Proposal, proposal_id)
 
 
-def can_see_proposal(user, proposal_id: int, **_kwargs) -> bool:
-    """Coordinators, and the representatives of either city of an approved (or later) pair."""
-    proposal = _proposal_or_404(proposal_id)
-    if user.is_coordinator:
-        return True
-    return proposal.state != "proposed" and bool(proposal_service.representative_sides(user, proposal))
-
-
-def represents_a_city_of(user, proposal_id: int, **_kwargs) -> bool:
-    """Only a representative of one of the two cities endorses or declines for it."""
-    proposal = _proposal_or_404(proposal_id)
-    return bool(proposal_service.representative_sides(user, proposal))
-
-
-# --- Helpers ----------------------------------------------------------------------------------
-
-def city_url(city, endpoint: str = "cities.profile") -> str | None:
-    """A link to a city page of the cities blueprint, when that page exists."""
-    if endpoint not in current_app.view_functions:
-        return None
-    for key in ("city_id", "id"):
-        try:
-            return url_for(endpoint, **{key: city.id})
-        except BuildError:
-            continue
-    return None
-
-
-@bp.app_context_processor
-def _helpers():
-    from mentoring.services.taxonomy import need_name
-
-    return {"city_url": city_url, "region_label": lambda key: REGION_LABELS.get(key, key),
-            "state_label": proposal_service.state_label, "need_name": need_name}
-
-
-def _area_labels() -> dict[str, str]:
-    from mentoring.i18n import localized
-
-    return {area.key: localized(area.labels, area.key) for area in active_areas()}
+def _labels() -> dict[str, str]:
+    """The focus areas a pair can have, in the reader's language."""
+    return area_labels(active_only=True)
 
 
 def _version(form) -> int | None:
@@ -110,8 +74,6 @@ def index():
 
 
 def _open_form() -> OpenRoundForm:
-    from mentoring.i18n import localized
-
     form = OpenRoundForm()
     commissions = db.session.scalars(select(Commission).order_by(Commission.id)).all()
     form.commissions.choices = choices((c.id, localized(c.labels, c.key)) for c in commissions)
@@ -129,32 +91,17 @@ def open_round():
                 regions=form.regions.data, params=form.engine_params(), seed=form.seed.data or 0,
             )
         except ServiceError as error:
-            db.session.rollback()
-            _form_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The round is open. Check who takes part, then run it."), "success")
-            return redirect(url_for("rounds.show", round_id=round_.id))
+            return render_template("rounds/new.html", form=form), apply_errors(form, error)
+        flash(_("The round is open. Check who takes part, then run it."), "success")
+        return redirect(url_for("rounds.show", round_id=round_.id))
     status = 422 if form.errors else 200
     return render_template("rounds/new.html", form=form), status
-
-
-def _form_errors(form, error: ServiceError) -> None:
-    mapping = {"weights": "weight_complementarity"}
-    for field, messages in error.errors.items():
-        target = getattr(form, mapping.get(field, field), None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(messages)
-        else:
-            form.form_errors.append(" ".join(messages))
-    if not error.errors:
-        form.form_errors.append(error.message)
 
 
 def _filters() -> dict:
     """The round page's filters; unknown values are ignored (the API reports them)."""
     filters, _errors = proposal_service.parse_filters(
-        request.args, regions=REGION_LABELS, area_keys={a.key for a in active_areas()}
+        request.args, regions=REGION_LABELS, area_keys=set(_labels())
     )
     return filters
 
@@ -174,7 +121,7 @@ def show(round_id: int):
     unmatched = proposal_service.unmatched_mentees(round_) if status == "done" else []
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
-        unmatched=unmatched, area_labels=_area_labels(), regions=REGION_LABELS,
+        unmatched=unmatched, area_labels=_labels(), regions=REGION_LABELS,
         explanations=explanations.explain_many(items), status=status, stale=stale,
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
@@ -199,15 +146,9 @@ def run(round_id: int):
     round_ = _round_or_404(round_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        background = matchmaking.request_run(current_user, round_)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("rounds.show", round_id=round_id))
-    db.session.commit()
+    background = matchmaking.request_run(current_user, round_)  # a refusal: flash and back
     if background:
-        jobs.enqueue_round(round_, current_user.id)
+        jobs.enqueue_after_commit(round_.id, current_user.id)
         flash(_("The round is running in the background; this page shows its progress."), "info")
     else:
         outcome = jobs.run_round(round_id, current_user.id)
@@ -232,7 +173,6 @@ def bulk_approve(round_id: int):
         flash(_("Select at least one proposal."), "warning")
         return redirect(url_for("rounds.show", round_id=round_id))
     approved, refused = proposal_service.bulk_approve(current_user, ids)
-    db.session.commit()
     if approved:
         flash(_("%(n)d proposals approved.", n=len(approved)), "success")
     for proposal_id, message in refused.items():
@@ -248,7 +188,7 @@ def manual(round_id: int, mentee_id: int):
     suggestions = matchmaking.suggestions(round_, mentee.id, k=5)
     levels = explanations.load_levels({mentee.id} | {s["mentor"].id for s in suggestions},
                                       {key for s in suggestions for key in s["pair"].areas})
-    labels = _area_labels()
+    labels = _labels()
     for s in suggestions:
         s["explanation"] = explanations.explain(s["mentor"], mentee, s["pair"].areas, s["pair"].components,
                                                 stored=s["pair"].explanation, levels=levels, labels=labels)
@@ -264,13 +204,8 @@ def manual_match(round_id: int, mentee_id: int):
     form = ManualMatchForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        proposal = proposal_service.manual_match(current_user, round_, mentee.id, form.mentor.data)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("rounds.manual", round_id=round_id, mentee_id=mentee_id)), 303
-    db.session.commit()
+    # A refusal goes back to the suggestions with its message (the ServiceError handler).
+    proposal = proposal_service.manual_match(current_user, round_, mentee.id, form.mentor.data)
     flash(_("Pair approved: %(mentor)s will mentor %(mentee)s once both cities endorse.",
             mentor=proposal.mentor_city.name, mentee=proposal.mentee_city.name), "success")
     return redirect(url_for("rounds.proposal", proposal_id=proposal.id))
@@ -288,7 +223,7 @@ def waiting():
 @login_required
 def mine():
     proposals = proposal_service.proposals_for_user(current_user)
-    return render_template("rounds/mine.html", proposals=proposals, area_labels=_area_labels(),
+    return render_template("rounds/mine.html", proposals=proposals, area_labels=_labels(),
                            explanations=explanations.explain_many(proposals))
 
 
@@ -300,7 +235,7 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
     decline_form = forms.get("decline") or ReasonForm(prefix="decline", formdata=None, version=proposal.version)
     areas_form = forms.get("areas") or AreasForm(prefix="areas", formdata=None, version=proposal.version,
                                                  areas=list(proposal.areas or []))
-    labels = _area_labels()
+    labels = _labels()
     areas_form.areas.choices = choices(labels.items())
     for form in (reject_form, decline_form, areas_form):
         form.version.data = proposal.version
@@ -321,7 +256,6 @@ def proposal(proposal_id: int):
 
 
 def _after_decision(proposal: Proposal, changed: bool, message: str):
-    db.session.commit()
     if changed:
         flash(message, "success")
     target = safe_next(request.form.get("next")) or url_for("rounds.proposal", proposal_id=proposal.id)
@@ -329,7 +263,6 @@ def _after_decision(proposal: Proposal, changed: bool, message: str):
 
 
 def _refused(proposal_id: int, error: ServiceError, forms: dict | None = None):
-    db.session.rollback()
     return _render_proposal(_proposal_or_404(proposal_id), error=error, forms=forms)
 
 
@@ -366,7 +299,7 @@ def reject(proposal_id: int):
 def areas(proposal_id: int):
     _proposal_or_404(proposal_id)
     form = AreasForm(prefix="areas")
-    form.areas.choices = choices(_area_labels().items())
+    form.areas.choices = choices(_labels().items())
     if not form.validate_on_submit():
         return _refused(proposal_id, ServiceError(_("Choose at least one focus area."), form.errors), {"areas": form})
     try:

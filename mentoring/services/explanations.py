@@ -25,9 +25,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mentoring.extensions import db
-from mentoring.i18n import localized
 from mentoring.models import Assessment, CapabilityArea, City
 from mentoring.services.geography import REGION_LABELS, language_name
+from mentoring.services.taxonomy import area_labels, level_name
 
 __all__ = ["AreaFacts", "Explanation", "explain", "explain_many", "load_levels"]
 
@@ -99,11 +99,6 @@ def _language(code: str, locale: str) -> str:
     return name[:1].lower() + name[1:] if locale in ("fr", "es") else name
 
 
-def _area_labels() -> dict[str, str]:
-    areas = db.session.scalars(select(CapabilityArea)).all()
-    return {a.key: localized(a.labels, a.key) for a in areas}
-
-
 def load_levels(city_ids, area_keys) -> Levels:
     """Current (maturity, need) of the cities in the areas, in one query."""
     city_ids, area_keys = set(city_ids), set(area_keys)
@@ -118,8 +113,6 @@ def load_levels(city_ids, area_keys) -> Levels:
 
 
 def _level_text(level: int) -> str:
-    from mentoring.services.taxonomy import level_name
-
     try:
         name = level_name(level)
     except (IndexError, KeyError, TypeError):
@@ -155,7 +148,7 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
     explain a list without a query per pair). ``stored`` is the engine's English sentence.
     """
     areas = [a for a in (areas or []) if a]
-    labels = labels if labels is not None else _area_labels()
+    labels = labels if labels is not None else area_labels()
     if levels is None:
         levels = load_levels((mentor.id, mentee.id), areas)
     out = Explanation(fallback=stored or "")
@@ -204,7 +197,7 @@ def explain_many(pairs) -> dict:
     The cities' languages must be loaded already (``selectinload(City.languages)``).
     """
     pairs = list(pairs)
-    labels = _area_labels()
+    labels = area_labels()
     city_ids = {p.mentor_city_id for p in pairs} | {p.mentee_city_id for p in pairs}
     area_keys = {key for p in pairs for key in (p.areas or [])}
     levels = load_levels(city_ids, area_keys)

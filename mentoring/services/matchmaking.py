@@ -7,7 +7,7 @@ one of its regions, when regions are given), whose profile is complete enough (a
 working language and one current assessment).
 
 - **Mentor** records: capacity = ``mentor_capacity`` − places already used
-  (:func:`mentoring.services.proposals.capacity_used`), areas offered = current assessments with
+  (:func:`mentoring.rules.places_used`), areas offered = current assessments with
   ``can_mentor``.
 - **Mentee** records: cities that want a mentor and have no live mentor yet (no active
   mentorship as mentee, no approved or endorsed proposal).
@@ -38,9 +38,10 @@ from mentoring.models import (
     utcnow,
 )
 from mentoring.models.cities import REGIONS
+from mentoring.rules import HOLDING_STATES, places_used_by_city
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
-from mentoring.services.proposals import HOLDING_STATES, capacity_used_by_city
+from mentoring.services.taxonomy import area_labels
 
 PARAM_DEFAULTS = matching.MatchParams().to_dict()
 # The parameters a coordinator may set; the rest keep the engine's defaults.
@@ -141,7 +142,7 @@ def eligibility(round_: MatchRound) -> Eligibility:
     """Mentors and mentees a run of ``round_`` would use now, and incomplete profiles."""
     cities = list(db.session.scalars(_scope_query(round_)))
     ids = [c.id for c in cities]
-    used = capacity_used_by_city(ids)
+    used = places_used_by_city(ids)
     with_mentor = _mentees_with_a_mentor(ids)
     mentors, mentees, incomplete = [], [], []
     capacity_left = {}
@@ -168,12 +169,12 @@ def eligibility(round_: MatchRound) -> Eligibility:
 
 def _exclusions(round_: MatchRound, city_ids: list[int]) -> dict[int, set[int]]:
     pairs: set[tuple[int, int]] = set()
-    pairs |= set(tuple(row) for row in db.session.execute(
+    pairs |= {tuple(row) for row in db.session.execute(
         select(Mentorship.mentor_city_id, Mentorship.mentee_city_id).where(
             or_(Mentorship.mentor_city_id.in_(city_ids), Mentorship.mentee_city_id.in_(city_ids))
         )
-    ).all())
-    pairs |= set(tuple(row) for row in db.session.execute(
+    ).all()}
+    pairs |= {tuple(row) for row in db.session.execute(
         select(Proposal.mentor_city_id, Proposal.mentee_city_id).where(
             or_(
                 Proposal.state.in_(HOLDING_STATES),
@@ -181,7 +182,7 @@ def _exclusions(round_: MatchRound, city_ids: list[int]) -> dict[int, set[int]]:
             ),
             or_(Proposal.mentor_city_id.in_(city_ids), Proposal.mentee_city_id.in_(city_ids)),
         )
-    ).all())
+    ).all()}
     out: dict[int, set[int]] = {}
     for a, b in pairs:
         out.setdefault(a, set()).add(b)
@@ -222,14 +223,8 @@ def participants(round_: MatchRound, elig: Eligibility | None = None) -> list[ma
 def engine_params(round_: MatchRound) -> matching.MatchParams:
     values = {k: v for k, v in (round_.params or {}).items() if k in PARAM_DEFAULTS and k != "area_labels"}
     values["random_state"] = round_.seed
-    values["area_labels"] = _area_labels()
+    values["area_labels"] = area_labels("en", active_only=True)  # stored with the pairs: English
     return matching.MatchParams.from_dict(values)
-
-
-def _area_labels() -> dict[str, str]:
-    from mentoring.services.taxonomy import active_areas
-
-    return {a.key: (a.labels or {}).get("en", a.key) for a in active_areas()}
 
 
 # --- Running --------------------------------------------------------------------------------
@@ -274,11 +269,6 @@ def stale_message() -> str:
 def check_can_run(round_: MatchRound) -> None:
     if round_.is_busy and not is_stale(round_):
         raise NotAllowed(_("This round is already running."))
-
-
-def area_labels() -> dict[str, str]:
-    """Readable area names for the engine's explanations (stored, so in English)."""
-    return _area_labels()
 
 
 def solve(records: list[matching.Participant], params: matching.MatchParams,

@@ -5,21 +5,24 @@ the change it announces does. Messages are written in each recipient's language.
 """
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from mentoring.extensions import db
-from mentoring.models import CityMember, Notification, User
+from mentoring.links import external_url, notification_link
+from mentoring.models import Notification
+from mentoring.rules import coordinators, representatives
 from mentoring.services.mail import send_mail
 
 
-def notify(users, message_factory, link: str | None = None) -> int:
+def notify(users, message_factory, endpoint: str, **values) -> int:
     """Send one notification and one e-mail per user; ``message_factory()`` -> (subject, body).
 
-    The factory is called in each user's own language. Returns the number of users notified.
+    The factory is called in each user's own language. The bell notification links to the page
+    ``endpoint`` (a path); the e-mail carries its absolute address, whoever sends it (a request,
+    a CLI command, the demo loader). Returns the number of users notified.
     """
+    link, url = notification_link(endpoint, **values), external_url(endpoint, **values)
     count = 0
     for user in dict.fromkeys(users):
         if not user.active:
@@ -27,35 +30,9 @@ def notify(users, message_factory, link: str | None = None) -> int:
         with force_locale(user.locale or "en"):
             subject, body = message_factory()
         db.session.add(Notification(user_id=user.id, message=subject, link=link))
-        send_mail(user.email, subject, body + (f"\n\n{link}" if link else ""))
+        send_mail(user.email, subject, f"{body}\n\n{url}")
         count += 1
     return count
-
-
-def representatives(city_ids) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CityMember, CityMember.user_id == User.id)
-            .where(CityMember.city_id.in_(list(city_ids)), CityMember.role == "representative")
-            .order_by(User.id)
-        )
-    )
-
-
-def coordinators() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.role.in_(("coordinator", "admin")), User.active).order_by(User.id)
-        )
-    )
-
-
-def _proposal_link(proposal) -> str | None:
-    try:
-        return url_for("rounds.proposal", proposal_id=proposal.id, _external=True)
-    except RuntimeError:  # no request and no SERVER_NAME: a relative link is still useful
-        return f"/rounds/proposals/{proposal.id}"
 
 
 def proposal_approved(proposal) -> int:
@@ -73,9 +50,8 @@ def proposal_approved(proposal) -> int:
             ),
         )
 
-    return notify(
-        representatives((proposal.mentor_city_id, proposal.mentee_city_id)), message, _proposal_link(proposal)
-    )
+    return notify(representatives((proposal.mentor_city_id, proposal.mentee_city_id)), message,
+                  "rounds.proposal", proposal_id=proposal.id)
 
 
 def proposal_declined(proposal, city) -> int:
@@ -96,16 +72,12 @@ def proposal_declined(proposal, city) -> int:
             ),
         )
 
-    return notify(coordinators(), message, _proposal_link(proposal))
+    return notify(coordinators(), message, "rounds.proposal", proposal_id=proposal.id)
 
 
 def mentorship_created(proposal, mentorship) -> int:
     """Both cities: both endorsed, the mentorship starts."""
     mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
-    try:
-        link = url_for("mentorships.index", _external=True)
-    except RuntimeError:
-        link = None
 
     def message():
         return (
@@ -117,4 +89,5 @@ def mentorship_created(proposal, mentorship) -> int:
             ),
         )
 
-    return notify(representatives((proposal.mentor_city_id, proposal.mentee_city_id)), message, link)
+    return notify(representatives((proposal.mentor_city_id, proposal.mentee_city_id)), message,
+                  "mentorships.index")

@@ -6,40 +6,53 @@ States and transitions (ARCHITECTURE.md §2) — no other transition exists::
         │           └─────► declined (either city, with a reason)
         └─────────► rejected (coordinator, with a reason)
 
-**Capacity used** by a mentor city is, precisely::
-
-    active mentorships where the city is the mentor
-  + proposals where the city is the mentor, in state ``approved``, or ``endorsed`` without a
-    mentorship yet (in practice none: endorsement creates the mentorship in the same transaction)
-
-It must stay ``<= City.mentor_capacity``. :func:`reserve_mentor_place` is the ONE place that
-checks it, always inside a transaction holding the mentor city's lock (:func:`lock_city`); approve,
-bulk approve, manual match and endorse all go through it.
+Capacity, representatives and versions are the programme's rules (:mod:`mentoring.rules`):
+approve, bulk approve, manual match and endorse all reserve the mentor city's place through
+:func:`mentoring.rules.reserve_mentor_place`, under the city's lock.
 
 Optimistic locking: a caller passes the ``version`` it displayed; a different current version
-means someone else decided first, and :class:`~mentoring.services.Conflict` (409) is raised.
+means someone else decided first, and :class:`~mentoring.services.Conflict` (409) is raised
+(:func:`mentoring.rules.check_version`).
 Repeating the decision that was already taken (double click, retried request) is a no-op success:
 nothing is written, audited or notified twice.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import selectinload
 
-from mentoring.database import _write_intent
+from mentoring import rules
 from mentoring.extensions import db
-from mentoring.models import City, CityMember, MatchRound, Mentorship, MentorshipMentor, Proposal, utcnow
-from mentoring.services import Conflict, NotAllowed, ServiceError
-from mentoring.services import accounts, notifications
+from mentoring.models import (
+    City,
+    CityMember,
+    MatchRound,
+    Mentorship,
+    MentorshipMentor,
+    Proposal,
+    utcnow,
+)
+from mentoring.rules import (
+    HOLDING_STATES,
+    check_version,
+    is_representative,
+    represented_city_ids,
+)
+from mentoring.services import (
+    NotAllowed,
+    ServiceError,
+    accounts,
+    matchmaking,
+    notifications,
+)
 from mentoring.services.audit import record
 
-# Proposal states that hold one of the mentor's places.
-HOLDING_STATES = ("approved", "endorsed")
 # Proposal states in which the pair is still "live" (the mentee is not back in the pool).
 LIVE_STATES = ("proposed", "approved", "endorsed")
 TRANSITIONS = {
@@ -52,89 +65,6 @@ TRANSITIONS = {
 STALE_AFTER = timedelta(days=14)
 
 
-# --- Locking and capacity -------------------------------------------------------------------
-
-def lock_city(city_id: int) -> None:
-    """Serialise capacity decisions on one city until the end of the current transaction.
-
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the city's row. SQLite locks the whole database for
-    writing when the transaction begins (``BEGIN IMMEDIATE``, see :mod:`mentoring.database`); a
-    transaction begun deferred could interleave, so that is refused as a programming error.
-    """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "sqlite":
-        if not _write_intent.get():
-            raise RuntimeError("capacity decisions need a write transaction (BEGIN IMMEDIATE)")
-        # Make sure the transaction (and with it the database write lock) has begun.
-        db.session.execute(select(City.id).where(City.id == city_id))
-        return
-    db.session.execute(select(City.id).where(City.id == city_id).with_for_update())
-
-
-def capacity_used(city_id: int) -> int:
-    """Places of ``city_id`` taken: active mentorships as mentor + holding proposals (see above)."""
-    active = db.session.scalar(
-        select(func.count(Mentorship.id)).where(
-            Mentorship.mentor_city_id == city_id, Mentorship.state == "active"
-        )
-    )
-    holding = db.session.scalar(
-        select(func.count(Proposal.id)).where(
-            Proposal.mentor_city_id == city_id,
-            Proposal.state.in_(HOLDING_STATES),
-            ~exists().where(Mentorship.proposal_id == Proposal.id),
-        )
-    )
-    return int(active or 0) + int(holding or 0)
-
-
-def capacity_used_by_city(city_ids: list[int] | None = None) -> dict[int, int]:
-    """:func:`capacity_used` for many cities in two queries (for rounds and lists)."""
-    used: dict[int, int] = {}
-    active = select(Mentorship.mentor_city_id, func.count()).where(Mentorship.state == "active")
-    holding = select(Proposal.mentor_city_id, func.count()).where(
-        Proposal.state.in_(HOLDING_STATES), ~exists().where(Mentorship.proposal_id == Proposal.id)
-    )
-    if city_ids is not None:
-        active = active.where(Mentorship.mentor_city_id.in_(city_ids))
-        holding = holding.where(Proposal.mentor_city_id.in_(city_ids))
-    for statement in (
-        active.group_by(Mentorship.mentor_city_id), holding.group_by(Proposal.mentor_city_id)
-    ):
-        for city_id, n in db.session.execute(statement):
-            used[city_id] = used.get(city_id, 0) + n
-    return used
-
-
-def _before_insert_hook() -> None:
-    """Called between the capacity count and the write; tests replace it to widen the race."""
-
-
-def reserve_mentor_place(mentor_city_id: int, *, releasing: Proposal | None = None) -> None:
-    """Lock the mentor city and refuse when all its places are taken.
-
-    ``releasing`` is a proposal that already holds one of the places and is about to hand it to
-    something else (an endorsed proposal becoming a mentorship): it is not counted twice.
-    The caller's write must follow in the same transaction.
-    """
-    lock_city(mentor_city_id)
-    city = db.session.get(City, mentor_city_id, populate_existing=True)
-    used = capacity_used(mentor_city_id)
-    if releasing is not None and releasing.state in HOLDING_STATES:
-        used -= 1
-    if used >= city.mentor_capacity:
-        raise NotAllowed(
-            _(
-                "%(city)s has no free mentor place: %(used)d of %(capacity)d taken.",
-                city=city.name,
-                used=used,
-                capacity=city.mentor_capacity,
-            ),
-            {"capacity": [_("The mentor city's capacity is reached.")]},
-        )
-    _before_insert_hook()
-
-
 # --- Reading --------------------------------------------------------------------------------
 
 def get_for_update(proposal_id: int) -> Proposal:
@@ -143,18 +73,6 @@ def get_for_update(proposal_id: int) -> Proposal:
     if proposal is None:
         raise ServiceError(_("This proposal does not exist."))
     return proposal
-
-
-def is_representative(user, city_id: int) -> bool:
-    return db.session.scalar(
-        select(
-            exists().where(
-                CityMember.user_id == user.id,
-                CityMember.city_id == city_id,
-                CityMember.role == "representative",
-            )
-        )
-    )
 
 
 def representative_sides(user, proposal: Proposal) -> list[str]:
@@ -167,11 +85,22 @@ def representative_sides(user, proposal: Proposal) -> list[str]:
     return sides
 
 
+def can_see_proposal(user, proposal_id: int, **_ignored) -> bool:
+    """Coordinators, and the representatives of either city of an approved (or later) pair."""
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if user.is_coordinator:
+        return True
+    return proposal.state != "proposed" and bool(representative_sides(user, proposal))
+
+
+def represents_a_city_of(user, proposal_id: int, **_ignored) -> bool:
+    """Only a representative of one of the two cities endorses or declines for it."""
+    return bool(representative_sides(user, db.get_or_404(Proposal, proposal_id)))
+
+
 def proposals_for_user(user) -> list[Proposal]:
     """Proposals approved for (or decided by) the cities ``user`` represents, newest first."""
-    city_ids = select(CityMember.city_id).where(
-        CityMember.user_id == user.id, CityMember.role == "representative"
-    )
+    city_ids = represented_city_ids(user)
     return list(
         db.session.scalars(
             select(Proposal)
@@ -282,30 +211,38 @@ def round_proposals_query(round_id: int, filters: dict):
 
 # --- Transitions ----------------------------------------------------------------------------
 
+def _atomic(decision):
+    """A refused decision leaves nothing behind (a SAVEPOINT), so the page showing the refusal
+    reads the proposal as it was; the request's commit point decides on the rest."""
+
+    @functools.wraps(decision)
+    def wrapped(*args, **kwargs):
+        with db.session.begin_nested():
+            return decision(*args, **kwargs)
+
+    return wrapped
+
+
 def _snapshot(proposal: Proposal) -> dict:
     return {"state": proposal.state, "areas": list(proposal.areas or []), "version": proposal.version}
 
 
-def _check_version(proposal: Proposal, version: int | None) -> None:
-    if version is not None and int(version) != proposal.version:
-        raise Conflict(
-            _(
-                "Someone else changed this proposal in the meantime (it is now %(state)s). "
-                "Reload the page to see the latest version.",
-                state=state_label(proposal.state),
-            )
-        )
+def _changed_meanwhile(proposal: Proposal) -> str:
+    return _(
+        "Someone else changed this proposal in the meantime (it is now %(state)s). "
+        "Reload the page to see the latest version.",
+        state=state_label(proposal.state),
+    )
 
 
 def _check_transition(proposal: Proposal, target: str) -> None:
     if target not in TRANSITIONS.get(proposal.state, ()):
-        raise NotAllowed(
-            _(
-                "A proposal that is %(state)s cannot become %(target)s.",
-                state=state_label(proposal.state),
-                target=state_label(target),
-            )
+        message = _(
+            "A proposal that is %(state)s cannot become %(target)s.",
+            state=state_label(proposal.state),
+            target=state_label(target),
         )
+        raise NotAllowed(message, {"state": [message]})
 
 
 def state_label(state: str) -> str:
@@ -349,6 +286,7 @@ def _check_mentee_free(proposal: Proposal) -> None:
         )
 
 
+@_atomic
 def approve(actor, proposal_id: int, version: int | None = None) -> tuple[Proposal, bool]:
     """Approve a proposal; returns ``(proposal, changed)``. ``changed`` is False for a repeat."""
     proposal = db.session.get(Proposal, proposal_id)
@@ -356,14 +294,14 @@ def approve(actor, proposal_id: int, version: int | None = None) -> tuple[Propos
         raise ServiceError(_("This proposal does not exist."))
     # Lock first, then re-read: the state we decide on is the one no one else can change now.
     reserve_lock = proposal.mentor_city_id
-    lock_city(reserve_lock)
+    rules.lock_city(reserve_lock)
     proposal = get_for_update(proposal_id)
     if proposal.state == "approved":
         return proposal, False
-    _check_version(proposal, version)
+    check_version(proposal, version, _changed_meanwhile(proposal))
     _check_transition(proposal, "approved")
     _check_mentee_free(proposal)
-    reserve_mentor_place(proposal.mentor_city_id)
+    rules.reserve_mentor_place(proposal.mentor_city_id)
     before = _snapshot(proposal)
     proposal.state = "approved"
     proposal.decided_by_id = actor.id
@@ -393,13 +331,14 @@ def bulk_approve(actor, proposal_ids: list[int]) -> tuple[list[Proposal], dict[i
     return approved, refused
 
 
+@_atomic
 def reject(actor, proposal_id: int, reason: str, version: int | None = None) -> tuple[Proposal, bool]:
     """Reject a proposed pair with a reason; the mentee goes back to the pool."""
     reason = (reason or "").strip()
     proposal = get_for_update(proposal_id)
     if proposal.state == "rejected":
         return proposal, False
-    _check_version(proposal, version)
+    check_version(proposal, version, _changed_meanwhile(proposal))
     _check_transition(proposal, "rejected")
     if not reason:
         raise ServiceError(_("Please give a reason."), {"reason": [_("Please give a reason.")]})
@@ -413,6 +352,7 @@ def reject(actor, proposal_id: int, reason: str, version: int | None = None) -> 
     return proposal, True
 
 
+@_atomic
 def change_areas(actor, proposal_id: int, areas: list[str], version: int | None = None) -> tuple[Proposal, bool]:
     """Change the focus areas while the pair is not yet endorsed by any city."""
     from mentoring.services.taxonomy import active_areas
@@ -422,7 +362,7 @@ def change_areas(actor, proposal_id: int, areas: list[str], version: int | None 
     proposal = get_for_update(proposal_id)
     if list(proposal.areas or []) == areas:
         return proposal, False
-    _check_version(proposal, version)
+    check_version(proposal, version, _changed_meanwhile(proposal))
     if not areas:
         raise ServiceError(_("Choose at least one focus area."), {"areas": [_("Choose at least one focus area.")]})
     unknown = [a for a in areas if a not in known]
@@ -437,17 +377,16 @@ def change_areas(actor, proposal_id: int, areas: list[str], version: int | None 
     return proposal, True
 
 
+@_atomic
 def manual_match(actor, round_: MatchRound, mentee_city_id: int, mentor_city_id: int) -> Proposal:
     """Create a pair chosen by the coordinator (scored by the engine) and approve it."""
-    from mentoring.services import matchmaking
-
     pair = matchmaking.score_pair(round_, mentee_city_id, mentor_city_id)
     if pair is None:
         raise NotAllowed(
             _("This mentor is not eligible for this mentee under the round's rules."),
             {"mentor": [_("Choose one of the suggested mentors.")]},
         )
-    lock_city(mentor_city_id)
+    rules.lock_city(mentor_city_id)
     duplicate = db.session.scalar(
         select(Proposal).where(
             Proposal.round_id == round_.id,
@@ -477,20 +416,21 @@ def manual_match(actor, round_: MatchRound, mentee_city_id: int, mentor_city_id:
     return approve(actor, proposal.id)[0]
 
 
+@_atomic
 def endorse(actor, proposal_id: int, side: str, version: int | None = None) -> tuple[Proposal, bool]:
     """One city's endorsement; the second one makes the pair ``endorsed`` and a Mentorship."""
     accounts.ensure_confirmed(actor)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise ServiceError(_("This proposal does not exist."))
-    lock_city(proposal.mentor_city_id)
+    rules.lock_city(proposal.mentor_city_id)
     proposal = get_for_update(proposal_id)
     if side not in representative_sides(actor, proposal):
         raise NotAllowed(_("Only a representative of the city can endorse for it."))
     stamp = "mentor_endorsed_at" if side == "mentor" else "mentee_endorsed_at"
     if getattr(proposal, stamp) is not None and proposal.state in ("approved", "endorsed"):
         return proposal, False
-    _check_version(proposal, version)
+    check_version(proposal, version, _changed_meanwhile(proposal))
     _check_transition(proposal, "endorsed")
     before = _snapshot(proposal)
     setattr(proposal, stamp, utcnow())
@@ -498,7 +438,7 @@ def endorse(actor, proposal_id: int, side: str, version: int | None = None) -> t
     action = "proposal.endorse_" + side
     if proposal.mentor_endorsed_at and proposal.mentee_endorsed_at:
         # The place held by the approval passes to the mentorship: checked under the same lock.
-        reserve_mentor_place(proposal.mentor_city_id, releasing=proposal)
+        rules.reserve_mentor_place(proposal.mentor_city_id, releasing=proposal)
         proposal.state = "endorsed"
         db.session.flush()
         mentorship = _create_mentorship(actor, proposal)
@@ -537,6 +477,7 @@ def _create_mentorship(actor, proposal: Proposal) -> Mentorship:
     return mentorship
 
 
+@_atomic
 def decline(actor, proposal_id: int, side: str, reason: str, version: int | None = None) -> tuple[Proposal, bool]:
     """One city declines an approved pair with a reason; the mentee goes back to the pool."""
     accounts.ensure_confirmed(actor)
@@ -547,7 +488,7 @@ def decline(actor, proposal_id: int, side: str, reason: str, version: int | None
     city_id = proposal.mentor_city_id if side == "mentor" else proposal.mentee_city_id
     if proposal.state == "declined" and proposal.declined_by_city_id == city_id:
         return proposal, False
-    _check_version(proposal, version)
+    check_version(proposal, version, _changed_meanwhile(proposal))
     _check_transition(proposal, "declined")
     if not reason:
         raise ServiceError(_("Please give a reason."), {"reason": [_("Please give a reason.")]})
@@ -602,8 +543,19 @@ def unmatched_mentees(round_: MatchRound) -> list[dict]:
 
 
 __all__ = [
-    "HOLDING_STATES", "LIVE_STATES", "TRANSITIONS", "approve", "bulk_approve", "capacity_used",
-    "capacity_used_by_city", "change_areas", "decline", "endorse", "lock_city", "manual_match",
-    "proposals_for_user", "reject", "representative_sides", "reserve_mentor_place",
-    "unmatched_mentees", "waiting_for_endorsement",
+    "LIVE_STATES",
+    "TRANSITIONS",
+    "approve",
+    "bulk_approve",
+    "can_see_proposal",
+    "change_areas",
+    "decline",
+    "endorse",
+    "manual_match",
+    "proposals_for_user",
+    "reject",
+    "representative_sides",
+    "represents_a_city_of",
+    "unmatched_mentees",
+    "waiting_for_endorsement",
 ]

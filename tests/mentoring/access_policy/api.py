@@ -5,4 +5,5 @@ POLICY = {
     "api.proposal": "owner:proposal",
     "api.decision": "coordinator",
     "api.endorsement": "owner:proposal_city",
+    "api.openapi": "public",
 }

@@ -14,7 +14,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from mentoring import database
+from mentoring import database, rules
 from mentoring.extensions import db
 from mentoring.models import City, CityLanguage, MatchRound, Proposal, User
 from mentoring.services import NotAllowed
@@ -102,15 +102,15 @@ def test_fifty_concurrent_approvals_never_overbook_a_mentor_of_capacity_two(race
     assert approved == CAPACITY == outcome["ok"]
     assert outcome["refused"] == THREADS - CAPACITY
     with race_app.app_context():
-        assert service.capacity_used(db.session.scalar(select(City.id).where(City.name == "Lyon"))) == CAPACITY
+        assert rules.places_used(db.session.scalar(select(City.id).where(City.name == "Lyon"))) == CAPACITY
 
 
 def test_without_the_lock_the_same_race_overbooks_or_fails(race_app, make_user, monkeypatch):
     """Proof that the lock matters: remove it and widen the count→write window by 50 ms."""
     coordinator = make_user(role="coordinator")
     ids = _setup(race_app, coordinator)
-    monkeypatch.setattr(service, "lock_city", lambda city_id: None)
-    monkeypatch.setattr(service, "_before_insert_hook", lambda: time.sleep(0.05))
+    monkeypatch.setattr(rules, "lock_city", lambda city_id: None)
+    monkeypatch.setattr(rules, "before_reserving", lambda: time.sleep(0.05))
     with race_app.app_context():
         sqlite = db.engine.dialect.name == "sqlite"
     # On SQLite the lock is BEGIN IMMEDIATE: removing it means deferred transactions.
