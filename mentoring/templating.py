@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from datetime import UTC, datetime
 
 from babel.dates import format_skeleton
@@ -16,6 +17,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.proposals import state_label
@@ -88,9 +90,29 @@ def duration_text(minutes: int) -> str:
     return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
 
 
+@lru_cache(maxsize=64)
+def _rendered_options(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Each choice as (value, escaped ``<option>`` HTML), rendered once per list (so once per language)."""
+    return tuple((str(value), f'<option value="{escape(value)}">{escape(label)}</option>') for value, label in choices)
+
+
+def select_options(choices, selected: str = "") -> Markup:
+    """The ``<option>`` elements of ``choices`` ((value, label) pairs), ``selected`` marked.
+
+    Long lists (250 countries, 180 languages) cost a Jinja loop iteration, two escapes and a test
+    each on every page; here they are rendered once per list and language and only joined.
+    """
+    selected = str(selected or "")
+    parts = []
+    for value, html in _rendered_options(tuple(choices)):
+        parts.append(html.replace("<option ", "<option selected ", 1) if selected and value == selected else html)
+    return Markup("".join(parts))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         main_navigation=main_navigation,
+        select_options=select_options,
         url_endpoints=url_endpoints,
         local_time=local_time,
         duration_text=duration_text,
