@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from babel.dates import format_skeleton
 from flask import Flask, current_app
