@@ -58,7 +58,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from mentoring import database, i18n, inputs, logs, security, templating
-    from mentoring.extensions import csrf, db, limiter, login_manager, migrate
+    from mentoring.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
     migrate.init_app(
@@ -70,6 +70,8 @@ def register_extensions(app: Flask) -> None:
         render_item=database.render_migration_item,
     )
     csrf.init_app(app)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])  # cheap on the CPU; every browser accepts it
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)

@@ -204,6 +204,9 @@ class Assessment(Base):
             postgresql_where=text("is_current"),
         ),
         Index("ix_assessment_area_current", "area_id", "is_current", "maturity", "need"),
+        # Covering index for "these cities' current levels" (explanations of a page of proposals):
+        # without it SQLite scans every city's row of each area through the index above.
+        Index("ix_assessment_city_current", "city_id", "is_current", "area_id", "maturity", "need"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,7 +38,11 @@ from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
 from mentoring.urls import safe_next
 
-PER_PAGE = 50
+#: Proposals per page of a round: 20 rows with their explanations keep the page under 60 KiB of HTML
+#: (the score components are on each proposal's page).
+PER_PAGE = 20
+#: Unmatched mentees listed on the round page (the count shows them all; each has its own manual page).
+UNMATCHED_SHOWN = 50
 
 
 def _proposal_or_404(proposal_id: int) -> Proposal:
@@ -121,7 +125,7 @@ def show(round_id: int):
     unmatched = proposal_service.unmatched_mentees(round_) if status == "done" else []
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
-        unmatched=unmatched, area_labels=_labels(), regions=REGION_LABELS,
+        unmatched=unmatched, unmatched_shown=UNMATCHED_SHOWN, area_labels=_labels(), regions=REGION_LABELS,
         explanations=explanations.explain_many(items), status=status, stale=stale,
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
