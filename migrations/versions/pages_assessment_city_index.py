@@ -6,7 +6,7 @@ Revises: identity_city_subdivision
 from alembic import op
 
 revision = "pages_assessment_city_index"
-down_revision = "48d4677865f9"
+down_revision = "identity_city_subdivision"
 branch_labels = None
 depends_on = None
 
