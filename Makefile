@@ -13,6 +13,7 @@ run: install translations instance/config.py db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test translations
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 install: $(VENV)/.installed

@@ -114,7 +114,8 @@ def main() -> None:
             ("country + language", "/cities/?country=FR&language=fr"),
             ("strong in area", "/cities/?strong=open_data"),
             ("needs area + commission", "/cities/?needs=broadband&commission=digital_cities"),
-            ("all filters", "/cities/?region=europe&language=fr&strong=open_data&needs=broadband&commission=urban_mobility"),
+            ("all filters", "/cities/?region=europe&language=fr&strong=open_data&needs=broadband"
+                            "&commission=urban_mobility"),
             ("sort by population", "/cities/?sort=population"),
             ("recently updated, page 200", "/cities/?sort=updated&page=200"),
             ("status pending (coordinator)", "/cities/?status=pending"),

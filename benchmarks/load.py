@@ -101,7 +101,7 @@ def main() -> None:
             lock = threading.Lock()
             per_client = max(1, args.requests // args.clients)
 
-            def client(opener) -> None:
+            def client(opener, path=path, per_client=per_client, lock=lock, latencies=latencies) -> None:
                 nonlocal errors
                 for _ in range(per_client):
                     start = time.perf_counter()
@@ -126,7 +126,8 @@ def main() -> None:
             median = statistics.median(latencies) * 1000
             p95 = statistics.quantiles(latencies, n=20)[-1] * 1000
             baseline = baseline or median
-            print(f"{name:24} {len(latencies) / wall:8.1f} {median:10.1f} {p95:8.1f} {errors:5d} {median / baseline:11.2f}")
+            print(f"{name:24} {len(latencies) / wall:8.1f} {median:10.1f} {p95:8.1f} {errors:5d} "
+                  f"{median / baseline:11.2f}")
     finally:
         server.stop()
     print(f"load average: {os.getloadavg()[0]:.2f} (2 cores)")

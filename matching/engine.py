@@ -540,7 +540,7 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
                                             chosen[order])
         suspect = _screen(tau_w, sigma_w, u_min, v, 0.5)
         info["priced_mentees"] += len(suspect)
-        u = u_min if utab is None else (lambda s, e: utab[s:e][:, country[suspect]])
+        u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
         outside, nr, nc, ns = _scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
                                           0.5, NEAR_MISS * scale, report, 0.4, 0.9)
         info["pricing_rounds"] += 1

@@ -68,8 +68,8 @@ def explain_pair(mentor, mentee, areas, label, components):
     if mentor.region and mentor.region == mentee.region:
         extra.append(("both are in " if extra else "Both are in ") + mentor.region)
     if components.get("text", 0.0) > 0.05:
-        extra.append(("the mentor's practices echo the mentee's stated needs" if extra
-                      else "The mentor's practices echo the mentee's stated needs"))
+        extra.append("the mentor's practices echo the mentee's stated needs" if extra
+                      else "The mentor's practices echo the mentee's stated needs")
     from .preferences import explain_preferences
 
     wishes = explain_preferences(mentor, mentee, components)

@@ -202,7 +202,7 @@ class RoundNetwork:
             raise MatchingError("the flow solver returned a fractional vertex")
         self.flow = x
         self.lower, self.upper = lower, upper
-        for k, (a, b, d) in enumerate(self.arcs):      # the solved network, for the oracle
+        for k, (_tail, _head, d) in enumerate(self.arcs):      # the solved network, for the oracle
             d["lower"], d["capacity"] = int(lower[k]), int(upper[k])
         y = res.eqlin.marginals
         self.potential = y

@@ -20,8 +20,8 @@ import functools
 
 import numpy as np
 
-from .features import N_LEVELS, CityFeatures
 from .exceptions import Infeasible
+from .features import N_LEVELS, CityFeatures
 from .preferences import build_preferences
 
 __all__ = ["ScoringModel", "build_model", "COMPONENTS"]

@@ -18,7 +18,7 @@ whole round.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog, milp, LinearConstraint, Bounds
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .exceptions import MatchingError

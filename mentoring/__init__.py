@@ -89,10 +89,10 @@ def register_blueprints(app: Flask) -> None:
     from mentoring.cities import bp as cities_bp
     from mentoring.dashboard import bp as dashboard_bp
     from mentoring.mentorships import bp as mentorships_bp
+    from mentoring.people import bp as people_bp
     from mentoring.programme import api_bp as programme_api_bp
     from mentoring.programme import bp as programme_bp
     from mentoring.requests import bp as requests_bp
-    from mentoring.people import bp as people_bp
     from mentoring.rounds import bp as rounds_bp
 
     app.register_blueprint(dashboard_bp)

@@ -12,7 +12,7 @@ unless the check says otherwise).
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from flask import abort, current_app, request
 from flask_login import current_user

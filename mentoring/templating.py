@@ -17,7 +17,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.proposals import state_label

@@ -13,4 +13,4 @@ def _no_login_redirect(state) -> None:
     login_manager.blueprint_login_views["api"] = None
 
 
-from mentoring.api import routes  # noqa: F401  (registers the views)
+from mentoring.api import routes  # noqa: E402, F401  (registers the views, after bp exists)

@@ -176,7 +176,8 @@ def profile(city_id: int):
     insider = current_user.is_coordinator or service.is_member(city, current_user)
     grid = presenters.grid(city)
     if wants_json():
-        data = presenters.city_summary(city, locale, {row["area"].id: row["area"].key for axis in grid for row in axis["rows"]})
+        keys = {row["area"].id: row["area"].key for axis in grid for row in axis["rows"]}
+        data = presenters.city_summary(city, locale, keys)
         data.update({
             "timezone": city.timezone, "website": service.safe_website(city.website),
             "practices": city.practices, "needs": city.needs,

@@ -23,8 +23,6 @@ from mentoring.models.mentorships import (
     ReminderSent,
     SharedLink,
 )
-from mentoring.models.programme import NotePublication
-from mentoring.models.requests import CityPreference, MentorRequest
 from mentoring.models.people import (
     Circular,
     CircularDelivery,
@@ -35,6 +33,8 @@ from mentoring.models.people import (
     ProgrammeContact,
     ThreadRead,
 )
+from mentoring.models.programme import NotePublication
+from mentoring.models.requests import CityPreference, MentorRequest
 from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
 
 __all__ = [

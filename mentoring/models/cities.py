@@ -70,17 +70,17 @@ class City(Base):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
 
-    languages: Mapped[list["CityLanguage"]] = relationship(
+    languages: Mapped[list[CityLanguage]] = relationship(
         back_populates="city", cascade="all, delete-orphan", order_by="CityLanguage.position"
     )
-    commissions: Mapped[list["CityCommission"]] = relationship(
+    commissions: Mapped[list[CityCommission]] = relationship(
         back_populates="city", cascade="all, delete-orphan"
     )
-    members: Mapped[list["CityMember"]] = relationship(
+    members: Mapped[list[CityMember]] = relationship(
         back_populates="city", cascade="all, delete-orphan"
     )
     # Only the current assessment of each area; history is queried explicitly.
-    assessments: Mapped[list["Assessment"]] = relationship(
+    assessments: Mapped[list[Assessment]] = relationship(
         primaryjoin="and_(City.id == Assessment.city_id, Assessment.is_current)",
         viewonly=True,
     )
@@ -129,7 +129,7 @@ class CityMember(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="members")
-    user: Mapped["User"] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
 
 
 class CityInvitation(Base):

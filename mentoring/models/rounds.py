@@ -40,8 +40,8 @@ class MatchRound(Base):
     finished_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
-    commissions: Mapped[list["RoundCommission"]] = relationship(cascade="all, delete-orphan")
-    proposals: Mapped[list["Proposal"]] = relationship(
+    commissions: Mapped[list[RoundCommission]] = relationship(cascade="all, delete-orphan")
+    proposals: Mapped[list[Proposal]] = relationship(
         back_populates="round", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -66,7 +66,7 @@ class RoundCommission(Base):
     commission_id: Mapped[int] = mapped_column(
         ForeignKey("commission.id", ondelete="CASCADE"), primary_key=True
     )
-    commission: Mapped["Commission"] = relationship(lazy="joined")
+    commission: Mapped[Commission] = relationship(lazy="joined")
 
 
 class Proposal(Base):
@@ -104,7 +104,7 @@ class Proposal(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     round: Mapped[MatchRound | None] = relationship(back_populates="proposals")
-    mentor_city: Mapped["City"] = relationship(foreign_keys=[mentor_city_id])
-    mentee_city: Mapped["City"] = relationship(foreign_keys=[mentee_city_id])
+    mentor_city: Mapped[City] = relationship(foreign_keys=[mentor_city_id])
+    mentee_city: Mapped[City] = relationship(foreign_keys=[mentee_city_id])
 
     __mapper_args__ = {"version_id_col": version}

@@ -10,7 +10,8 @@ from mentoring.people import bp
 @bp.cli.command("daily")
 def daily_command() -> None:
     """Expire unanswered pairs, remind halfway, send the daily digests. Commits once."""
-    from mentoring.services import consent, mail_preferences as preferences
+    from mentoring.services import consent
+    from mentoring.services import mail_preferences as preferences
 
     report = consent.expire_and_remind()
     digests = preferences.send_digests()

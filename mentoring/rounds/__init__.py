@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("rounds", __name__)
 
-from mentoring.rounds import routes  # noqa: F401  (registers the views)
+from mentoring.rounds import routes  # noqa: E402, F401  (registers the views, after bp exists)

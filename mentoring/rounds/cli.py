@@ -123,7 +123,8 @@ def _print_round(round_) -> None:
     else:
         click.echo(f"Round {round_.id} {round_.name!r}: {round_.status}")
     if m:
-        click.echo(f"  coverage {m.get('coverage', 0):.1%} ({m.get('n_matched_mentees')} of {m.get('n_mentees')} mentees), "
+        click.echo(f"  coverage {m.get('coverage', 0):.1%} "
+                   f"({m.get('n_matched_mentees')} of {m.get('n_mentees')} mentees), "
                    f"{m.get('n_pairs')} pairs, certified optimal: {m.get('certified')}")
         for region, value in (m.get("coverage_by_region") or {}).items():
             click.echo(f"  coverage {region}: {value:.1%}")

@@ -101,11 +101,13 @@ class DecisionForm(FlaskForm):
 
 
 class ReasonForm(DecisionForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"),
+                           validators=[DataRequired(message=_l("Please give a reason.")), Length(max=2000)])
 
 
 class AreasForm(DecisionForm):
-    areas = MultiCheckboxField(_l("Focus areas"), validators=[DataRequired(message=_l("Choose at least one focus area."))])
+    areas = MultiCheckboxField(_l("Focus areas"),
+                               validators=[DataRequired(message=_l("Choose at least one focus area."))])
 
 
 class ManualMatchForm(FlaskForm):

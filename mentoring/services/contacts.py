@@ -25,7 +25,8 @@ from mentoring.models import (
     Proposal,
     User,
 )
-from mentoring.services import NotAllowed, ServiceError, mail_preferences as preferences
+from mentoring.services import NotAllowed, ServiceError
+from mentoring.services import mail_preferences as preferences
 from mentoring.services.audit import record
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

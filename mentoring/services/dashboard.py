@@ -21,8 +21,19 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from mentoring.extensions import db
 from mentoring.models import (
-    Assessment, CapabilityArea, City, CityMember, Goal, MatchRound, MentoringSession, Mentorship,
-    MentorshipMentor, Notification, Proposal, User, utcnow,
+    Assessment,
+    CapabilityArea,
+    City,
+    CityMember,
+    Goal,
+    MatchRound,
+    MentoringSession,
+    Mentorship,
+    MentorshipMentor,
+    Notification,
+    Proposal,
+    User,
+    utcnow,
 )
 from mentoring.models.cities import REGIONS
 from mentoring.services import proposals as proposal_service

@@ -9,9 +9,17 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import (
+    Assessment,
+    CapabilityArea,
+    City,
+    CityCommission,
+    CityLanguage,
+    CityMember,
+    Commission,
+    Mentorship,
+    Proposal,
+    User,
     utcnow,
-    Assessment, CapabilityArea, City, CityCommission, CityLanguage, CityMember, Commission, Mentorship,
-    Proposal, User,
 )
 from mentoring.security import hash_password
 from tests.e2e.conftest import screenshot

@@ -3,10 +3,10 @@ import json
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from matching import (Infeasible, InvalidInput, MatchParams, Participant, propose,
-                      suggest_mentors)
+from matching import Infeasible, InvalidInput, MatchParams, Participant, propose, suggest_mentors
 from matching.cli import main
 from matching.scoring import build_model
 

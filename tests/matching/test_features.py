@@ -3,8 +3,12 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import (
-    check_estimator, check_get_params_invariance, check_no_attributes_set_in_init,
-    check_parameters_default_constructible, check_set_params)
+    check_estimator,
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
 
 from matching import CityFeatures, LevelThresholds
 from matching.datasets import make_round

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from matching import MatchParams, propose
-from matching import engine
+from matching import MatchParams, engine, propose
 from matching.datasets import make_round
 from matching.solvers import dual_bound, solve_bmatching, solve_bmatching_lap
 

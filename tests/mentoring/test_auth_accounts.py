@@ -127,7 +127,7 @@ def test_account_page_changes_name_and_language_only(app, client, make_user):
     assert after.email_confirmed_at == user.email_confirmed_at
     assert "user.update" in audit_actions(app, user.id)
     # The page now speaks French.
-    assert "Votre compte".encode() in client.get("/auth/account").data or b'lang="fr"' in client.get("/").data
+    assert b"Votre compte" in client.get("/auth/account").data or b'lang="fr"' in client.get("/").data
     bad = client.post("/auth/account", data={"name": "", "locale": "xx"})
     assert bad.status_code == 200 and get_user(app, user.email).name == "New Name"
 

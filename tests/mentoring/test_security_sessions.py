@@ -155,7 +155,7 @@ def test_real_password_hash_is_argon2id_with_strong_parameters():
 
 def test_sign_in_does_not_tell_who_has_an_account(app, client, make_user, monkeypatch):
     """Family N: unknown address vs wrong password: same status, same page, same hashing work."""
-    user = make_user(email="known@example.org")
+    make_user(email="known@example.org")
     calls = []
     real_verify = security.PasswordHasher.verify
 

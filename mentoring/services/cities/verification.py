@@ -34,7 +34,8 @@ def change_status(city: City, actor, action: str, reason: str | None = None) -> 
               action=_action_done(action), status=status_label(city.status))
         )
     if needs_reason and not reason:
-        raise ServiceError(_("Please give a reason."), {"reason": [_("Please give a reason; the city's representatives will read it.")]})
+        raise ServiceError(_("Please give a reason."),
+                           {"reason": [_("Please give a reason; the city's representatives will read it.")]})
     if reason and len(reason) > REASON_MAX:
         raise ServiceError(_("The reason is too long."), {"reason": [_("Use at most %(n)d characters.", n=REASON_MAX)]})
     if target is None:

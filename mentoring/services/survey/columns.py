@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 from mentoring.models import CapabilityArea
 from mentoring.services.taxonomy import active_areas

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,12 +11,21 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import (
-    Assessment, CapabilityArea, City, Goal, MatchRound, MentoringSession, Mentorship, MentorshipMentor,
-    Notification, Proposal, utcnow,
+    Assessment,
+    CapabilityArea,
+    City,
+    Goal,
+    MatchRound,
+    MentoringSession,
+    Mentorship,
+    MentorshipMentor,
+    Notification,
+    Proposal,
+    utcnow,
 )
 from tests.conftest import count_queries, login
 
-FUTURE = datetime(2031, 1, 15, 14, 0, tzinfo=timezone.utc)  # 09:00 in Lima, 15:00 in Lyon
+FUTURE = datetime(2031, 1, 15, 14, 0, tzinfo=UTC)  # 09:00 in Lima, 15:00 in Lyon
 
 
 @pytest.fixture

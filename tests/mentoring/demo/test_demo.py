@@ -105,9 +105,10 @@ def test_logins_prints_the_table(demo_app):
     result = runner.invoke(args=["demo", "logins"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert any("admin@demo.mentoring.example" in l and DEMO_PASSWORD in l and "admin" in l for l in lines)
-    assert any("rep.lyon@demo.mentoring.example" in l and "representative" in l and "Lyon" in l for l in lines)
-    assert any("coordinator@demo.mentoring.example" in l and "coordinator" in l for l in lines)
+    assert any("admin@demo.mentoring.example" in line and DEMO_PASSWORD in line and "admin" in line for line in lines)
+    assert any("rep.lyon@demo.mentoring.example" in line and "representative" in line and "Lyon" in line
+               for line in lines)
+    assert any("coordinator@demo.mentoring.example" in line and "coordinator" in line for line in lines)
 
 
 def test_demo_accounts_can_sign_in(demo_app):

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, City, ProgrammeContact, Proposal, utcnow
-from mentoring.services import contacts, mail_preferences as preferences
+from mentoring.services import contacts
+from mentoring.services import mail_preferences as preferences
 from tests.conftest import login
 from tests.mentoring.people.conftest import approve_directly
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import Mentorship, Message, Notification
-from mentoring.services import messages, mail_preferences as preferences
+from mentoring.services import mail_preferences as preferences
+from mentoring.services import messages
 from tests.conftest import login
 from tests.mentoring.people.conftest import elements, outbox
 

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from mentoring import rules
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, MatchRound, Mentorship, Notification, OutboxMessage, Proposal, User
-from mentoring.services import Conflict, NotAllowed, ServiceError
-from mentoring.services import matchmaking
+from mentoring.services import Conflict, NotAllowed, ServiceError, matchmaking
 from mentoring.services import proposals as service
 from tests.mentoring.rounds.conftest import open_and_run
 

@@ -59,7 +59,7 @@ def test_good_file_creates_verified_cities_with_languages_commissions_and_assess
 
 
 def test_semicolon_file_accepts_decimal_commas(ctx):
-    data = "name;country;latitude;longitude\nLyon;FR;45,75;4,85\n".encode()
+    data = b"name;country;latitude;longitude\nLyon;FR;45,75;4,85\n"
     import_csv(data, None)
     assert (city_named("Lyon").latitude, city_named("Lyon").longitude) == (45.75, 4.85)
 
@@ -121,7 +121,7 @@ def test_unknown_columns_do_not_hide_the_rows_problems(ctx):
 
 
 def test_duplicate_rows_for_one_city_are_refused(ctx):
-    preview = preview_import("name,country\nLyon,FR\nlyon,fr\nLYON,FR\n".encode())
+    preview = preview_import(b"name,country\nLyon,FR\nlyon,fr\nLYON,FR\n")
     assert [(e.row, e.column) for e in preview.errors] == [(3, "name"), (4, "name")]
 
 
@@ -165,7 +165,7 @@ def test_reimport_updates_the_same_city_matched_ignoring_case(ctx, make_city):
     again = b"name,country,population,open_data_maturity,open_data_need\nLYON,fr,520000,2,3\n"
     summary = import_csv(again, None)
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 1)
-    third = "name,country,languages,open_data_maturity,open_data_can_mentor\nlyon,FR,fr;en,4,1\n".encode()
+    third = b"name,country,languages,open_data_maturity,open_data_can_mentor\nlyon,FR,fr;en,4,1\n"
     assert import_csv(third, None).updated == 1
     db.session.commit()
     city = db.session.get(City, lyon.id)
