@@ -49,7 +49,7 @@ from mentoring.services import (
     consent,
     contacts,
     messages,
-    preferences,
+    mail_preferences as preferences,
 )
 
 # --- Access checks -----------------------------------------------------------------------------

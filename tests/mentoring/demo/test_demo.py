@@ -81,7 +81,10 @@ def test_if_empty_does_nothing_when_a_city_exists(demo_app, make_city):
 
 def test_if_empty_loads_on_an_empty_database(demo_app):
     result = demo_app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
-    assert result.exit_code == 0 and "60 created" in result.output
+    from mentoring.services.demo import DEMO_CITIES, DEMO_HOMONYMS
+
+    expected = len(DEMO_CITIES) + len(DEMO_HOMONYMS)  # the named cities and one homonymous pair
+    assert result.exit_code == 0 and f"{expected} created" in result.output
 
 
 def test_refused_without_the_demo_setting_unless_forced(app, runner):
