@@ -49,6 +49,8 @@ from mentoring.services import (
     consent,
     contacts,
     messages,
+)
+from mentoring.services import (
     mail_preferences as preferences,
 )
 
