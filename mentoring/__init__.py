@@ -71,9 +71,10 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])  # cheap on the CPU; every browser accepts it
-    # Pages and JSON only: static files are streamed from disk (and compressed by the front proxy);
-    # compressing them here would read them whole and leave the file handle open.
+    # Pages and JSON only; never streamed responses: static files are streamed from disk (a front
+    # proxy compresses them), and compressing a stream here left its file handle open.
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json"])
+    app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
