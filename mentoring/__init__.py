@@ -57,7 +57,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from mentoring import database, i18n, inputs, logs, security, templating
+    from mentoring import assets, database, i18n, inputs, logs, security, templating
     from mentoring.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     logs.init_app(app)
     inputs.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     security.warn_about_memory_rate_limits(app)

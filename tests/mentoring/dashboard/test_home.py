@@ -154,7 +154,7 @@ def test_a_coordinator_sees_the_programme_health(client, home):
     assert data["coverage"][data["labels"].index("North America")] is None
     row = re.search(r'<th scope="row">Africa</th>(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]+)</td>', row) == ["2", "0", "2", "1", "50%"]
-    assert '<script src="/static/js/dashboard.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/dashboard.js\?v=[0-9a-f]{12}" defer></script>', html)
     assert "<script>" not in html and 'style="' not in html  # CSP: no inline script or style
 
 
