@@ -29,10 +29,13 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
 import matching
+from mentoring import cache
 from mentoring.extensions import db
 from mentoring.models import (
+    Assessment,
     City,
     CityCommission,
+    CityPreference,
     Commission,
     MatchRound,
     MentorRequest,
@@ -53,6 +56,11 @@ EDITABLE_PARAMS = (
     "require_shared_language", "allow_same_country", "objective", "weights", "min_score",
     "mentors_per_mentee",
 )
+
+
+#: What a city's mentor suggestions are computed from: a write to any of them recomputes them.
+SUGGESTION_TABLES = (City, Assessment, CityCommission, CityPreference, MentorRequest, Mentorship, Proposal)
+_suggestions = cache.Memo(maxsize=4096)
 
 
 @dataclasses.dataclass
@@ -424,13 +432,25 @@ def suggestions_for_city(city: City, k: int = 5) -> list[dict]:
     not ask for a mentor, already has one, or its profile is incomplete.
     """
     from mentoring import rules
-    from mentoring.models import Assessment
 
     city = db.session.scalar(select(City).where(City.id == city.id).options(
         selectinload(City.languages), selectinload(City.assessments)))
     if (city is None or city.status != "verified" or not city.wants_mentor or not city.languages
             or not any(a.need > 0 for a in city.assessments) or _mentees_with_a_mentor([city.id])):
         return []
+    key = ("suggestions", cache.fingerprint(*SUGGESTION_TABLES), city.id, k)
+    ranked = _suggestions.get_or_compute(key, lambda: _rank_mentors_for(city, k))
+    mentors = list(db.session.scalars(select(City).where(City.id.in_([mentor_id for mentor_id, _ in ranked]))))
+    by_id = {c.id: c for c in mentors}
+    places = rules.places_by_city(mentors)
+    return [{"pair": p, "mentor": by_id[mentor_id], "places": places[mentor_id]}
+            for mentor_id, p in ranked if mentor_id in by_id]
+
+
+def _rank_mentors_for(city: City, k: int) -> list[tuple[int, matching.Pair]]:
+    """The engine's ``k`` best mentors for ``city`` as ``[(mentor city id, pair)]`` (see above)."""
+    from mentoring import rules
+
     mentors = list(db.session.scalars(
         select(City).where(
             City.status == "verified", City.mentor_capacity > 0, City.id != city.id,
@@ -447,6 +467,4 @@ def suggestions_for_city(city: City, k: int = 5) -> list[dict]:
         pairs = matching.suggest_mentors(records, str(city.id), matching.MatchParams(), k=k)
     except matching.MatchingError:
         return []
-    by_id = {c.id: c for c in mentors}
-    return [{"pair": p, "mentor": by_id[int(p.mentor)], "places": places[int(p.mentor)]}
-            for p in pairs if int(p.mentor) in by_id]
+    return [(int(p.mentor), p) for p in pairs]

@@ -4,9 +4,9 @@ Ties are mentorships (active and completed) and approved or endorsed proposals t
 become a mentorship yet; withdrawn mentorships and rejected or declined proposals are not ties.
 Analytics use networkx on the knowledge-flow graph (edge mentor → mentee, weight = number of ties).
 
-The result is cached in the process until the data changes: the key is a cheap fingerprint of the
-tables involved (row counts and the sums of their optimistic-lock versions, which every update
-increments), so a new tie, a state change or an edited city invalidates it.
+The result is cached in the process until the data changes (:mod:`mentoring.cache`): the key is a
+one-query fingerprint of the tables involved, so a new tie, a state change or an edited city
+invalidates it.
 
 "South" and "North" follow the World Bank income groups shipped in ``mentoring/data/income_groups.json``
 (low and middle income = South, high income = North; see :mod:`mentoring.services.income`).
@@ -15,14 +15,14 @@ mentee that, in the same round, learns from a South and a North mentor (one per 
 """
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import networkx as nx
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from mentoring import cache
 from mentoring.extensions import db
 from mentoring.models import (
     City,
@@ -39,8 +39,9 @@ TIE_PROPOSAL_STATES = ("approved", "endorsed")
 EDGE_STATUSES = ("approved", "endorsed", "active", "completed")
 HUBS = 5
 
-_cache: dict = {}
-_lock = threading.Lock()
+#: What the network is computed from: a write to any of them changes :func:`fingerprint`.
+TABLES = (City, Mentorship, Proposal, CityCommission, MatchRound)
+_memo = cache.Memo(maxsize=8)
 
 
 @dataclass(frozen=True)
@@ -57,15 +58,8 @@ class Tie:
 
 
 def fingerprint() -> tuple:
-    """Counts and version sums of every table the network reads: changes when any row changes."""
-    parts = []
-    for model in (City, Mentorship, Proposal):
-        parts.append(tuple(db.session.execute(
-            select(func.count(), func.coalesce(func.sum(model.version), 0))).one()))
-    parts.append(db.session.scalar(select(func.count()).select_from(CityCommission)))
-    parts.append(tuple(db.session.execute(
-        select(func.count(), func.coalesce(func.sum(MatchRound.version), 0))).one()))
-    return (str(db.engine.url), *parts)
+    """Changes when any row of a table the network reads changes (:func:`mentoring.cache.fingerprint`)."""
+    return cache.fingerprint(*TABLES)
 
 
 def ties() -> list[Tie]:
@@ -287,15 +281,7 @@ def _evolution(tie_list: list[Tie]) -> list[dict]:
 
 def network() -> dict:
     """``{"nodes", "edges", "metrics"}`` for the API, the CLI and the pages; cached until data changes."""
-    key = fingerprint()
-    with _lock:
-        cached = _cache.get("network")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-    result = _compute()
-    with _lock:
-        _cache["network"] = (key, result)
-    return result
+    return _memo.get_or_compute(("network", fingerprint()), _compute)
 
 
 def _compute() -> dict:
@@ -336,5 +322,4 @@ def _plain(value):
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _memo.clear()
