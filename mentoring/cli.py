@@ -223,7 +223,9 @@ def remind_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from mentoring.people.cli import people_cli
     from mentoring.programme.cli import programme_cli
+    from mentoring.requests.cli import requests_cli
     from mentoring.rounds.cli import rounds_cli
 
     app.cli.add_command(users_cli)
@@ -233,6 +235,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mentorships_cli)
     app.cli.add_command(programme_cli)
+    app.cli.add_command(people_cli)
+    app.cli.add_command(requests_cli)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The people blueprint: contacts, messages, notification preferences, circulars, endorsement links."""
 from flask import Blueprint
 
-bp = Blueprint("people", __name__, cli_group="people")
+bp = Blueprint("people", __name__)
 
-from mentoring.people import cli, routes  # noqa: E402,F401  (registers the views and commands)
+from mentoring.people import routes  # noqa: E402,F401  (registers the views)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from mentoring.extensions import db
-from mentoring.people import bp
+
+people_cli = AppGroup("people", help="People: the daily run of endorsement deadlines and digests.")
 
 
-@bp.cli.command("daily")
+@people_cli.command("daily")
 def daily_command() -> None:
     """Expire unanswered pairs, remind halfway, send the daily digests. Commits once."""
     from mentoring.services import consent

@@ -252,9 +252,8 @@ def preferences(city_id: int):
     return render_template("requests/preferences.html", form=form, city=city, saved=saved), status
 
 
-# --- Links from other pages ---------------------------------------------------------------------
+# --- Helpers of other pages' templates (registered by mentoring.templating) ------------------------
 
-@bp.app_template_global()
 def request_mentor_url(city) -> str | None:
     """Where the reader can ask ``city`` to mentor one of the cities they represent (or None).
 
@@ -270,25 +269,11 @@ def request_mentor_url(city) -> str | None:
     return url_for("requests.new", mentor_city_id=city.id)
 
 
-# --- Command line -------------------------------------------------------------------------------
-
-@bp.cli.command("expire")
-def expire_command():
-    """Record as expired the open requests past their expiry (run it daily, e.g. from cron)."""
-    import click
-
-    count = service.expire_overdue()
-    db.session.commit()
-    click.echo(f"{count} request(s) expired.")
-
-
-@bp.app_template_global()
 def preferences_met_in_round(round_):
     """For the round page: how many stated preferences the round's pairs honour, per city."""
     return preferences_service.met_in_round(round_)
 
 
-@bp.app_template_global()
 def mentor_suggestions(city, k: int = 5) -> list[dict]:
     """For a representative's home: the mentor cities that would suit ``city`` best now, explained."""
     from mentoring.services import explanations, matchmaking
