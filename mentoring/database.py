@@ -7,6 +7,7 @@ begin deferred transactions so they do not queue behind writers.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,6 +15,7 @@ from contextvars import ContextVar
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from mentoring.extensions import db
 
@@ -81,6 +83,25 @@ def init_app(app: Flask) -> None:
             _write_intent.reset(token)
 
 
+_AFTER_COMMIT = "mentoring.after_commit"
+
+
+def after_commit(function, *args) -> None:
+    """Run ``function(*args)`` once this request's changes are committed (never if they roll back).
+
+    For work another process or a later transaction must find committed: queueing a job whose
+    worker reads the rows this request wrote, or delivering what the request queued. It runs after
+    :func:`commit_response` committed, in a new transaction that is committed after it (rolled back
+    and logged if it fails: what the request committed stays, the answer stays the same).
+    """
+    db.session().info.setdefault(_AFTER_COMMIT, []).append((function, args))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_commit(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 def commit_response(response):
     """The one commit point of a request (ARCHITECTURE.md, "A request's life").
 
@@ -107,6 +128,15 @@ def commit_response(response):
     except ServiceError as error:  # a value its column cannot hold (models.base), found at commit
         db.session.rollback()
         return make_response(errors.handle_service_error(error))
+    pending = db.session().info.pop(_AFTER_COMMIT, [])
+    if pending:
+        try:
+            for function, args in pending:
+                function(*args)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logging.getLogger("mentoring.database").exception("work after the commit failed")
     return response
 
 

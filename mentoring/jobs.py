@@ -20,8 +20,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app
-from sqlalchemy import event, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
 
 from mentoring.extensions import db
 
@@ -168,27 +167,15 @@ def _enqueue(round_id: int, actor_id: int | None) -> str | Future:
     return _executor().submit(_run_in_app, app, round_id, actor_id)
 
 
-_PENDING = "mentoring.enqueue_after_commit"
-
-
 def enqueue_after_commit(round_id: int, actor_id: int | None = None) -> None:
-    """Queue a run once the current transaction has committed (a request's one commit point).
+    """Queue a run once the request has committed (:func:`mentoring.database.after_commit`).
 
     The worker must find the round ``queued``: enqueued before the commit it could start on the
     old state. If the transaction rolls back instead, nothing is queued.
     """
-    db.session().info.setdefault(_PENDING, []).append((round_id, actor_id))
+    from mentoring.database import after_commit
 
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_pending(session) -> None:
-    for round_id, actor_id in session.info.pop(_PENDING, []):
-        _enqueue(round_id, actor_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session) -> None:
-    session.info.pop(_PENDING, None)
+    after_commit(_enqueue, round_id, actor_id)
 
 
 def _run_in_app(app: Flask, round_id: int, actor_id: int | None) -> str:

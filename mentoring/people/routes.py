@@ -18,6 +18,7 @@ from mentoring.access import (
     owner_required,
     public,
 )
+from mentoring.database import after_commit
 from mentoring.errors import apply_errors
 from mentoring.extensions import db
 from mentoring.markdown import render_markdown
@@ -366,8 +367,7 @@ def send_circular(circular_id: int):
         abort(400)
     count = circulars.send(current_user, circular, request.form.get("version"))
     # As for rounds: the recipients are committed before a worker (another process) reads them.
-    db.session.commit()
-    circulars.start_delivery(circular.id)
+    after_commit(circulars.start_delivery, circular.id)
     flash(_("The circular is on its way to %(num)d people.", num=count), "success")
     return redirect(url_for("people.circular", circular_id=circular.id), 303)
 
