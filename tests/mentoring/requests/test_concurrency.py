@@ -8,13 +8,12 @@ while 30 new hand-made clicks try to accept more: the mentor still has exactly t
 """
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
 
-from mentoring import database, rules
+from mentoring import rules
 from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
@@ -23,11 +22,10 @@ from mentoring.models import (
     CityLanguage,
     CityMember,
     MentorRequest,
-    User,
     utcnow,
 )
-from mentoring.services import NotAllowed
 from mentoring.services import requests as service
+from tests.races import pooled_app, race
 
 THREADS = 30
 CAPACITY = 2
@@ -35,7 +33,7 @@ CAPACITY = 2
 
 @pytest.fixture
 def race_app(app_factory, app):
-    return app_factory(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 5, "pool_timeout": 60})
+    return pooled_app(app_factory, THREADS)
 
 
 def _setup(app, rep) -> list[int]:
@@ -61,41 +59,7 @@ def _setup(app, rep) -> list[int]:
 
 
 def _race(app, request_ids, actor_id, *, deferred=False):
-    barrier = threading.Barrier(len(request_ids))
-    outcome = {"ok": 0, "refused": 0, "errors": []}
-    guard = threading.Lock()
-
-    def worker(request_id):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                if deferred:
-                    with database.read_only():  # SQLite: BEGIN instead of BEGIN IMMEDIATE
-                        service.accept(db.session.get(User, actor_id), request_id)
-                        db.session.commit()
-                else:
-                    service.accept(db.session.get(User, actor_id), request_id)
-                    db.session.commit()
-                with guard:
-                    outcome["ok"] += 1
-            except NotAllowed as refusal:
-                db.session.rollback()
-                with guard:
-                    outcome["refused"] += 1
-                assert "no free mentor place" in refusal.message
-            except Exception as error:  # noqa: BLE001 - every other failure is counted
-                db.session.rollback()
-                with guard:
-                    outcome["errors"].append(f"{type(error).__name__}: {error}"[:200])
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(rid,)) for rid in request_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return outcome
+    return race(app, request_ids, actor_id, service.accept, deferred=deferred)
 
 
 def test_thirty_parallel_accepts_never_overbook_a_mentor_of_capacity_two(race_app, make_user, monkeypatch):

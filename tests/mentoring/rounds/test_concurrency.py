@@ -8,17 +8,16 @@ would then fail: the lock is what holds the promise.
 """
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
 
-from mentoring import database, rules
+from mentoring import rules
 from mentoring.extensions import db
-from mentoring.models import City, CityLanguage, MatchRound, Proposal, User
-from mentoring.services import NotAllowed
+from mentoring.models import City, CityLanguage, MatchRound, Proposal
 from mentoring.services import proposals as service
+from tests.races import pooled_app, race
 
 THREADS = 50
 CAPACITY = 2
@@ -26,8 +25,7 @@ CAPACITY = 2
 
 @pytest.fixture
 def race_app(app_factory, app):
-    """An application whose pool has a connection for every thread (``app`` empties tables after)."""
-    return app_factory(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 5, "pool_timeout": 60})
+    return pooled_app(app_factory, THREADS)
 
 
 def _setup(app, coordinator) -> list[int]:
@@ -48,48 +46,11 @@ def _setup(app, coordinator) -> list[int]:
 
 
 def _race(app, proposal_ids, actor_id, *, deferred=False):
-    barrier = threading.Barrier(len(proposal_ids))
-    outcome = {"ok": 0, "refused": 0, "errors": []}
-    guard = threading.Lock()
-
-    def worker(proposal_id):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                if deferred:
-                    with database.read_only():  # SQLite: BEGIN instead of BEGIN IMMEDIATE
-                        _approve(actor_id, proposal_id)
-                else:
-                    _approve(actor_id, proposal_id)
-                with guard:
-                    outcome["ok"] += 1
-            except NotAllowed as refusal:
-                db.session.rollback()
-                with guard:
-                    outcome["refused"] += 1
-                assert "no free mentor place" in refusal.message
-            except Exception as error:  # noqa: BLE001 - every other failure is counted
-                db.session.rollback()
-                with guard:
-                    outcome["errors"].append(f"{type(error).__name__}: {error}"[:200])
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(pid,)) for pid in proposal_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcome = race(app, proposal_ids, actor_id, service.approve, deferred=deferred, timeout=120)
     with app.app_context():
         approved = db.session.scalar(select(func.count()).select_from(Proposal).where(Proposal.state == "approved"))
         backend = db.engine.dialect.name
     return approved, outcome, backend
-
-
-def _approve(actor_id, proposal_id):
-    actor = db.session.get(User, actor_id)
-    service.approve(actor, proposal_id)
-    db.session.commit()
 
 
 def test_fifty_concurrent_approvals_never_overbook_a_mentor_of_capacity_two(race_app, make_user):
