@@ -23,8 +23,15 @@ def count(model, *where):
 
 
 def test_demo_load_builds_a_programme_across_every_region(demo_app):
-    result = demo_app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
+    """One load (``--if-empty`` on an empty database) checked from every side, then loaded again."""
+    runner = demo_app.test_cli_runner()
+    empty = runner.invoke(args=["demo", "logins"])
+    assert empty.exit_code == 0 and "No demo accounts" in empty.output
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    from mentoring.services.demo import DEMO_CITIES, DEMO_HOMONYMS
+
+    expected = len(DEMO_CITIES) + len(DEMO_HOMONYMS)  # the named cities and one homonymous pair
+    assert result.exit_code == 0 and f"{expected} created" in result.output, result.output
     with demo_app.app_context():
         cities = db.session.scalars(select(City)).all()
         assert len(cities) >= 60 and all(c.is_demo for c in cities)
@@ -43,12 +50,10 @@ def test_demo_load_builds_a_programme_across_every_region(demo_app):
         # One current assessment per area; the demo history's close-out re-assessments keep earlier versions.
         assert count(Assessment, Assessment.is_current) == len(cities) * 25
         assert {c.status for c in cities} == {"verified", "pending"}
+        before = (count(City), count(User), count(CityMember), count(Assessment))
 
-
-def test_demo_accounts_share_one_password_and_have_their_roles(demo_app):
+    # The accounts: one password, hashed once, and their roles.
     with demo_app.app_context():
-        load_demo()
-        db.session.commit()
         admin = db.session.scalar(select(User).where(User.email == "admin@demo.mentoring.example"))
         assert admin.role == "admin" and verify_password(admin.password_hash, DEMO_PASSWORD)
         assert db.session.scalar(select(User.role).where(User.email == "coordinator@demo.mentoring.example")) \
@@ -56,15 +61,19 @@ def test_demo_accounts_share_one_password_and_have_their_roles(demo_app):
         rep = db.session.scalar(select(User).where(User.email == "rep.lyon@demo.mentoring.example"))
         assert [(m.city.name, m.role) for m in rep.memberships] == [("Lyon", "representative")]
         assert count(CityMember, CityMember.role == "mentor") >= 3
-        hashes = set(db.session.scalars(select(User.password_hash)))
-        assert len(hashes) == 1  # hashed once, reused
+        assert len(set(db.session.scalars(select(User.password_hash)))) == 1
+    response = demo_app.test_client().post("/auth/login", data={"email": "rep.lyon@demo.mentoring.example",
+                                                                "password": DEMO_PASSWORD})
+    assert response.status_code == 302
 
+    # `flask demo logins` prints them.
+    lines = runner.invoke(args=["demo", "logins"]).output.splitlines()
+    assert any("admin@demo.mentoring.example" in line and DEMO_PASSWORD in line and "admin" in line for line in lines)
+    assert any("rep.lyon@demo.mentoring.example" in line and "representative" in line and "Lyon" in line
+               for line in lines)
+    assert any("coordinator@demo.mentoring.example" in line and "coordinator" in line for line in lines)
 
-def test_demo_load_is_idempotent(demo_app):
-    runner = demo_app.test_cli_runner()
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
-    with demo_app.app_context():
-        before = (count(City), count(User), count(CityMember), count(Assessment))
+    # Loading again creates nothing.
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "0 created" in second.output
     with demo_app.app_context():
@@ -79,14 +88,6 @@ def test_if_empty_does_nothing_when_a_city_exists(demo_app, make_city):
         assert count(City) == 1 and count(User) == 0
 
 
-def test_if_empty_loads_on_an_empty_database(demo_app):
-    result = demo_app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
-    from mentoring.services.demo import DEMO_CITIES, DEMO_HOMONYMS
-
-    expected = len(DEMO_CITIES) + len(DEMO_HOMONYMS)  # the named cities and one homonymous pair
-    assert result.exit_code == 0 and f"{expected} created" in result.output
-
-
 def test_refused_without_the_demo_setting_unless_forced(app, runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code != 0 and "DEMO" in result.output
@@ -98,27 +99,3 @@ def test_refused_without_the_demo_setting_unless_forced(app, runner):
     assert forced.exit_code == 0
     with app.app_context():
         assert count(City) >= 60
-
-
-def test_logins_prints_the_table(demo_app):
-    runner = demo_app.test_cli_runner()
-    empty = runner.invoke(args=["demo", "logins"])
-    assert empty.exit_code == 0 and "No demo accounts" in empty.output
-    runner.invoke(args=["demo", "load"])
-    result = runner.invoke(args=["demo", "logins"])
-    assert result.exit_code == 0
-    lines = result.output.splitlines()
-    assert any("admin@demo.mentoring.example" in line and DEMO_PASSWORD in line and "admin" in line for line in lines)
-    assert any("rep.lyon@demo.mentoring.example" in line and "representative" in line and "Lyon" in line
-               for line in lines)
-    assert any("coordinator@demo.mentoring.example" in line and "coordinator" in line for line in lines)
-
-
-def test_demo_accounts_can_sign_in(demo_app):
-    with demo_app.app_context():
-        load_demo()
-        db.session.commit()
-    client = demo_app.test_client()
-    response = client.post("/auth/login", data={"email": "rep.lyon@demo.mentoring.example",
-                                                 "password": DEMO_PASSWORD})
-    assert response.status_code == 302
