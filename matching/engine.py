@@ -761,8 +761,9 @@ def _propose(participants, params, progress, area_labels):
     for j in np.flatnonzero(got == 0).tolist():
         mentee = people[model.mentees[j]]
         if count[j] == 0:
-            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor",
-                                       _ineligible_detail(model, j, model.rule_counts(j))))
+            counts = model.rule_counts(j)
+            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor", _ineligible_detail(model, j, counts),
+                                       rule=next(r for r in RULES if counts[r] == 0)))
         elif binding is not None and mentee.country in binding["country"]:
             unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (
                 f"{int(count[j])} mentor(s) could help {mentee.name}, but the round matches at "
@@ -818,6 +819,9 @@ def _propose(participants, params, progress, area_labels):
         "price_time": info["price_time"],
         "total_time": time.perf_counter() - started,
     }
+    if binding is not None:  # which rules held the round back (for the unmatched mentees' reasons)
+        metrics["binding_rules"] = {"max_per_country": sorted(binding["country"]),
+                                    "floors": [list(g) for g in sorted(binding["floor"])]}
     if info.get("stopped"):
         metrics["stopped"] = info["stopped"]
     report(1.0, "done")

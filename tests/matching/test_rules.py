@@ -92,7 +92,7 @@ def test_cross_commission_required_and_rewarded(mentor, mentee):
     assert bonus.pairs[0].components["cross_commission"] == pytest.approx(0.5)
     only_same = [people[0], people[2]]
     (u,) = propose(only_same, MatchParams(cross_commission="required")).unmatched
-    assert u.reason == "no_eligible_mentor" and "cross commissions" in u.detail
+    assert u.reason == "no_eligible_mentor" and "cross commissions" in u.detail and u.rule == "commission"
 
 
 def test_rules_outside_the_flow_class_are_refused(mentor, mentee):
