@@ -753,10 +753,12 @@ def _propose(participants, params, progress, area_labels):
     report(0.95, "explaining pairs")
     net = info.pop("network", None)
     binding = net.binding() if net is not None else None
-    pairs = _make_pairs(model, params, rows, cols, binding)
-    people = model.participants
     load = np.bincount(rows, minlength=model.n_mentors)
     got = np.bincount(cols, minlength=model.n_mentees)
+    if binding is not None:  # a full country decided only if one of its mentees with a mentor waits
+        binding["country"] &= set(net.mentee_country[(got == 0) & (np.asarray(count) > 0)].tolist())
+    pairs = _make_pairs(model, params, rows, cols, binding)
+    people = model.participants
     unmatched = []
     for j in np.flatnonzero(got == 0).tolist():
         mentee = people[model.mentees[j]]

@@ -92,13 +92,14 @@ class OpenRoundForm(FlaskForm):
     cross_commission = SelectField(
         _l("Pairs across commissions"),
         choices=[
-            SelectChoice("off", _l("Off: the commission does not matter")),
-            SelectChoice("bonus", _l("Rewarded: the bonus below is added to their score")),
-            SelectChoice("required", _l("Required: only pairs of cities from different commissions")),
+            SelectChoice("off", _l("Off")),
+            SelectChoice("bonus", _l("Rewarded (bonus below)")),
+            SelectChoice("required", _l("Required")),
         ],
         default="off",
-        description=_l("For rounds that span several commissions, e.g. a Digital Cities mentor with an "
-                       "Urban Mobility mentee."),
+        description=_l("Pairs of cities from different commissions, in a round that spans several (e.g. a Digital "
+                       "Cities mentor with an Urban Mobility mentee): rewarded with a bonus, or the only pairs "
+                       "allowed."),
     )
     cross_commission_bonus = DecimalField(
         _l("Bonus for a pair across commissions"), default=0.1, places=2,

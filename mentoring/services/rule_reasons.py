@@ -73,14 +73,14 @@ def _capacity(data):
 SENTENCES = {
     # Why a mentee is unmatched.
     "rule_max_per_country": lambda d: ngettext(
-        "Not matched: the round's limit of %(num)d mentee from %(country)s was reached.",
-        "Not matched: the round's limit of %(num)d mentees from %(country)s was reached.",
+        "Not matched: the round's limit of %(num)d mentee per country was reached for its country (%(country)s).",
+        "Not matched: the round's limit of %(num)d mentees per country was reached for its country (%(country)s).",
         int(d.get("limit") or 0), country=_country(d.get("country"))),
     "rule_max_per_mentor_country": lambda d: ngettext(
-        "Not matched: the mentors who could still take a mentee already have %(num)d mentee from "
-        "%(country)s, the most the round allows per mentor.",
-        "Not matched: the mentors who could still take a mentee already have %(num)d mentees from "
-        "%(country)s, the most the round allows per mentor.",
+        "Not matched: the mentors who could still take a mentee already have %(num)d mentee of its "
+        "country (%(country)s), the most the round allows per mentor.",
+        "Not matched: the mentors who could still take a mentee already have %(num)d mentees of its "
+        "country (%(country)s), the most the round allows per mentor.",
         int(d.get("limit") or 0), country=_country(d.get("country"))),
     "capacity": _capacity,
     "no_eligible_mentor": lambda d: _(
@@ -101,8 +101,8 @@ SENTENCES = {
         "It counts toward the round's minimum of %(num)d pairs in %(region)s.",
         int(d.get("min") or 0), region=_region(d.get("region"))),
     "max_per_country": lambda d: ngettext(
-        "%(country)s reached the round's limit of %(num)d mentee per country.",
-        "%(country)s reached the round's limit of %(num)d mentees per country.",
+        "The mentee's country (%(country)s) reached the round's limit of %(num)d mentee per country.",
+        "The mentee's country (%(country)s) reached the round's limit of %(num)d mentees per country.",
         int(d.get("limit") or 0), country=_country(d.get("country"))),
 }
 
@@ -164,9 +164,9 @@ def conflict_message(rule: str, other_rule: str, group: tuple, other: tuple) -> 
             return _region(grp[1])
         return _("the priority mentees")
 
-    return _("This rule cannot be combined with %(other)s in this round: %(a)s and %(b)s overlap without one "
-             "containing the other, so the round would no longer be an exact flow problem. Keep one of the two "
-             "rules.", other=_RULE_NAMES.get(other_rule, lambda: other_rule)(), a=name(group), b=name(other))
+    return _("This rule cannot be combined with %(other)s in this round: %(a)s and %(b)s overlap and neither "
+             "contains the other. Keep one of the two rules.",
+             other=_RULE_NAMES.get(other_rule, lambda: other_rule)(), a=name(group), b=name(other))
 
 
 # --- The data the rules need (matchmaking.participants) -----------------------------------------

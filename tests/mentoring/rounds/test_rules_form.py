@@ -78,10 +78,10 @@ def test_at_most_one_mentee_per_country_from_the_form_with_the_reason_in_the_rea
         assert left["data"] == {"limit": 1, "country": "SN"}
     other = ({"Dakar", "Thiès"} - set(senegal)).pop()
     page = html.unescape(client.get(url).get_data(as_text=True))
-    assert "Not matched: the round's limit of 1 mentee from Senegal was reached." in page
+    assert "Not matched: the round's limit of 1 mentee per country was reached for its country (Senegal)." in page
     assert other in page.split("Mentees without a mentor")[1]
     assert "At most 1 mentee from one country" in page  # the round's rules, in its parameters
-    assert "Senegal reached the round's limit of 1 mentee per country." in page  # the matched one's explanation
+    assert "The mentee's country (Senegal) reached the round's limit of 1 mentee per country." in page  # the matched one's explanation
 
     with app.app_context():
         db.session.execute(update(User).where(User.id == coordinator.id).values(locale="fr"))
