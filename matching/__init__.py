@@ -15,8 +15,9 @@ Examples
 """
 
 from .engine import propose, suggest_mentors
-from .exceptions import Infeasible, InvalidInput, MatchingError
+from .exceptions import Infeasible, InvalidInput, MatchingError, RulesConflict
 from .features import CityFeatures, LevelThresholds
+from .network import check_rules
 from .params import MatchParams
 from .records import Participant, dump_jsonl, load_jsonl, read_participants
 from .result import MatchResult, Pair, Unmatched
@@ -25,6 +26,6 @@ __all__ = [
     "Participant", "MatchParams", "propose", "suggest_mentors",
     "load_jsonl", "dump_jsonl", "read_participants",
     "MatchResult", "Pair", "Unmatched",
-    "MatchingError", "InvalidInput", "Infeasible",
+    "MatchingError", "InvalidInput", "Infeasible", "RulesConflict", "check_rules",
     "CityFeatures", "LevelThresholds",
 ]

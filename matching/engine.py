@@ -84,20 +84,37 @@ def _blocks(model, n_cols=None):
 
 class _Scores:
     """Block access to the masked scores (``-inf`` where not eligible), recomputed
-    from the features on each call (pricing needs only the suspect mentees' columns)."""
+    from the features on each call (pricing needs only the suspect mentees' columns).
 
-    def __init__(self, model, cache_bytes=4 * PRICE_CACHE_ENTRIES):
+    When every pair's score fits in ``cache_bytes`` (``keep_all``), the scan's blocks
+    are kept as it computes them: pricing then reads its columns instead of scoring
+    them again in every round (rounds with ties price almost every mentee).
+    """
+
+    def __init__(self, model, cache_bytes=4 * PRICE_CACHE_ENTRIES, keep_all=False):
         self.model = model
         self.cache_bytes = cache_bytes
         self.price_cols = None   # the suspect mentees of the last pricing round ...
         self.price_scores = None  # ... and their scores, (n_mentors, len(price_cols))
+        n_pairs = model.n_mentors * model.n_mentees
+        self.all_scores = (np.empty((model.n_mentors, model.n_mentees), np.float32)
+                           if keep_all and 4 * n_pairs <= cache_bytes else None)
+        self.kept_rows = 0       # rows of all_scores filled so far (the scan goes in order)
 
     def block(self, s, e, cols=None):
-        return self.model.masked_block(s, e, cols)
+        ws = self.model.masked_block(s, e, cols)
+        if cols is None and self.all_scores is not None and s == self.kept_rows:
+            self.all_scores[s:e] = ws
+            self.kept_rows = e
+        return ws
 
     def start_pricing(self, cols):
         """Prepare column access for ``cols``: from the last round's scores when possible."""
         self.pos = None
+        if self.all_scores is not None and self.kept_rows == self.model.n_mentors:
+            self.price_cols, self.price_scores = np.arange(self.model.n_mentees), self.all_scores
+            self.pos, self.reuse = np.asarray(cols), True
+            return
         if self.price_cols is not None and len(cols):
             pos = np.searchsorted(self.price_cols, cols)
             pos = np.minimum(pos, len(self.price_cols) - 1)
@@ -408,7 +425,7 @@ def _solve(model, params, report):
     if method == "auto" and not np.all(model.demand == 1):
         method = "lp"
     info["method"] = "lap" if method in ("auto", "lap") else "lp"
-    scores = _Scores(model, cache_bytes=params.memory_budget // 2)
+    scores = _Scores(model, cache_bytes=params.memory_budget // 2, keep_all=not full)
     times = {}
     t0 = time.perf_counter()
     if full:
@@ -753,16 +770,19 @@ def _propose(participants, params, progress, area_labels):
     report(0.95, "explaining pairs")
     net = info.pop("network", None)
     binding = net.binding() if net is not None else None
-    pairs = _make_pairs(model, params, rows, cols, binding)
-    people = model.participants
     load = np.bincount(rows, minlength=model.n_mentors)
     got = np.bincount(cols, minlength=model.n_mentees)
+    if binding is not None:  # a full country decided only if one of its mentees with a mentor waits
+        binding["country"] &= set(net.mentee_country[(got == 0) & (np.asarray(count) > 0)].tolist())
+    pairs = _make_pairs(model, params, rows, cols, binding)
+    people = model.participants
     unmatched = []
     for j in np.flatnonzero(got == 0).tolist():
         mentee = people[model.mentees[j]]
         if count[j] == 0:
-            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor",
-                                       _ineligible_detail(model, j, model.rule_counts(j))))
+            counts = model.rule_counts(j)
+            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor", _ineligible_detail(model, j, counts),
+                                       rule=next(r for r in RULES if counts[r] == 0)))
         elif binding is not None and mentee.country in binding["country"]:
             unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (
                 f"{int(count[j])} mentor(s) could help {mentee.name}, but the round matches at "
@@ -818,6 +838,9 @@ def _propose(participants, params, progress, area_labels):
         "price_time": info["price_time"],
         "total_time": time.perf_counter() - started,
     }
+    if binding is not None:  # which rules held the round back (for the unmatched mentees' reasons)
+        metrics["binding_rules"] = {"max_per_country": sorted(binding["country"]),
+                                    "floors": [list(g) for g in sorted(binding["floor"])]}
     if info.get("stopped"):
         metrics["stopped"] = info["stopped"]
     report(1.0, "done")

@@ -4,7 +4,7 @@ A small tree so callers can tell bad input (the coordinator must fix a file or a
 parameter) from a problem that cannot be solved as posed.
 """
 
-__all__ = ["MatchingError", "InvalidInput", "Infeasible"]
+__all__ = ["MatchingError", "InvalidInput", "Infeasible", "RulesConflict"]
 
 
 class MatchingError(Exception):
@@ -48,3 +48,28 @@ class InvalidInput(MatchingError, ValueError):
 
 class Infeasible(MatchingError):
     """The round cannot be solved as posed (for example no mentor or no mentee)."""
+
+
+class RulesConflict(InvalidInput):
+    """Two of the programme's rules cannot be combined on this round's mentees.
+
+    Their groups (countries, regions, priority mentees) overlap without one containing
+    the other, which leaves the class of flow problems solved exactly.
+
+    Attributes
+    ----------
+    group, other : tuple
+        The two overlapping groups, such as ``("priority", "priority")`` and
+        ``("region", "africa")``.
+    rule, other_rule : str
+        The ``MatchParams`` fields of the two rules (``field`` is ``rule``).
+    """
+
+    def __init__(self, group, other, rule, other_rule):
+        self.group, self.other = group, other
+        self.rule, self.other_rule = rule, other_rule
+        super().__init__(
+            f"the rules {rule} and {other_rule} cannot be combined in this round: {group[0]} "
+            f"{group[1]!r} and {other[0]} {other[1]!r} overlap without one containing the other, "
+            f"which leaves the class of flow problems the engine solves exactly (use one of the two "
+            f"rules, or give priority to whole countries or regions)", field=rule)

@@ -6,7 +6,6 @@ and of the needs, and context features (region, log population).
 :class:`LevelThresholds` is the numeric step behind the complementarity score.
 """
 
-import functools
 import unicodedata
 
 import numpy as np
@@ -25,18 +24,28 @@ EMBED_CHUNK = 16384    # texts hashed at once (bounds the dense work arrays: 64 
 KEEP_WINDOWS = 1 << 24  # n-gram windows kept between the two passes of fit (else re-hashed)
 
 
-@functools.lru_cache(maxsize=1)
-def _fold_table():
-    """Code point -> lower-case base letter (accents stripped), 32 for non-word characters."""
+_FOLDED = {0: 0}  # code point -> folded code point, filled for the characters met so far
+
+
+def _fold_char(c):
+    ch = chr(c)
+    if not ch.isalnum():
+        return 32
+    base = "".join(x for x in unicodedata.normalize("NFKD", ch.lower()) if not unicodedata.combining(x))
+    return ord(base[0]) if len(base) >= 1 else c
+
+
+def _fold_table(present):
+    """Code point -> lower-case base letter (accents stripped), 32 for non-word characters.
+
+    Only the code points in ``present`` (those of the texts at hand) are worked out, once
+    per process: a table of the whole Basic Multilingual Plane would cost a second.
+    """
+    for c in present.tolist():
+        if c not in _FOLDED:
+            _FOLDED[c] = _fold_char(c)
     table = np.full(0x10000, 32, dtype=np.uint32)
-    for c in range(1, 0x10000):
-        ch = chr(c)
-        if not ch.isalnum():
-            continue
-        base = "".join(x for x in unicodedata.normalize("NFKD", ch.lower())
-                       if not unicodedata.combining(x))
-        table[c] = ord(base[0]) if len(base) >= 1 else c
-    table[0] = 0
+    table[present] = [_FOLDED[c] for c in present.tolist()]
     return table
 
 
@@ -65,7 +74,8 @@ def char_ngram_hashes(texts, ngram_range=(3, 5), max_chars=2000):
     corpus = " " + " \x00 ".join(t[:max_chars] for t in texts) + " "
     t = np.frombuffer(corpus.encode("utf-32-le"), dtype=np.uint32)
     small = t < 0x10000
-    t = np.where(small, _fold_table()[np.where(small, t, 0)], t)
+    codes = np.where(small, t, 0)
+    t = np.where(small, _fold_table(np.flatnonzero(np.bincount(codes, minlength=1)))[codes], t)
     blank = t == 32
     keep = ~blank
     keep[1:] |= ~blank[:-1]                             # runs of blanks -> one space

@@ -27,12 +27,80 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from .exceptions import InvalidInput, MatchingError
+from .exceptions import MatchingError, RulesConflict
 
-__all__ = ["RoundNetwork", "network_simplex_value"]
+__all__ = ["RoundNetwork", "check_rules", "group_chains", "network_simplex_value"]
 
 SOURCE, SINK = ("source",), ("sink",)
 _RULE_OF = {"country": "max_per_country", "region": "min_per_region", "priority": "priority_floor"}
+
+
+def group_chains(params, countries, regions, priority):
+    """Chain of mentee groups (smallest first) of every mentee under ``params``' rules.
+
+    ``countries``, ``regions`` and ``priority`` hold one entry per mentee (priority: a
+    boolean). Raises :class:`RulesConflict` when the groups are not laminar.
+    """
+    p = params
+    kinds = []
+    if p.max_per_country is not None:
+        kinds.append(("country", list(countries)))
+    if p.min_per_region > 0:
+        kinds.append(("region", [r or "(none)" for r in regions]))
+    if p.priority_floor > 0:
+        kinds.append(("priority", ["priority" if flag else None for flag in priority]))
+    size = {}
+    for kind, labels in kinds:
+        for label in labels:
+            if label is not None:
+                size[(kind, label)] = size.get((kind, label), 0) + 1
+    rank = {kind: r for r, (kind, _) in enumerate(kinds)}
+    chains, above = [], {}
+    for j in range(len(countries)):
+        chain = [(kind, labels[j]) for kind, labels in kinds if labels[j] is not None]
+        chain.sort(key=lambda g: (size[g], rank[g[0]]))
+        chain = tuple(chain)
+        for a, g in enumerate(chain):
+            rest = chain[a + 1:]
+            seen = above.setdefault(g, rest)
+            if seen != rest:
+                other = next(iter(set(seen) ^ set(rest)))
+                raise RulesConflict(g, other, _RULE_OF[g[0]], _RULE_OF[other[0]])
+        chains.append(chain)
+    return chains
+
+
+def check_rules(participants, params):
+    """Refuse, before any scoring, rules that would leave the class of flow problems.
+
+    The same test as the solve (:func:`group_chains` on the mentees: every city with
+    ``wants_mentor``), cheap enough to run when a round is set up.
+
+    Raises
+    ------
+    RulesConflict
+        Two rules' groups overlap without one containing the other.
+
+    Examples
+    --------
+    >>> from matching import MatchParams, Participant
+    >>> people = [Participant(id="a", name="A", country="SN", region="africa", wants_mentor=True,
+    ...                       priority=2.0),
+    ...           Participant(id="b", name="B", country="FR", region="europe", wants_mentor=True),
+    ...           Participant(id="c", name="C", country="IN", region="asia", wants_mentor=True,
+    ...                       priority=2.0),
+    ...           Participant(id="d", name="D", country="MA", region="africa", wants_mentor=True)]
+    >>> check_rules(people, MatchParams(priority_floor=0.5))
+    >>> check_rules(people, MatchParams(priority_floor=0.5, min_per_region=1))
+    Traceback (most recent call last):
+    ...
+    matching.exceptions.RulesConflict: field 'min_per_region': the rules min_per_region and priority_floor ...
+    """
+    if not params.network_rules:
+        return
+    mentees = [p for p in participants if p.is_mentee]
+    group_chains(params, [p.country for p in mentees], [p.region for p in mentees],
+                 [p.priority > 1.0 for p in mentees])
 
 
 class RoundNetwork:
@@ -72,38 +140,7 @@ class RoundNetwork:
     # ------------------------------------------------------------- structure
     def _groups(self):
         """Chain of groups (smallest first) of every mentee; refuses non-laminar rules."""
-        p = self.params
-        kinds = []
-        if p.max_per_country is not None:
-            kinds.append(("country", self.mentee_country))
-        if p.min_per_region > 0:
-            kinds.append(("region", self.mentee_region))
-        if p.priority_floor > 0:
-            kinds.append(("priority", np.where(self.mentee_priority, "priority", None)))
-        size = {}
-        for kind, labels in kinds:
-            for label in labels:
-                if label is not None:
-                    size[(kind, label)] = size.get((kind, label), 0) + 1
-        rank = {kind: r for r, (kind, _) in enumerate(kinds)}
-        chains, above = [], {}
-        for j in range(self.model.n_mentees):
-            chain = [(kind, labels[j]) for kind, labels in kinds if labels[j] is not None]
-            chain.sort(key=lambda g: (size[g], rank[g[0]]))
-            chain = tuple(chain)
-            for a, g in enumerate(chain):
-                rest = chain[a + 1:]
-                seen = above.setdefault(g, rest)
-                if seen != rest:
-                    other = next(iter(set(seen) ^ set(rest)))
-                    raise InvalidInput(
-                        f"the rules {_RULE_OF[g[0]]} and {_RULE_OF[other[0]]} cannot be combined in "
-                        f"this round: {g[0]} {g[1]!r} and {other[0]} {other[1]!r} overlap without "
-                        f"one containing the other, which leaves the class of flow problems the "
-                        f"engine solves exactly (use one of the two rules, or give priority to "
-                        f"whole countries or regions)", field=_RULE_OF[g[0]])
-            chains.append(chain)
-        return chains
+        return group_chains(self.params, self.mentee_country, self.mentee_region, self.mentee_priority)
 
     def _build(self):
         p, model = self.params, self.model

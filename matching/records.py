@@ -104,12 +104,11 @@ class Participant:
     priority : float, default 1.0
         Weight >= 1 multiplying the score of pairs where this city is the mentee.
     exclude : tuple of str, default ()
-        Ids this city must not be paired with (either direction); previous pairs go here.
+        Ids this city must not be paired with (either direction); previous pairs go here,
+        and so do the cities it asked to avoid.
     commission : str, default ""
         The programme commission the city takes part through (free key such as
         ``"digital_cities"``); used by the cross-commission rule (``MatchParams.cross_commission``).
-        Ids this city must not be paired with (either direction); previous pairs go here,
-        and so do the cities it asked to avoid.
     prefer : tuple of str, default ()
         Ids of partner cities this city would like (a bonus, see :mod:`matching.preferences`).
     prefer_regions : tuple of str, default ()

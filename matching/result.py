@@ -61,11 +61,16 @@ class Unmatched:
         take the most mentees of its country allowed).
     detail : str
         A plain sentence naming the rule or the situation.
+    rule : str
+        With ``no_eligible_mentor``: the eligibility rule that ruled out the last candidate
+        mentors (``needs``, ``language``, ``country``, ``exclusion``, ``commission`` when the
+        round requires pairs across commissions, ``min_score``); empty otherwise.
     """
 
     mentee: str
     reason: str
     detail: str
+    rule: str = ""
 
     def to_dict(self):
         """JSON-ready dict."""

@@ -89,7 +89,7 @@ def _one_proposal_json(proposal_id: int) -> dict:
         ).execution_options(populate_existing=True)
     )
     explanation = explanations.explain(proposal.mentor_city, proposal.mentee_city, proposal.areas,
-                                       proposal.components, stored=proposal.explanation)
+                                       proposal.components, stored=proposal.explanation, rules=proposal.rules)
     return proposal_json(proposal, explanation)
 
 

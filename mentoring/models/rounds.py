@@ -88,6 +88,8 @@ class Proposal(Base):
     score: Mapped[float] = mapped_column(default=0.0)
     components: Mapped[dict] = mapped_column(JSON, default=dict)
     explanation: Mapped[str] = mapped_column(Text, default="")
+    # The programme's rules that decided this pair: [{"code", …data}] (services/rule_reasons.py).
+    rules: Mapped[list | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(20), default="proposed")
     manual: Mapped[bool] = mapped_column(default=False)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

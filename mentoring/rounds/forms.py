@@ -67,6 +67,45 @@ class OpenRoundForm(FlaskForm):
         _l("Minimum score"), default=0, places=2, validators=[InputRequired(), NumberRange(min=0, max=100)],
         description=_l("Pairs scoring below this are never proposed. Default 0 (no minimum)."),
     )
+    # The programme's rules (issue 10): each a minimum-cost flow the engine solves exactly.
+    max_per_country = IntegerField(
+        _l("At most N mentees from one country in this round"), validators=[Optional(), NumberRange(min=1, max=10000)],
+        description=_l("So that no single bilateral relation takes the round. Leave empty for no limit."),
+    )
+    max_per_mentor_country = IntegerField(
+        _l("At most k mentees of one country per mentor city"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description=_l("A mentor city with several places then mentors cities of several countries. "
+                       "Leave empty for no limit."),
+    )
+    priority_floor = IntegerField(
+        _l("At least X percent of matched places go to priority mentees"), default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description=_l("Priority mentees are cities of low and lower-middle income countries (World Bank groups); "
+                       "their pairs also count 10 % more in the score. Met as far as the eligible pairs allow. "
+                       "0: no floor."),
+    )
+    min_per_region = IntegerField(
+        _l("At least M pairs per region"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)],
+        description=_l("Met as far as each region's eligible pairs allow. 0: no minimum."),
+    )
+    cross_commission = SelectField(
+        _l("Pairs across commissions"),
+        choices=[
+            SelectChoice("off", _l("Off")),
+            SelectChoice("bonus", _l("Rewarded (bonus below)")),
+            SelectChoice("required", _l("Required")),
+        ],
+        default="off",
+        description=_l("Pairs of cities from different commissions, in a round that spans several (e.g. a Digital "
+                       "Cities mentor with an Urban Mobility mentee): rewarded with a bonus, or the only pairs "
+                       "allowed."),
+    )
+    cross_commission_bonus = DecimalField(
+        _l("Bonus for a pair across commissions"), default=0.1, places=2,
+        validators=[Optional(), NumberRange(min=0, max=10)],
+        description=_l("Added to the score of such a pair when they are rewarded. Default 0.1."),
+    )
     seed = IntegerField(
         _l("Seed"), default=0, validators=[Optional(), NumberRange(min=0, max=2**31 - 1)],
         description=_l("The same seed and the same data give the same proposals."),
@@ -88,6 +127,13 @@ class OpenRoundForm(FlaskForm):
                 "context": float(self.weight_context.data),
             },
             "min_score": float(self.min_score.data),
+            "max_per_country": self.max_per_country.data or None,
+            "max_per_mentor_country": self.max_per_mentor_country.data or None,
+            "priority_floor": (self.priority_floor.data or 0) / 100,
+            "min_per_region": self.min_per_region.data or 0,
+            "cross_commission": self.cross_commission.data,
+            "cross_commission_bonus": float(self.cross_commission_bonus.data if self.cross_commission_bonus.data
+                                            is not None else 0.1),
         }
 
 

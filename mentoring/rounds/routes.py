@@ -32,7 +32,7 @@ from mentoring.rounds.forms import (
     OpenRoundForm,
     ReasonForm,
 )
-from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages
+from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages, rule_reasons
 from mentoring.services import proposals as proposal_service
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
@@ -95,7 +95,8 @@ def open_round():
                 regions=form.regions.data, params=form.engine_params(), seed=form.seed.data or 0,
             )
         except ServiceError as error:
-            return render_template("rounds/new.html", form=form), apply_errors(form, error)
+            status = apply_errors(form, error)  # before rendering: the errors go under their fields
+            return render_template("rounds/new.html", form=form), status
         flash(_("The round is open. Check who takes part, then run it."), "success")
         return redirect(url_for("rounds.show", round_id=round_.id))
     status = 422 if form.errors else 200
@@ -127,6 +128,7 @@ def show(round_id: int):
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         unmatched=unmatched, unmatched_shown=UNMATCHED_SHOWN, area_labels=_labels(), regions=REGION_LABELS,
         explanations=explanations.explain_many(items), status=status, stale=stale,
+        round_rules=rule_reasons.rules_summary(round_.params),
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
     )
@@ -264,7 +266,7 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
         decision_form=DecisionForm(formdata=None, version=proposal.version),
         reject_form=reject_form, decline_form=decline_form, areas_form=areas_form, area_labels=labels,
         explanation=explanations.explain(proposal.mentor_city, proposal.mentee_city, proposal.areas,
-                                         proposal.components, stored=proposal.explanation),
+                                         proposal.components, stored=proposal.explanation, rules=proposal.rules),
     ), status
 
 

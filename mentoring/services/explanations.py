@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import Assessment, CapabilityArea, City
+from mentoring.services import rule_reasons
 from mentoring.services.geography import REGION_LABELS, language_name
 from mentoring.services.taxonomy import area_labels, level_name
 
@@ -141,11 +142,12 @@ def _comparable(a: int | None, b: int | None) -> bool:
 
 
 def explain(mentor: City, mentee: City, areas, components: dict | None, *, stored: str = "",
-            levels: Levels | None = None, labels: dict[str, str] | None = None) -> Explanation:
+            levels: Levels | None = None, labels: dict[str, str] | None = None, rules=None) -> Explanation:
     """The explanation of one pair in the current language.
 
     ``levels`` and ``labels`` are loaded when not given (pass them from :func:`explain_many` to
-    explain a list without a query per pair). ``stored`` is the engine's English sentence.
+    explain a list without a query per pair). ``stored`` is the engine's English sentence; ``rules``
+    the programme's rules that decided the pair (``Proposal.rules``), one sentence each.
     """
     areas = [a for a in (areas or []) if a]
     labels = labels if labels is not None else area_labels()
@@ -190,6 +192,7 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
     from mentoring.services import preferences
 
     out.sentences.extend(preferences.sentences(mentor, mentee, components))
+    out.sentences.extend(rule_reasons.pair_sentences(rules))
     return out
 
 
@@ -206,6 +209,6 @@ def explain_many(pairs) -> dict:
     levels = load_levels(city_ids, area_keys)
     return {
         p.id: explain(p.mentor_city, p.mentee_city, p.areas, p.components, stored=p.explanation,
-                      levels=levels, labels=labels)
+                      levels=levels, labels=labels, rules=getattr(p, "rules", None))
         for p in pairs
     }

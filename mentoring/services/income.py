@@ -37,3 +37,13 @@ def income_group(country: str) -> str:
 def is_south(country: str) -> bool:
     """Low- and middle-income economies ("Global South"); unclassified ones count as South too."""
     return income_group(country) != "high"
+
+
+# The programme's priority mentees (the digital divide it exists for): cities of low and
+# lower-middle income countries. A round's priority floor reserves matched places for them.
+PRIORITY_GROUPS = ("low", "lower_middle")
+
+
+def is_less_favoured(country: str) -> bool:
+    """A low or lower-middle income country (unclassified ones are not: no data, no claim)."""
+    return income_group(country) in PRIORITY_GROUPS

@@ -16,6 +16,8 @@ working language and one current assessment).
   either city asked to avoid the other (:mod:`mentoring.services.preferences`).
 - **Preferences**: each city's preferred partners, regions, working languages and focus areas
   (``matching.Participant.prefer*``, ``focus``): a bounded bonus, see ``matching.preferences``.
+- **Programme rules** (``rule_reasons.RULE_PARAMS``): each record carries its commission and, with a
+  priority floor, the less-favoured countries' priority (``rule_reasons.commissions_of``, ``priority``).
 """
 from __future__ import annotations
 
@@ -46,15 +48,16 @@ from mentoring.models import (
 )
 from mentoring.models.cities import REGIONS
 from mentoring.rules import HOLDING_STATES, holding_requests, places_used_by_city
-from mentoring.services import NotAllowed, ServiceError, preferences
+from mentoring.services import NotAllowed, ServiceError, preferences, rule_reasons
 from mentoring.services.audit import record
+from mentoring.services.rule_reasons import RULE_PARAMS, conflict_message
 from mentoring.services.taxonomy import area_labels
 
 PARAM_DEFAULTS = matching.MatchParams().to_dict()
 # The parameters a coordinator may set; the rest keep the engine's defaults.
 EDITABLE_PARAMS = (
     "require_shared_language", "allow_same_country", "objective", "weights", "min_score",
-    "mentors_per_mentee",
+    "mentors_per_mentee", *RULE_PARAMS,
 )
 
 
@@ -85,11 +88,29 @@ def clean_params(raw: dict | None) -> dict:
     try:
         params = matching.MatchParams(**values)
     except matching.InvalidInput as error:
-        field = error.field or "params"
-        raise ServiceError(_("The parameters are not valid."), {field: [error.problem]}) from None
+        raise _refusal(error, _("The parameters are not valid.")) from None
     out = params.to_dict()
     out.pop("area_labels", None)
     return out
+
+
+def _refusal(error: matching.InvalidInput, message: str) -> ServiceError:
+    """The engine's refusal as a ServiceError on the field of the parameter it names."""
+    if isinstance(error, matching.RulesConflict):
+        text = conflict_message(error.rule, error.other_rule, error.group, error.other)
+        return ServiceError(message, {error.rule: [text]})
+    return ServiceError(message, {error.field or "params": [error.problem]})
+
+
+def check_rules(round_: MatchRound) -> None:
+    """Refuse rules that cannot be combined on the round's current mentees (a field error)."""
+    params = engine_params(round_)
+    if not params.network_rules:
+        return
+    try:
+        matching.check_rules(participants(round_), params)
+    except matching.InvalidInput as error:
+        raise _refusal(error, _("The round could not be opened.")) from None
 
 
 def open_round(actor, *, name: str, commission_ids: list[int], regions: list[str] | None = None,
@@ -118,6 +139,7 @@ def open_round(actor, *, name: str, commission_ids: list[int], regions: list[str
     round_.commissions = [RoundCommission(commission_id=c) for c in commission_ids]
     db.session.add(round_)
     db.session.flush()
+    check_rules(round_)  # a refusal rolls the request (and the round) back
     record(actor, "round.open", round_, after={"name": name, "commissions": commission_ids,
                                                "regions": regions, "params": cleaned})
     return round_
@@ -216,6 +238,8 @@ def participants(round_: MatchRound, elig: Eligibility | None = None) -> list[ma
         excluded.setdefault(a, set()).add(b)
         excluded.setdefault(b, set()).add(a)
     stated = preferences.engine_fields(cities)
+    commission_of = rule_reasons.commissions_of(getattr(round_, "commission_ids", None), cities)
+    floor = bool((getattr(round_, "params", None) or {}).get("priority_floor"))
     records = []
     for city in cities.values():
         assessments = city.assessments
@@ -233,7 +257,8 @@ def participants(round_: MatchRound, elig: Eligibility | None = None) -> list[ma
             wants_mentor=city.id in mentee_ids,
             practices=city.practices or "",
             needs_text=city.needs or "",
-            priority=float(city.priority or 1.0),
+            priority=rule_reasons.priority(city, floor),
+            commission=commission_of.get(city.id, ""),
             exclude=tuple(str(x) for x in sorted(excluded.get(city.id, ()))),
             **stated.get(city.id, {}),
         ))
@@ -299,6 +324,9 @@ def solve(records: list[matching.Participant], params: matching.MatchParams,
         return matching.propose(records, params, progress=progress, area_labels=labels)
     except matching.Infeasible as error:
         raise ServiceError(_("The round cannot be run: %(problem)s", problem=str(error))) from None
+    except matching.RulesConflict as error:
+        text = conflict_message(error.rule, error.other_rule, error.group, error.other)
+        raise ServiceError(_("The round cannot be run: %(problem)s", problem=text), {error.rule: [text]}) from None
     except matching.InvalidInput as error:
         raise ServiceError(_("The engine refused the data: %(problem)s", problem=str(error))) from None
 
@@ -309,6 +337,12 @@ def store_result(actor, round_: MatchRound, result: matching.MatchResult) -> lis
         delete(Proposal).where(Proposal.round_id == round_.id, Proposal.state == "proposed")
         .execution_options(synchronize_session=False)
     )
+    params = round_.params or {}
+    ids = {int(x) for p in result.pairs if p.rules for x in (p.mentor, p.mentee)}
+    ids |= {int(u.mentee) for u in result.unmatched if u.reason.startswith("rule_")}
+    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))} if ids else {}
+    commission_of = rule_reasons.commissions_of(round_.commission_ids, cities) \
+        if any(p.rules for p in result.pairs) else {}
     proposals = []
     for pair in result.pairs:
         proposal = Proposal(
@@ -319,13 +353,18 @@ def store_result(actor, round_: MatchRound, result: matching.MatchResult) -> lis
             score=float(pair.score),
             components={k: float(v) for k, v in pair.components.items()},
             explanation=pair.explanation,
+            rules=rule_reasons.pair_rules(pair.rules, params, cities.get(int(pair.mentor)),
+                                          cities.get(int(pair.mentee)), commission_of) or None,
             state="proposed",
         )
         db.session.add(proposal)
         proposals.append(proposal)
     metrics = dict(result.metrics)
     round_.metrics = metrics
-    round_.unmatched = [u.to_dict() for u in result.unmatched]
+    binding = metrics.get("binding_rules") or {}
+    round_.unmatched = [dict(u.to_dict(), data=rule_reasons.unmatched_data(u.to_dict(), params,
+                                                                          cities.get(int(u.mentee)), binding))
+                        for u in result.unmatched]
     round_.status = "done"
     round_.progress = 1.0
     round_.progress_message = None

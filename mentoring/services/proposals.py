@@ -51,6 +51,7 @@ from mentoring.services import (
     consent,
     matchmaking,
     notifications,
+    rule_reasons,
 )
 from mentoring.services.audit import record
 
@@ -569,6 +570,8 @@ def unmatched_mentees(round_: MatchRound) -> list[dict]:
         reasons[int(item["mentee"])] = {
             "reason": item["reason"],
             "detail": item.get("detail", ""),
+            # When a programme rule decided: its sentence in the reader's language.
+            "rule_text": rule_reasons.reason_text(item["reason"], item.get("data")),
         }
     for proposal in db.session.scalars(
         select(Proposal)

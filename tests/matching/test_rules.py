@@ -45,6 +45,17 @@ def test_at_most_n_mentees_of_one_country(round_):
     assert "at most 2 mentees" in detail
 
 
+def test_a_country_cap_is_named_only_where_it_left_a_mentee_out(mentor, mentee):
+    people = [mentor("m1", capacity=3, country="FR"), mentee("a", country="SN"), mentee("b", country="SN"),
+              mentee("c", country="PE")]
+    r = propose(people, MatchParams(max_per_country=1))
+    rules = {p.mentee: p.rules for p in r.pairs}
+    assert len(rules) == 2 and rules["c"] == ()  # Peru has one mentee: its cap decided nothing
+    assert [rules[m] for m in rules if m != "c"] == [("max_per_country",)]
+    assert [u.reason for u in r.unmatched] == ["rule_max_per_country"]
+    assert r.metrics["binding_rules"] == {"max_per_country": ["SN"], "floors": []}
+
+
 def test_at_most_k_mentees_of_one_country_per_mentor(mentor, mentee):
     people = [mentor("m1", capacity=3, country="FR"), mentor("m2", capacity=1, country="BE",
                                                              maturity={"open_data": 3}),
@@ -92,7 +103,7 @@ def test_cross_commission_required_and_rewarded(mentor, mentee):
     assert bonus.pairs[0].components["cross_commission"] == pytest.approx(0.5)
     only_same = [people[0], people[2]]
     (u,) = propose(only_same, MatchParams(cross_commission="required")).unmatched
-    assert u.reason == "no_eligible_mentor" and "cross commissions" in u.detail
+    assert u.reason == "no_eligible_mentor" and "cross commissions" in u.detail and u.rule == "commission"
 
 
 def test_rules_outside_the_flow_class_are_refused(mentor, mentee):
