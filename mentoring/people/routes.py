@@ -109,7 +109,8 @@ def preferences_page():
             preferences.update(current_user, {e: getattr(form, f"event_{e}").data for e in EVENTS},
                                form.show_email.data)
         except ServiceError as error:
-            return render_template("people/preferences.html", form=form), apply_errors(form, error)
+            status = apply_errors(form, error)  # before rendering: the messages go on the form
+            return render_template("people/preferences.html", form=form), status
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("people.preferences"), 303)
     return render_template("people/preferences.html", form=form), 422 if form.errors else 200

@@ -117,6 +117,24 @@ def test_preferences_page_saves_and_refuses_unknown_values(app, client, world):
         assert preferences.shows_email(world.get(world.mentee_rep)) is False  # unchecked box
 
 
+def test_a_refusal_by_the_service_is_shown_under_its_field(app, client, world, monkeypatch):
+    from mentoring.people import routes
+    from mentoring.services import ServiceError
+
+    def refuse(*args):
+        raise ServiceError("Not saved.", {"event_messages": ["Messages cannot be switched off here."]})
+
+    monkeypatch.setattr(routes.preferences, "update", refuse)
+    login(client, world.mentee_rep)
+    data = {f"event_{e}": "immediate" for e in ("proposals", "endorsements", "sessions", "messages",
+                                                "reminders", "circulars")}
+    refused = client.post("/people/preferences", data=data)
+    assert refused.status_code == 422
+    from tests.html import texts
+
+    assert texts(refused, "#event_messages-error") == ["Messages cannot be switched off here."]
+
+
 def test_messages_are_kept_with_the_mentorship_and_appear_in_its_export(app, client, world):
     with app.app_context():
         messages.post(world.get(world.mentor_rep), db.session.get(Mentorship, world.mentorship_id), "Agenda attached")
