@@ -58,13 +58,15 @@ class SurveyError(ServiceError):
         self.cell_errors = cell_errors
 
 
-def import_csv(data: bytes, actor, *, max_bytes: int | None = None, progress=None) -> ImportSummary:
+def import_csv(data: bytes, actor, *, max_bytes: int | None = None, progress=None,
+               check_progress=None) -> ImportSummary:
     """Validate the file and, only if it has no problem at all, create and update its cities.
 
     Raises :class:`SurveyError` listing every problem; nothing is written then. Flushes; the caller
-    commits (one transaction for the whole file).
+    commits (one transaction for the whole file). ``check_progress(done, total)`` follows the check,
+    ``progress(done, total)`` the writing.
     """
-    preview = preview_import(data, max_bytes=max_bytes)
+    preview = preview_import(data, max_bytes=max_bytes, progress=check_progress)
     if not preview.ok:
         raise SurveyError(ngettext("Nothing was imported: the file has %(num)d problem.",
                                    "Nothing was imported: the file has %(num)d problems.", len(preview.errors))

@@ -60,10 +60,13 @@ class ParsedRow:
     areas: dict[str, dict] = field(default_factory=dict)  # key -> {"maturity"?, "need"?, "can_mentor"?}
     errors: list[CellError] = field(default_factory=list)
     city: City | None = None
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (column, before, after) of an update
 
     @property
     def action(self) -> str:
-        return "update" if self.city is not None else "new"
+        if self.city is None:
+            return "new"
+        return "update" if self.changes else "unchanged"
 
 
 def decode(data: bytes) -> tuple[str | None, list[CellError]]:

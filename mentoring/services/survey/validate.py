@@ -57,15 +57,24 @@ class SurveyPreview:
 
     @property
     def update_count(self) -> int:
+        """Rows that change an existing city (each change is listed in :attr:`ParsedRow.changes`)."""
         return sum(1 for r in self.rows if r.action == "update")
+
+    @property
+    def unchanged_count(self) -> int:
+        """Rows of existing cities that the file leaves as they are: counted, not listed."""
+        return sum(1 for r in self.rows if r.action == "unchanged")
 
     @property
     def bad_rows(self) -> int:
         return sum(1 for r in self.rows if r.errors)
 
 
-def preview_import(data: bytes, *, max_bytes: int | None = None) -> SurveyPreview:
-    """Decode, parse and validate a survey file against the database, without writing anything."""
+def preview_import(data: bytes, *, max_bytes: int | None = None, progress=None) -> SurveyPreview:
+    """Decode, parse and validate a survey file against the database, without writing anything.
+
+    ``progress(done, total)`` is called every :data:`PROGRESS_EVERY` rows parsed.
+    """
     if max_bytes is not None and len(data) > max_bytes:
         return SurveyPreview([], [], [CellError(0, "", _("The file is larger than %(size)s bytes.",
                                                          size=format_decimal(max_bytes)))])
@@ -101,6 +110,8 @@ def preview_import(data: bytes, *, max_bytes: int | None = None) -> SurveyPrevie
     area_keys = [a.key for a in areas]
     rows: list[ParsedRow] = []
     for index, record_ in enumerate(body, start=2):
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(index, len(body))
         if not any(cell.strip() for cell in record_):
             continue  # blank lines are allowed
         rows.append(parse_row(index, header, record_, delimiter, commissions, area_keys))
@@ -109,6 +120,9 @@ def preview_import(data: bytes, *, max_bytes: int | None = None) -> SurveyPrevie
     _check_duplicates(rows)
     _match_and_check_against_database(rows, area_keys)
     return SurveyPreview(header, rows, file_errors, delimiter)
+
+
+PROGRESS_EVERY = 500
 
 
 def _identity(row: ParsedRow):
@@ -203,6 +217,54 @@ def _match_and_check_against_database(rows: list[ParsedRow], area_keys: list[str
             if can_mentor and maturity < MIN_MENTOR_LEVEL:
                 row.errors.append(CellError(row.row, f"{key}_can_mentor", _("A city can mentor only in an area at "
                                                                              "maturity 3 or 4.")))
+        if row.city is not None:
+            row.changes = changes(row, known)
+
+
+#: The file's column for a City attribute, where they differ.
+COLUMN_OF = {"mentor_capacity": "capacity"}
+CHANGE_TEXT_MAX = 80
+
+
+def changes(row: ParsedRow, known: dict[str, Assessment]) -> list[tuple[str, str, str]]:
+    """``(column, before, after)`` for every value of ``row`` that differs from its city's (shown as text).
+
+    An empty cell changes nothing (it means "unknown"), so only given values are compared; lists compare
+    as the import writes them (languages in order, commissions as a set).
+    """
+    city = row.city
+    found = []
+    for attribute, value in row.fields.items():
+        old = getattr(city, attribute)
+        if attribute in TEXT_FIELDS:
+            old = old or ""
+        if old != value:
+            found.append((COLUMN_OF.get(attribute, attribute), _shown(old), _shown(value)))
+    if row.languages is not None and list(city.language_codes) != row.languages:
+        found.append(("languages", ";".join(city.language_codes), ";".join(row.languages)))
+    if row.commissions is not None and sorted(city.commission_keys) != sorted(row.commissions):
+        found.append(("commissions", ";".join(sorted(city.commission_keys)), ";".join(sorted(row.commissions))))
+    for key, given in row.areas.items():
+        old = known.get(key)
+        for suffix, value in given.items():
+            before = getattr(old, suffix) if old is not None else None
+            if suffix == "can_mentor" and before is not None:
+                before = bool(before)
+            if before != value:
+                found.append((f"{key}_{suffix}", _shown(before), _shown(value)))
+    return found
+
+
+TEXT_FIELDS = ("practices", "needs", "subdivision")
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    text = str(value)
+    return text if len(text) <= CHANGE_TEXT_MAX else text[:CHANGE_TEXT_MAX - 1] + "…"
 
 
 def current_assessments(city_ids: list[int]) -> dict[int, dict[str, Assessment]]:
