@@ -65,7 +65,7 @@ def _check(job_id: int, started, data: bytes, writer) -> str:
     writer(0.0, _("Checking the file…"))
     with read_only():  # a deferred transaction: the progress writer commits beside it
         preview = survey.preview_import(data, progress=lambda done, total: writer(
-            0.99 * done / max(total, 1), _("Checked %(done)s of %(total)s rows", done=done, total=total)))
+            0.99 * done / max(total, 1), _("Checked %(done)s of %(total)s lines", done=done, total=total)))
         report = survey.preview_report(preview)
     db.session.rollback()
     if not report["ok"]:  # the coordinator uploads a corrected file: this one is of no further use
@@ -81,14 +81,11 @@ def _import(job_id: int, started, data: bytes, user_id: int, writer) -> str:
     writer.paused = db.engine.dialect.name == "sqlite"  # this transaction holds SQLite's write lock
     actor = db.session.get(User, user_id)
 
-    def checked(done: int, total: int) -> None:
-        writer(0.5 * done / max(total, 1), _("Checked %(done)s of %(total)s rows", done=done, total=total))
-
     def written(done: int, total: int) -> None:
-        writer(0.5 + 0.5 * done / max(total, 1), _("Wrote %(done)s of %(total)s cities", done=done, total=total))
+        writer(done / max(total, 1), _("Checked and wrote %(done)s of %(total)s lines", done=done, total=total))
 
     try:
-        summary = survey.import_csv(data, actor, progress=written, check_progress=checked)
+        summary = survey.import_csv(data, actor, progress=written)
     except survey.SurveyError as error:  # the directory changed since the check: say what, as the check did
         db.session.rollback()
         report = {"ok": False, "problems": len(error.cell_errors), "errors": [

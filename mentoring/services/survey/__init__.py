@@ -4,7 +4,7 @@
 * :mod:`.parse` — reading bytes into checked rows;
 * :mod:`.validate` — :func:`preview_import`: every problem by row and column, against the database,
   without writing;
-* :mod:`.importer` — :func:`import_csv`: all or nothing, in the caller's transaction;
+* :mod:`.importer` — :func:`import_csv`: all or nothing (a SAVEPOINT in the caller's transaction);
 * :mod:`.export` — :func:`export_csv` (same columns, so export → import round-trips) and the template;
 * :mod:`.report` — what the preview page shows, as plain data;
 * :mod:`.uploads` — files kept between a preview and its confirmation;
@@ -31,7 +31,6 @@ from mentoring.services.survey.export import (
 from mentoring.services.survey.importer import (
     ImportSummary,
     SurveyError,
-    apply_import,
     import_csv,
 )
 from mentoring.services.survey.parse import CellError
@@ -50,7 +49,6 @@ __all__ = [
     "ImportSummary",
     "SurveyError",
     "SurveyPreview",
-    "apply_import",
     "columns",
     "create_job",
     "display_status",

@@ -26,7 +26,7 @@ def preview_report(preview: SurveyPreview, listed: int = ROWS_LISTED) -> dict:
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:ERRORS_KEPT]],
         "listed": [{
             "row": row.row, "name": row.name, "country": row.country, "subdivision": row.subdivision,
-            "action": row.action, "areas": len(row.areas), "problems": len(row.errors),
+            "action": row.action, "areas": row.assessed, "problems": len(row.errors),
             "changes": [list(change) for change in row.changes],
         } for row in shown[:listed]],
         "listable": len(shown),
