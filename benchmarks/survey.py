@@ -89,10 +89,13 @@ def child(step: str, rows: int) -> dict:
             db.session.commit()
             areas = list(db.session.scalars(select(CapabilityArea).where(CapabilityArea.active)))
             data = survey([a.key for a in areas], rows).encode()
-            # Process-wide look-ups a web worker loads once: GeoNames' cities and the name indexes.
+            # Process-wide look-ups a worker builds once, bounded by the world and not by the file: GeoNames'
+            # cities, each country's name index and time zone.
             preview_import(b"name,country\nWarm,FR\n")
             geography.city_by_geonames_id(0)
-            geography.country_timezone("FR")
+            for country in {row[1] for row in csv.reader(io.StringIO(data.decode()))}:
+                geography.cities_named("", country)
+                geography.country_timezone(country)
             baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             wall, cpu = time.perf_counter(), time.process_time()
             if step == "validate":

@@ -1,7 +1,9 @@
 """Reading a survey file: bytes → text → rows of checked cells (nothing touches the database here)."""
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,7 +48,7 @@ class CellError:
                  message=self.message)
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """One data row after validation; ``city`` is the existing city it updates, if any."""
 
@@ -77,23 +79,35 @@ class ParsedRow:
         return "update" if self.changes else "unchanged"
 
 
-def decode(data: bytes) -> tuple[str | None, list[CellError]]:
-    """The file's text (UTF-8, BOM removed), or the reason it cannot be read."""
+def decode(data: bytes) -> tuple[io.TextIOBase | None, list[CellError]]:
+    """The file as a text stream (UTF-8, BOM removed), or the reason it cannot be read.
+
+    The bytes are checked block by block and read as a stream: no copy of the whole file as text is made
+    (a str of non-ASCII text takes up to four times the file's size).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
         return None, [CellError(0, "", _("This file is in UTF-16. Please save the file as UTF-8 (CSV UTF-8) "
                                          "and upload it again."))]
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    offset = start
     try:
-        text = data.decode("utf-8")
+        for offset in range(start, len(data), DECODE_BLOCK):
+            decoder.decode(view[offset:offset + DECODE_BLOCK])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = data.count(b"\n", 0, max(start, offset + error.start)) + 1
         return None, [CellError(0, "", _("The file is not UTF-8 text (first bad byte on line %(line)d). Please save "
                                          "the file as UTF-8 (CSV UTF-8) and upload it again.", line=line))]
-    if "\x00" in text:
+    if b"\x00" in data:
         return None, [CellError(0, "", _("The file contains binary data. Please save the file as UTF-8 (CSV UTF-8) "
                                          "and upload it again."))]
-    return text, []
+    # BytesIO shares the bytes (no copy); utf-8-sig drops the BOM, also after a seek back to the start.
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), []
+
+
+DECODE_BLOCK = 1 << 16
 
 
 def detect_delimiter(text: str) -> str:

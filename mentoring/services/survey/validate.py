@@ -9,7 +9,6 @@ the mentor places in use) are checked here, so that the preview shows every prob
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import format_decimal
@@ -111,14 +110,15 @@ class SurveySource:
             self.preview = SurveyPreview([], [], [CellError(0, "", _("The file is larger than %(size)s bytes.",
                                                                      size=format_decimal(max_bytes)))])
             return
-        text, errors = decode(data)
-        if text is None:
+        stream, errors = decode(data)
+        if stream is None:
             self.preview = SurveyPreview([], [], errors)
             return
-        self.delimiter = detect_delimiter(text)
+        self.delimiter = detect_delimiter(stream.readline().rstrip("\r\n"))
+        stream.seek(0)
         areas = active_areas()
         known = set(columns(areas))
-        self.reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
+        self.reader = csv.reader(stream, delimiter=self.delimiter, strict=True)
         try:
             first = next(self.reader, None)
         except csv.Error as error:
