@@ -26,7 +26,7 @@ def upgrade():
         sa.Column('rows', sa.Integer(), nullable=False),
         sa.Column('stage', sa.String(length=10), nullable=False),
         sa.Column('status', sa.String(length=10), nullable=False),
-        sa.Column('progress', sa.Float(), nullable=False),
+        sa.Column('progress', sa.Double(), nullable=False),
         sa.Column('progress_message', sa.String(length=200), nullable=True),
         sa.Column('progress_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('report', sa.JSON(), nullable=True),
