@@ -32,7 +32,7 @@ def estimated_rows(data: bytes) -> int:
 
 
 def runs_in_background(data: bytes) -> bool:
-    return estimated_rows(data) > int(current_app.config.get("SURVEY_BACKGROUND_ROWS", 2000))
+    return estimated_rows(data) > int(current_app.config.get("SURVEY_BACKGROUND_ROWS", 1000))
 
 
 def create_job(user, data: bytes, filename: str, locale: str | None) -> SurveyJob:
