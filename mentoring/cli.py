@@ -137,7 +137,8 @@ def import_cities_command(file, dry_run: bool, actor: str | None) -> None:
             preview = preview_import(data)
             if not preview.ok:
                 raise SurveyError("Nothing would be imported.", preview.errors)
-            click.echo(f"The file is valid: {preview.new_count} new, {preview.update_count} to update.")
+            click.echo(f"The file is valid: {preview.new_count} new, {preview.update_count} to update, "
+                       f"{preview.unchanged_count} already up to date.")
             return
         # A progress bar on large files (on standard error, so the summary stays clean on standard output).
         rows = data.count(b"\n")

@@ -17,6 +17,13 @@ SQLALCHEMY_DATABASE_URI = None
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 CSV_IMPORT_MAX_BYTES = 1024 * 1024
+# Survey files of more rows than this (counted from their lines) are checked and imported in the background
+# (RQ with REDIS_URL, else a thread) with a progress page: a request never runs into the worker timeout.
+SURVEY_BACKGROUND_ROWS = 1000
+# A background survey job silent for this long is shown as interrupted (its process died; the import is
+# one transaction, so nothing was written). Keep it above the longest import (SQLite reports no progress
+# while it writes). A number is read as seconds.
+SURVEY_STALE_AFTER = timedelta(minutes=5)
 
 # --- Sessions and cookies (SECURITY.md) -------------------------------------------------------
 # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.

@@ -55,7 +55,7 @@ def run_round(round_id: int, actor_id: int | None = None) -> str:
         db.session.rollback()
         return _fail(round_id, error)
 
-    reporter = _ProgressWriter(round_id, started)
+    reporter = ProgressWriter(round_id, started)
     try:
         result = matchmaking.solve(records, params, progress=reporter)  # no database access
     except Exception as error:  # noqa: BLE001
@@ -99,24 +99,30 @@ def _fail(round_id: int, error: Exception, started=None) -> str:
     return "failed"
 
 
-class _ProgressWriter:
-    """The engine's progress callback: a small committed UPDATE, at most every 0.3 s."""
+class ProgressWriter:
+    """A progress callback: a small committed UPDATE of the run's row, at most every 0.3 s.
 
-    def __init__(self, round_id: int, started=None):
+    ``table`` is the row's table (``match_round`` by default; ``survey_job`` has the same columns).
+    While ``paused`` nothing is written (SQLite while the run holds the write lock).
+    """
+
+    def __init__(self, round_id: int, started=None, table=None):
         self.round_id = round_id
         self.started = started
         self.last = 0.0
+        self.table = table
+        self.paused = False
 
     def __call__(self, fraction: float, message: str) -> None:
         now = time.monotonic()
-        if now - self.last < 0.3 and fraction < 1.0:
+        if self.paused or (now - self.last < 0.3 and fraction < 1.0):
             return
         self.last = now
         from mentoring.models import MatchRound, utcnow
 
         # A separate connection: the version column is not bumped (progress is not an edit).
         # progress_at is the run's sign of life (see matchmaking.is_stale).
-        table = MatchRound.__table__
+        table = self.table if self.table is not None else MatchRound.__table__
         statement = update(table).where(table.c.id == self.round_id)
         if self.started is not None:
             statement = statement.where(table.c.started_at == self.started)
@@ -178,12 +184,29 @@ def enqueue_after_commit(round_id: int, actor_id: int | None = None) -> None:
     after_commit(_enqueue, round_id, actor_id)
 
 
-def _run_in_app(app: Flask, round_id: int, actor_id: int | None) -> str:
+def enqueue_survey_after_commit(job_id: int) -> None:
+    """Queue a run of survey job ``job_id`` once the request has committed it (as :func:`enqueue_after_commit`)."""
+    from mentoring.database import after_commit
+
+    after_commit(_enqueue_survey, job_id)
+
+
+def _run_in_app(app: Flask, round_id: int, actor_id: int | None, job=None) -> str:
     with app.app_context():
         try:
-            return run_round(round_id, actor_id)
+            return (job or run_round)(round_id, actor_id)
         finally:
             db.session.remove()
+
+
+def _enqueue_survey(job_id: int) -> str | Future:
+    from mentoring.survey_jobs import rq_run_survey_job, run_survey_job
+
+    queue = rq_queue()
+    if queue is not None:
+        return queue.enqueue(rq_run_survey_job, job_id, job_timeout=JOB_TIMEOUT).id
+    app = current_app._get_current_object()
+    return _executor().submit(_run_in_app, app, job_id, None, lambda job_id, _actor: run_survey_job(job_id))
 
 
 def _executor() -> ThreadPoolExecutor:

@@ -16,18 +16,23 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mentoring import jobs
 from mentoring.access import coordinator_required
 from mentoring.cities import bp
 from mentoring.cities.survey_forms import SurveyConfirmForm, SurveyUploadForm
+from mentoring.extensions import db
+from mentoring.models import SurveyJob
 from mentoring.services import survey
 from mentoring.services.cities import MAX_MENTOR_CAPACITY
 from mentoring.services.taxonomy import active_areas
@@ -51,12 +56,17 @@ def survey_upload():
         data = form.file.data.read(limit + 1)
         if len(data) > limit:
             abort(413)
+        filename = (form.file.data.filename or "")[:120]
+        if survey.runs_in_background(data):  # checked by a background run: never a worker timeout
+            job = survey.create_job(current_user, data, filename, str(get_locale() or "") or None)
+            jobs.enqueue_survey_after_commit(job.id)
+            return redirect(url_for("cities.survey_job", job_id=job.id), code=303)
         preview = survey.preview_import(data, max_bytes=limit)
         if preview.rows:
             token, sha256 = survey.store_upload(data)
             session[PENDING_KEY] = {
                 "token": token, "sha256": sha256, "user": current_user.id,
-                "filename": (form.file.data.filename or "")[:120],
+                "filename": filename,
             }
             return redirect(url_for("cities.survey_preview", token=token))
         problems = preview.errors
@@ -74,9 +84,10 @@ def survey_preview(token: str):
     data = survey.load_upload(token, pending["sha256"])
     if data is None:
         return _expired()
-    preview = survey.preview_import(data)
-    return render_template("cities/survey_preview.html", preview=preview, form=SurveyConfirmForm(),
-                           token=token, filename=pending.get("filename"))
+    report = survey.preview_report(survey.preview_import(data))
+    return render_template("cities/survey_preview.html", report=report, form=SurveyConfirmForm(),
+                           confirm_url=url_for("cities.survey_confirm", token=token),
+                           filename=pending.get("filename"))
 
 
 @bp.post("/import/<token>/confirm")
@@ -108,6 +119,50 @@ def survey_result(token: str):
     if not result or result.get("token") != token:
         abort(404)
     return render_template("cities/survey_result.html", result=result)
+
+
+@bp.get("/import/job/<int:job_id>")
+@coordinator_required
+def survey_job(job_id: int):
+    """A background job's page: its progress, then the check's preview, the import's result or its failure."""
+    job = _job(job_id)
+    status = survey.display_status(job)
+    if status == "done" and job.stage == "check":
+        return render_template("cities/survey_preview.html", report=job.report, form=SurveyConfirmForm(),
+                               confirm_url=url_for("cities.survey_job_confirm", job_id=job.id),
+                               filename=job.filename)
+    if status == "done":
+        return render_template("cities/survey_result.html", result={"filename": job.filename, **job.summary})
+    return render_template("cities/survey_job.html", job=job, status=status,
+                           stale_minutes=max(1, int(survey.background.stale_after().total_seconds() // 60)))
+
+
+@bp.get("/import/job/<int:job_id>/status")
+@coordinator_required
+def survey_job_status(job_id: int):
+    """The job's progress for the progress page's script (``static/js/survey.js``)."""
+    job = _job(job_id)
+    return jsonify({"status": survey.display_status(job), "stage": job.stage, "progress": job.progress,
+                    "message": job.progress_message})
+
+
+@bp.post("/import/job/<int:job_id>/confirm")
+@coordinator_required
+def survey_job_confirm(job_id: int):
+    job = _job(job_id)
+    if not SurveyConfirmForm().validate_on_submit():
+        abort(400)
+    survey.request_import(job)
+    jobs.enqueue_survey_after_commit(job.id)
+    return redirect(url_for("cities.survey_job", job_id=job.id), code=303)
+
+
+def _job(job_id: int):
+    """This user's survey job; anyone else's is not found."""
+    job = db.session.get(SurveyJob, job_id)
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    return job
 
 
 @bp.get("/import/template.csv")

@@ -36,13 +36,14 @@ from mentoring.models.people import (
 from mentoring.models.programme import NotePublication
 from mentoring.models.requests import CityPreference, MentorRequest
 from mentoring.models.rounds import MatchRound, Proposal, RoundCommission
+from mentoring.models.survey import SurveyJob
 
 __all__ = [
     "Assessment", "AuditEvent", "Base", "CapabilityArea", "City", "CityCommission",
     "CityInvitation", "CityLanguage", "CityMember", "CityPreference", "Commission", "Feedback", "Goal",
     "GoalProgress", "LearningNote", "MatchRound", "MentorRequest", "MentoringSession", "Mentorship",
     "MentorshipMentor", "NotePublication", "Notification", "OutboxMessage", "Proposal", "ReminderSent",
-    "RoundCommission", "SharedLink", "User", "utcnow",
+    "RoundCommission", "SharedLink", "SurveyJob", "User", "utcnow",
     "Circular", "CircularDelivery", "DigestItem", "EndorsementLink", "Message",
     "NotificationPreference", "ProgrammeContact", "ThreadRead",
 ]

@@ -347,12 +347,18 @@ def subdivision_of(record: dict) -> str:
 
 def cities_named(name: str, alpha_2: str) -> list[dict]:
     """GeoNames records with this name (or alternate name) in the country, most populous first."""
-    wanted = name.strip().casefold()
-    found = [
-        c for c in _cities_by_country().get((alpha_2 or "").upper(), ())
-        if c["name"].casefold() == wanted or wanted in (n.casefold() for n in c.get("alternatenames", ()))
-    ]
-    return sorted(found, key=lambda c: -c["population"])
+    return list(_cities_by_name((alpha_2 or "").upper()).get(name.strip().casefold(), ()))
+
+
+@lru_cache(maxsize=256)
+def _cities_by_name(alpha_2: str) -> dict[str, list[dict]]:
+    """The country's GeoNames records by casefolded name and alternate name, most populous first (built once
+    per country: a survey asks for every row)."""
+    index: dict[str, list[dict]] = {}
+    for city in sorted(_cities_by_country().get(alpha_2, ()), key=lambda c: -c["population"]):
+        for name in {city["name"].casefold(), *(n.casefold() for n in city.get("alternatenames", ()))}:
+            index.setdefault(name, []).append(city)
+    return index
 
 
 @lru_cache(maxsize=1)

@@ -4,12 +4,23 @@
 * :mod:`.parse` — reading bytes into checked rows;
 * :mod:`.validate` — :func:`preview_import`: every problem by row and column, against the database,
   without writing;
-* :mod:`.importer` — :func:`import_csv`: all or nothing, in the caller's transaction;
+* :mod:`.importer` — :func:`import_csv`: all or nothing (a SAVEPOINT in the caller's transaction);
 * :mod:`.export` — :func:`export_csv` (same columns, so export → import round-trips) and the template;
-* :mod:`.uploads` — files kept between a preview and its confirmation.
+* :mod:`.report` — what the preview page shows, as plain data;
+* :mod:`.uploads` — files kept between a preview and its confirmation;
+* :mod:`.background` — large files checked and imported in the background (:class:`~mentoring.models.SurveyJob`).
 """
 from __future__ import annotations
 
+from mentoring.services.survey.background import (
+    create_job,
+    display_status,
+    estimated_rows,
+    is_stale,
+    purge_uploads,
+    request_import,
+    runs_in_background,
+)
 from mentoring.services.survey.columns import BASE_COLUMNS, columns
 from mentoring.services.survey.export import (
     export_csv,
@@ -20,10 +31,10 @@ from mentoring.services.survey.export import (
 from mentoring.services.survey.importer import (
     ImportSummary,
     SurveyError,
-    apply_import,
     import_csv,
 )
 from mentoring.services.survey.parse import CellError
+from mentoring.services.survey.report import preview_report
 from mentoring.services.survey.uploads import (
     discard_upload,
     load_upload,
@@ -38,8 +49,15 @@ __all__ = [
     "ImportSummary",
     "SurveyError",
     "SurveyPreview",
-    "apply_import",
     "columns",
+    "create_job",
+    "display_status",
+    "estimated_rows",
+    "is_stale",
+    "preview_report",
+    "purge_uploads",
+    "request_import",
+    "runs_in_background",
     "discard_upload",
     "export_csv",
     "export_filename",

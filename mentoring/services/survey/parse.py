@@ -1,9 +1,12 @@
 """Reading a survey file: bytes → text → rows of checked cells (nothing touches the database here)."""
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask_babel import gettext as _
 
@@ -45,7 +48,7 @@ class CellError:
                  message=self.message)
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """One data row after validation; ``city`` is the existing city it updates, if any."""
 
@@ -60,29 +63,51 @@ class ParsedRow:
     areas: dict[str, dict] = field(default_factory=dict)  # key -> {"maturity"?, "need"?, "can_mentor"?}
     errors: list[CellError] = field(default_factory=list)
     city: City | None = None
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (column, before, after) of an update
+    assessed: int = 0  # areas given, kept by :meth:`slim`
+
+    def slim(self) -> ParsedRow:
+        """This row without its values (once checked): what a preview shows of it, in little memory."""
+        self.assessed = len(self.areas)
+        self.fields, self.areas, self.languages, self.commissions = {}, {}, None, None
+        return self
 
     @property
     def action(self) -> str:
-        return "update" if self.city is not None else "new"
+        if self.city is None:
+            return "new"
+        return "update" if self.changes else "unchanged"
 
 
-def decode(data: bytes) -> tuple[str | None, list[CellError]]:
-    """The file's text (UTF-8, BOM removed), or the reason it cannot be read."""
+def decode(data: bytes) -> tuple[io.TextIOBase | None, list[CellError]]:
+    """The file as a text stream (UTF-8, BOM removed), or the reason it cannot be read.
+
+    The bytes are checked block by block and read as a stream: no copy of the whole file as text is made
+    (a str of non-ASCII text takes up to four times the file's size).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
         return None, [CellError(0, "", _("This file is in UTF-16. Please save the file as UTF-8 (CSV UTF-8) "
                                          "and upload it again."))]
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    offset = start
     try:
-        text = data.decode("utf-8")
+        for offset in range(start, len(data), DECODE_BLOCK):
+            decoder.decode(view[offset:offset + DECODE_BLOCK])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = data.count(b"\n", 0, max(start, offset + error.start)) + 1
         return None, [CellError(0, "", _("The file is not UTF-8 text (first bad byte on line %(line)d). Please save "
                                          "the file as UTF-8 (CSV UTF-8) and upload it again.", line=line))]
-    if "\x00" in text:
+    if b"\x00" in data:
         return None, [CellError(0, "", _("The file contains binary data. Please save the file as UTF-8 (CSV UTF-8) "
                                          "and upload it again."))]
-    return text, []
+    # BytesIO shares the bytes (no copy); utf-8-sig drops the BOM, also after a seek back to the start.
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), []
+
+
+DECODE_BLOCK = 1 << 16
 
 
 def detect_delimiter(text: str) -> str:
@@ -133,9 +158,10 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
                                                      n=len(record_), m=len(header))))
     for name, raw in zip(header, record_):
         if name:
-            value = unescape(raw)
+            if raw[:1] == "'":
+                raw = unescape(raw)
             # Texts keep their exact content (export → import is lossless); codes and numbers are trimmed.
-            cells[name] = value if name in TEXT_COLUMNS and value.strip() else value.strip()
+            cells[name] = raw if name in TEXT_COLUMNS and raw.strip() else raw.strip()
 
     def error(column: str, message: str) -> None:
         row.errors.append(CellError(index, column, message))
@@ -151,7 +177,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
     elif len(row.name) > rules.CITY_NAME_MAX:
         error("name", _("Use at most %(n)d characters.", n=rules.CITY_NAME_MAX))
     raw_country = cells.get("country", "")
-    row.country = geography.country_code(raw_country) or ""
+    row.country = _country_code(raw_country) or ""
     if not raw_country:
         error("country", _("The country is required (ISO 3166-1 code, e.g. FR, or its name)."))
     elif not row.country:
@@ -159,7 +185,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
                            "in English, French or Spanish.", value=short(raw_country)))
     raw = cells.get("subdivision", "")
     if raw and row.country:
-        row.subdivision = geography.subdivision_code(row.country, raw) or ""
+        row.subdivision = _subdivision_code(row.country, raw) or ""
         row.fields["subdivision"] = row.subdivision
         if not row.subdivision:
             error("subdivision", _("“%(value)s” is not a first-level subdivision of %(country)s: use its ISO 3166-2 "
@@ -177,7 +203,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
         error("name", _("This is the template's example row: replace it with your cities or delete it."))
     raw = cells.get("region", "")
     if raw:
-        region = geography.region_key(raw)
+        region = _region_key(raw)
         if region is None:
             error("region", _("Unknown region “%(value)s”; use one of: %(names)s (or leave it empty: it then "
                               "follows the country).", value=short(raw), names=", ".join(geography.region_names())))
@@ -206,7 +232,7 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
     # Lists
     if cells.get("languages"):
         given = _split_list(cells["languages"])
-        codes = [geography.language_code(c) for c in given]
+        codes = [_language_code(c) for c in given]
         bad = [g for g, c in zip(given, codes) if c is None]
         if bad:
             error("languages", _("Unknown languages: %(codes)s (use ISO 639-1 codes such as en;fr;es, or the "
@@ -233,27 +259,26 @@ def parse_row(index, header, record_, delimiter, commissions, area_keys) -> Pars
             row.fields[column] = value
 
     # Areas
-    for key in area_keys:
+    for key, specs in _area_columns(tuple(area_keys)):
         values = {}
-        for suffix, allowed in (("maturity", MATURITY_LEVELS), ("need", NEED_LEVELS), ("can_mentor", (0, 1))):
-            column = f"{key}_{suffix}"
-            raw = cells.get(column, "")
+        for suffix, column, allowed in specs:
+            raw = cells.get(column)
             if not raw:
                 continue
-            if suffix == "can_mentor":
+            value = allowed.get(raw)  # the usual spellings, without parsing
+            if value is None and suffix == "can_mentor":
                 value = BOOLEANS.get(geography.fold(raw))
                 if value is None:
                     error(column, _("“%(value)s” is not one of %(allowed)s.", value=short(raw),
                                     allowed=_("0, 1, yes, no")))
                     continue
-                values[suffix] = value
-                continue
-            value = _to_int(raw, delimiter)
-            if value is None or value not in allowed:
-                error(column, _("“%(value)s” is not one of %(allowed)s.", value=short(raw),
-                                allowed=", ".join(str(level) for level in allowed)))
-            else:
-                values[suffix] = value
+            elif value is None:
+                value = _to_int(raw, delimiter)
+                if value is None or str(value) not in allowed:
+                    error(column, _("“%(value)s” is not one of %(allowed)s.", value=short(raw),
+                                    allowed=", ".join(allowed)))
+                    continue
+            values[suffix] = value
         if values:
             row.areas[key] = values
     return row
@@ -264,6 +289,26 @@ EXAMPLE_NAME, EXAMPLE_COUNTRY = "Exampleville", "PT"
 #: Yes and no as people write them in English, French and Spanish (folded: "Sí" is "si").
 BOOLEANS = {"1": True, "0": False, "yes": True, "no": False, "true": True, "false": False,
             "oui": True, "non": False, "si": True, "vrai": True, "faux": False, "verdadero": True, "falso": False}
+
+
+@lru_cache(maxsize=8)
+def _area_columns(area_keys: tuple[str, ...]):
+    """For each area: ``(suffix, column, {cell as usually written: value})`` of its three columns."""
+    levels = {
+        "maturity": {str(level): level for level in MATURITY_LEVELS},
+        "need": {str(level): level for level in NEED_LEVELS},
+        "can_mentor": {**BOOLEANS, **{k.capitalize(): v for k, v in BOOLEANS.items()}, "sí": True, "Sí": True},
+    }
+    return tuple((key, tuple((suffix, f"{key}_{suffix}", levels[suffix]) for suffix in ("maturity", "need",
+                                                                                      "can_mentor")))
+                 for key in area_keys)
+
+
+# What people write repeats from row to row: each distinct spelling is looked up once per process.
+_country_code = lru_cache(maxsize=4096)(geography.country_code)
+_region_key = lru_cache(maxsize=1024)(geography.region_key)
+_language_code = lru_cache(maxsize=4096)(geography.language_code)
+_subdivision_code = lru_cache(maxsize=8192)(geography.subdivision_code)
 
 
 def _example_subdivision(country: str) -> str:

@@ -143,6 +143,9 @@ SURVEY_URLS = [
     ("get", "/cities/import/" + "a" * 43),
     ("post", "/cities/import/" + "a" * 43 + "/confirm"),
     ("get", "/cities/import/" + "a" * 43 + "/done"),
+    ("get", "/cities/import/job/1"),
+    ("get", "/cities/import/job/1/status"),
+    ("post", "/cities/import/job/1/confirm"),
 ]
 
 
