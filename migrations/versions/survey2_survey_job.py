@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'survey2_survey_job'
-down_revision = 'pages_assessment_city_index'
+down_revision = 'rulesform_proposal_rules'
 branch_labels = None
 depends_on = None
 
