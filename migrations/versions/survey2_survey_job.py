@@ -3,7 +3,7 @@
 A new table only; no existing row is touched.
 
 Revision ID: survey2_survey_job
-Revises: pages_assessment_city_index
+Revises: rulesform_proposal_rules
 """
 import sqlalchemy as sa
 from alembic import op
