@@ -18,16 +18,38 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import update
 
 from mentoring.extensions import db
+from mentoring.models.base import utcnow
 
 log = logging.getLogger("mentoring.jobs")
 QUEUE_NAME = "mentoring"
 JOB_TIMEOUT = 3600
 _local_executor: ThreadPoolExecutor | None = None
+
+
+# --- Jobs that stop reporting ------------------------------------------------------------------
+
+def duration_setting(name: str, default: timedelta) -> timedelta:
+    """A setting read as a timedelta (a number in the setting means seconds)."""
+    value = current_app.config.get(name, default)
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+def last_sign_of_life(job) -> datetime | None:
+    """When a job (a round's run, a survey check or import) last reported progress, started or was queued."""
+    return job.progress_at or job.started_at or job.created_at
+
+
+def is_stale(job, after: timedelta, now: datetime | None = None) -> bool:
+    """A queued or running job silent for longer than ``after``: its process most likely died (server
+    killed, worker lost), so it is shown as failed or interrupted. ``now``: tests pass a frozen clock."""
+    last = last_sign_of_life(job)
+    return job.is_busy and last is not None and (now or utcnow()) - last > after
 
 
 def run_round(round_id: int, actor_id: int | None = None) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
 import matching
-from mentoring import cache
+from mentoring import cache, jobs
 from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
@@ -275,29 +275,18 @@ def engine_params(round_: MatchRound) -> matching.MatchParams:
 # --- Running --------------------------------------------------------------------------------
 
 def stale_after() -> timedelta:
-    """``ROUND_STALE_AFTER`` as a timedelta (a number in the setting means seconds)."""
-    value = current_app.config.get("ROUND_STALE_AFTER", timedelta(minutes=15))
-    if isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=float(value))
+    """``ROUND_STALE_AFTER`` (default 15 minutes)."""
+    return jobs.duration_setting("ROUND_STALE_AFTER", timedelta(minutes=15))
 
 
 def last_sign_of_life(round_: MatchRound) -> datetime | None:
-    return round_.progress_at or round_.started_at or round_.created_at
+    return jobs.last_sign_of_life(round_)
 
 
 def is_stale(round_: MatchRound, now: datetime | None = None) -> bool:
-    """A queued or running round whose progress has not moved for longer than ROUND_STALE_AFTER.
-
-    Its process most likely died (server killed, worker lost): it is shown as failed and may be
-    run again. ``now`` defaults to the current time (tests pass a frozen clock).
-    """
-    if not round_.is_busy:
-        return False
-    last = last_sign_of_life(round_)
-    if last is None:
-        return False
-    return (now or utcnow()) - last > stale_after()
+    """A queued or running round whose progress has not moved for longer than ROUND_STALE_AFTER: it
+    is shown as failed and may be run again (:func:`mentoring.jobs.is_stale`)."""
+    return jobs.is_stale(round_, stale_after(), now)
 
 
 def display_status(round_: MatchRound, now: datetime | None = None) -> str:

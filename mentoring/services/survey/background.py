@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, update
 
+from mentoring import jobs
 from mentoring.extensions import db
 from mentoring.models import SurveyJob, utcnow
 from mentoring.services import NotAllowed
@@ -60,14 +61,13 @@ def request_import(job: SurveyJob) -> None:
 
 
 def stale_after() -> timedelta:
-    value = current_app.config.get("SURVEY_STALE_AFTER", timedelta(minutes=5))
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+    """``SURVEY_STALE_AFTER`` (default 5 minutes)."""
+    return jobs.duration_setting("SURVEY_STALE_AFTER", timedelta(minutes=5))
 
 
 def is_stale(job: SurveyJob, now: datetime | None = None) -> bool:
-    """A queued or running job silent for longer than ``SURVEY_STALE_AFTER``: its process died."""
-    last = job.progress_at or job.started_at or job.created_at
-    return job.is_busy and last is not None and (now or utcnow()) - last > stale_after()
+    """A queued or running job silent for longer than ``SURVEY_STALE_AFTER`` (:func:`mentoring.jobs.is_stale`)."""
+    return jobs.is_stale(job, stale_after(), now)
 
 
 def display_status(job: SurveyJob, now: datetime | None = None) -> str:

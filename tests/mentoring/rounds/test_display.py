@@ -181,6 +181,7 @@ def test_every_filter_applies_before_pagination(app, client, make_city, coordina
 # --- 3. A run left "running" by a dead process ------------------------------------------------
 
 def _stuck_round(app, coordinator, *, silent_for: timedelta, status="running") -> int:
+    from mentoring import jobs
     from mentoring.services import matchmaking
 
     with app.app_context():
@@ -194,6 +195,7 @@ def _stuck_round(app, coordinator, *, silent_for: timedelta, status="running") -
 
 
 def test_a_silent_running_round_is_failed_and_retryable_on_the_page(app, client, world, coordinator, monkeypatch):
+    from mentoring import jobs
     from mentoring.services import matchmaking
 
     round_id = _stuck_round(app, coordinator, silent_for=timedelta(minutes=5))
@@ -207,6 +209,7 @@ def test_a_silent_running_round_is_failed_and_retryable_on_the_page(app, client,
     # Freeze the clock 11 minutes later: 16 minutes without progress (ROUND_STALE_AFTER is 15).
     frozen = utcnow() + timedelta(minutes=11)
     monkeypatch.setattr(matchmaking, "utcnow", lambda: frozen)
+    monkeypatch.setattr(jobs, "utcnow", lambda: frozen)  # the staleness rule reads its clock there
     status = client.get(f"/rounds/{round_id}/status.json").get_json()
     assert status["status"] == "failed" and status["stale"] is True
     page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
