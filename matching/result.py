@@ -60,12 +60,20 @@ class Unmatched:
         ``"rule_max_per_mentor_country"`` (its eligible mentors with a free place already
         take the most mentees of its country allowed).
     detail : str
-        A plain sentence naming the rule or the situation.
+        A plain English sentence naming the rule or the situation.
+    facts : dict
+        The same in structured form, for readers who write the sentence in another language:
+        ``candidates`` (mentors who pass every rule), and by reason ``rule`` (the first rule that
+        excludes every mentor: ``needs``, ``no_need``, ``language``, ``country``, ``exclusion``,
+        ``commission`` or ``min_score``), ``languages``, ``country``, ``min_score``,
+        ``max_per_country``, ``max_per_mentor_country`` and ``floors`` (``{"kind": "priority",
+        "share": …}`` or ``{"kind": "region", "region": …, "pairs": …}``).
     """
 
     mentee: str
     reason: str
     detail: str
+    facts: dict = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self):
         """JSON-ready dict."""

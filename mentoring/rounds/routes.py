@@ -33,6 +33,7 @@ from mentoring.rounds.forms import (
     ReasonForm,
 )
 from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages
+from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services import proposals as proposal_service
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
@@ -122,7 +123,7 @@ def show(round_id: int):
     stale = matchmaking.is_stale(round_)
     status = matchmaking.display_status(round_)
     elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
-    unmatched = proposal_service.unmatched_mentees(round_) if status == "done" else []
+    unmatched = unmatched_reasons.describe(proposal_service.unmatched_mentees(round_)) if status == "done" else []
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         unmatched=unmatched, unmatched_shown=UNMATCHED_SHOWN, area_labels=_labels(), regions=REGION_LABELS,

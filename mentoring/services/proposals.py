@@ -569,6 +569,7 @@ def unmatched_mentees(round_: MatchRound) -> list[dict]:
         reasons[int(item["mentee"])] = {
             "reason": item["reason"],
             "detail": item.get("detail", ""),
+            "facts": item.get("facts") or {},
         }
     for proposal in db.session.scalars(
         select(Proposal)

@@ -33,6 +33,37 @@ def test_names_are_localised():
     assert geography.is_country("sn") and not geography.is_country("XX")
 
 
+@pytest.mark.parametrize("code, names", [
+    ("TW", ("Taiwan", "Taïwan", "Taiwán")), ("RU", ("Russia", "Russie", "Rusia")),
+    ("KR", ("South Korea", "Corée du Sud", "Corea del Sur")), ("BO", ("Bolivia", "Bolivie", "Bolivia")),
+    ("HK", ("Hong Kong", "Hong Kong", "Hong Kong")), ("US", ("United States", "États-Unis", "Estados Unidos")),
+])
+def test_country_names_are_the_common_short_names_in_every_language(code, names):
+    assert tuple(geography.country_name(code, locale) for locale in ("en", "fr", "es")) == names
+    assert all(dict(geography.country_choices(locale))[code] == name for locale, name in zip(("en", "fr", "es"), names))
+
+
+def test_country_names_fall_back_and_choices_sort_accents_with_their_letter():
+    assert geography.country_name("ZZ", "fr") == "ZZ" and geography.country_name("", "fr") == ""
+    assert geography.country_name("XK", "fr") == "Kosovo"
+    assert geography.country_name("TW", "pt_BR") == "Taiwan" and geography.country_name("TW", "xx") == "Taiwan"
+    names = [name for _, name in geography.country_choices("fr")]
+    assert names.index("Égypte") < names.index("Espagne") < names.index("Estonie")
+    # No ISO official or inverted form remains in any list.
+    for locale in ("en", "fr", "es"):
+        assert not [n for c, n in geography.country_choices(locale) if c != "SH" and (", " in n or "province" in n)]
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Russie, Fédération de", "RU"), ("Russian Federation", "RU"), ("Russie", "RU"), ("Rusia", "RU"),
+    ("Taïwan, province de Chine", "TW"), ("Taiwan, Province of China", "TW"), ("Taïwan", "TW"), ("Taiwán", "TW"),
+    ("Bolivia, Plurinational State of", "BO"), ("Bolivie", "BO"), ("Hong Kong", "HK"),
+    ("Türkiye", "TR"), ("Turkey", "TR"), ("Turquía", "TR"), ("Corée du Sud", "KR"), ("Korea, Republic of", "KR"),
+])
+def test_imports_read_the_official_and_the_common_names(text, code):
+    assert geography.country_code(text) == code
+
+
 def test_city_lookup_and_time_zones():
     lyon = geography.find_city("Lyon", "FR")
     assert lyon["timezone"] == "Europe/Paris" and lyon["latitude"] == pytest.approx(45.75, abs=0.1)
