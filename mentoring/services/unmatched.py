@@ -8,9 +8,8 @@ show the reason alone outside English.
 """
 from __future__ import annotations
 
-from flask_babel import format_decimal, format_number, format_percent, get_locale
+from flask_babel import format_decimal, format_number, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from mentoring.services.geography import REGION_LABELS, country_name, language_name
 

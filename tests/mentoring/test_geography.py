@@ -69,3 +69,30 @@ def test_city_lookup_and_time_zones():
     assert lyon["timezone"] == "Europe/Paris" and lyon["latitude"] == pytest.approx(45.75, abs=0.1)
     assert geography.country_timezone("BR") == "America/Sao_Paulo"
     assert geography.find_city("No Such Place", "FR") is None
+
+
+def test_time_zones_offer_the_country_first_then_canonical_zones_only(ctx):
+    import zoneinfo
+
+    from flask_babel import force_locale
+
+    with force_locale("fr"):
+        groups = geography.timezone_choices("CL", "fr", "America/Santiago")
+    labels = list(groups)
+    assert labels[0] == "Time zones of Chili" or labels[0].endswith("Chili")
+    chile = dict(groups[labels[0]])
+    assert chile["America/Santiago"] == "Santiago (UTC−03:00)" or chile["America/Santiago"] == "Santiago (UTC−04:00)"
+    assert chile["Pacific/Easter"].startswith("Île de Pâques (UTC−0")
+    values = [value for choices in groups.values() for value, _ in choices]
+    assert len(values) == len(set(values)) and 400 < len(values) < 450  # not the ~600 names with their aliases
+    assert not [v for v in values if v.startswith(("US/", "Etc/", "Canada/", "Brazil/")) or "/" not in v and v != "UTC"]
+    assert set(values) <= zoneinfo.available_timezones()
+    others = dict(groups[labels[-1]])
+    assert others["Europe/Paris"].startswith("France\u202f: Paris (UTC+0")
+
+
+def test_time_zones_keep_a_stored_alias_and_work_without_a_country(ctx):
+    groups = geography.timezone_choices("", "en", "US/Samoa")
+    assert groups[None] == [("US/Samoa", "US/Samoa")]
+    assert list(groups)[1:] == ["Other time zones"]
+    assert dict(groups["Other time zones"])["Asia/Kolkata"].startswith("India: Kolkata (UTC+05:30)")
