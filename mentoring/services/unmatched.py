@@ -110,8 +110,9 @@ def _sentence(code: str, facts: dict, mentee: str, locale: str) -> str:
 
 
 def describe(items: list[dict]) -> list[dict]:
-    """``items`` from ``proposals.unmatched_mentees`` with ``label`` (the reason) and ``text`` (the
-    sentence in the current language, or the person's own words for a rejection or a refusal)."""
+    """``items`` from ``proposals.unmatched_mentees`` with ``label`` (the reason), ``text`` (the sentence
+    in the current language, or the person's own words for a rejection or a refusal) and ``country`` (the
+    mentee's country name)."""
     locale = str(get_locale() or "en")
     out = []
     for item in items:
@@ -122,5 +123,6 @@ def describe(items: list[dict]) -> list[dict]:
             text = _sentence(code, facts, item["city"].name, locale)
         else:  # stored before the engine recorded its facts: the English record only in English
             text = item.get("detail", "") if locale == "en" else ""
-        out.append({**item, "label": reason_label(code), "text": text})
+        out.append({**item, "label": reason_label(code), "text": text,
+                    "country": country_name(item["city"].country, locale)})
     return out

@@ -297,6 +297,7 @@ def test_unmatched_reasons_are_written_in_the_readers_language(app, client, worl
     page = client.get(f"/rounds/{round_id}", headers={"Accept-Language": lang}).get_data(as_text=True)
     section = html.unescape(page.split('id="unmatched-title"')[1])  # raw: visible_text folds the no-break spaces
     assert reason in section and sentence in section
+    assert {"fr": "Berlin</strong> <span class=\"muted\">(Allemagne)", "es": "(Alemania)", "en": "(Germany)"}[lang] in section
     text = visible_text(section)
     if lang != "en":
         assert stored[0]["detail"] not in text and "working languages" not in text
