@@ -639,28 +639,34 @@ def _make_pairs(model, params, rows, cols, binding=None):
 
 
 def _ineligible_detail(model, j, counts):
+    """The English sentence and the facts behind it for a mentee no mentor may help."""
     p = model.participants[model.mentees[j]]
     params = model.params
     rule = next(r for r in RULES if counts[r] == 0)
+    facts = {"rule": rule, "candidates": 0}
     if rule == "needs":
         if not any(p.need.values()):
-            return f"{p.name} states no need in any area, so no mentor can be proposed."
+            facts["rule"] = "no_need"
+            return f"{p.name} states no need in any area, so no mentor can be proposed.", facts
         return (f"No mentor in this round teaches (at level 3-4, in its can-mentor areas) an area "
-                f"where {p.name} has a need above its own level.")
+                f"where {p.name} has a need above its own level."), facts
     if rule == "language":
+        facts["languages"] = list(p.languages)
         langs = ", ".join(language_name(c) for c in p.languages) or "none given"
         return (f"No mentor who could help {p.name} shares one of its working languages "
-                f"({langs}); shared language is required.")
+                f"({langs}); shared language is required."), facts
     if rule == "country":
+        facts["country"] = p.country
         return (f"The only mentors who could help {p.name} are in the same country ({p.country}); "
-                f"same-country pairs are not allowed.")
+                f"same-country pairs are not allowed."), facts
     if rule == "exclusion":
         return (f"The only mentors who could help {p.name} are excluded for it "
-                f"(exclude list or previous pairs).")
+                f"(exclude list or previous pairs)."), facts
     if rule == "commission":
         return (f"The only mentors who could help {p.name} take part through the same commission "
-                f"(or none); the round requires pairs that cross commissions.")
-    return f"No mentor who could help {p.name} reaches the minimum score of {params.min_score:g}."
+                f"(or none); the round requires pairs that cross commissions."), facts
+    facts["min_score"] = float(params.min_score)
+    return f"No mentor who could help {p.name} reaches the minimum score of {params.min_score:g}.", facts
 
 
 def _mentor_country_blocked(net, model, j, binding):
@@ -679,6 +685,12 @@ def _floor_label(group, params):
     if group[0] == "priority":
         return f"at least {params.priority_floor:.0%} of the places for priority mentees"
     return f"at least {params.min_per_region} pairs for {group[1]}"
+
+
+def _floor_facts(group, params):
+    if group[0] == "priority":
+        return {"kind": "priority", "share": float(params.priority_floor)}
+    return {"kind": "region", "region": group[1], "pairs": int(params.min_per_region)}
 
 
 def _coverage_by(groups, matched):
@@ -779,29 +791,34 @@ def _propose(participants, params, progress, area_labels):
     unmatched = []
     for j in np.flatnonzero(got == 0).tolist():
         mentee = people[model.mentees[j]]
-        if count[j] == 0:
-            counts = model.rule_counts(j)
-            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor", _ineligible_detail(model, j, counts),
-                                       rule=next(r for r in RULES if counts[r] == 0)))
+        candidates = int(count[j])
+        if candidates == 0:
+            detail, facts = _ineligible_detail(model, j, model.rule_counts(j))
+            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor", detail, facts))
         elif binding is not None and mentee.country in binding["country"]:
             unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (
-                f"{int(count[j])} mentor(s) could help {mentee.name}, but the round matches at "
+                f"{candidates} mentor(s) could help {mentee.name}, but the round matches at "
                 f"most {params.max_per_country} mentees from {mentee.country} (a programme rule) "
-                f"and that many are matched.")))
+                f"and that many are matched."), {"candidates": candidates, "country": mentee.country,
+                                                 "max_per_country": params.max_per_country}))
         elif binding is not None and _mentor_country_blocked(net, model, j, binding):
             unmatched.append(Unmatched(mentee.id, "rule_max_per_mentor_country", (
-                f"{int(count[j])} mentor(s) could help {mentee.name}, but those with a free place "
+                f"{candidates} mentor(s) could help {mentee.name}, but those with a free place "
                 f"already take {params.max_per_mentor_country} mentee(s) from {mentee.country}, "
-                f"the most one mentor may take from a country (a programme rule).")))
+                f"the most one mentor may take from a country (a programme rule)."),
+                {"candidates": candidates, "country": mentee.country,
+                 "max_per_mentor_country": params.max_per_mentor_country}))
         else:
-            floor = ""
+            floor, floors = "", []
             if binding is not None and binding["floor"]:
+                groups = sorted(binding["floor"])
+                floors = [_floor_facts(g, params) for g in groups]
                 floor = (" Some places are reserved by the programme's floors ("
-                         + ", ".join(_floor_label(g, params) for g in sorted(binding["floor"]))
-                         + ").")
+                         + ", ".join(_floor_label(g, params) for g in groups) + ").")
             unmatched.append(Unmatched(mentee.id, "capacity", (
-                f"{int(count[j])} mentor(s) could help {mentee.name}, but their places go to "
-                f"other mentees in the best round under the chosen objective." + floor)))
+                f"{candidates} mentor(s) could help {mentee.name}, but their places go to "
+                f"other mentees in the best round under the chosen objective." + floor),
+                {"candidates": candidates, "floors": floors}))
     mentees = [people[i] for i in model.mentees]
     matched = (got > 0).tolist()
     capacity_total = int(model.capacity.sum())

@@ -60,17 +60,25 @@ class Unmatched:
         ``"rule_max_per_mentor_country"`` (its eligible mentors with a free place already
         take the most mentees of its country allowed).
     detail : str
-        A plain sentence naming the rule or the situation.
-    rule : str
-        With ``no_eligible_mentor``: the eligibility rule that ruled out the last candidate
-        mentors (``needs``, ``language``, ``country``, ``exclusion``, ``commission`` when the
-        round requires pairs across commissions, ``min_score``); empty otherwise.
+        A plain English sentence naming the rule or the situation.
+    facts : dict
+        The same in structured form, for readers who write the sentence in another language:
+        ``candidates`` (mentors who pass every rule), and by reason ``rule`` (the first rule that
+        excludes every mentor: ``needs``, ``no_need``, ``language``, ``country``, ``exclusion``,
+        ``commission`` or ``min_score``), ``languages``, ``country``, ``min_score``,
+        ``max_per_country``, ``max_per_mentor_country`` and ``floors`` (``{"kind": "priority",
+        "share": …}`` or ``{"kind": "region", "region": …, "pairs": …}``).
     """
 
     mentee: str
     reason: str
     detail: str
-    rule: str = ""
+    facts: dict = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def rule(self) -> str:
+        """With ``no_eligible_mentor``: the rule that ruled out the last candidate mentors; else empty."""
+        return "needs" if self.facts.get("rule") == "no_need" else self.facts.get("rule", "")
 
     def to_dict(self):
         """JSON-ready dict."""

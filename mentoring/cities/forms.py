@@ -6,9 +6,6 @@ back onto these forms.
 """
 from __future__ import annotations
 
-import zoneinfo
-from functools import lru_cache
-
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -38,11 +35,6 @@ from mentoring.i18n import localized
 from mentoring.rules import CITY_NAME_MAX, TEXT_MAX
 from mentoring.services import geography
 from mentoring.services.cities import MAX_MENTOR_CAPACITY, REASON_MAX
-
-
-@lru_cache(maxsize=1)
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
 
 def _locale() -> str:
@@ -104,9 +96,14 @@ class IdentityForm(VersionedForm):
         locale = _locale()
         self.country.choices = [("", _l("Choose a country"))] + geography.country_choices(locale)
         self.region.choices = [("", _l("Region of the country"))] + geography.region_choices()
-        self.timezone.choices = [("", _l("Time zone of the country"))] + timezone_choices()
+        self.offer_timezones()
         self.languages.choices = geography.language_choices(locale)
         self.commissions.choices = [(c.key, localized(c.labels, c.key)) for c in commissions]
+
+    def offer_timezones(self) -> None:
+        """The time zones of the chosen country first (call again once the country and zone are filled in)."""
+        zones = geography.timezone_choices(self.country.data, _locale(), self.timezone.data)
+        self.timezone.choices = {None: [("", _l("Time zone of the country"))] + zones.pop(None, []), **zones}
 
 
 class TextsForm(VersionedForm):

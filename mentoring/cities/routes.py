@@ -225,6 +225,7 @@ def edit_identity(city_id: int):
         for name in ("name", "country", "region", "population", "latitude", "longitude", "timezone",
                      "website", "mentor_capacity", "wants_mentor", "languages", "commissions"):
             getattr(form, name).data = snapshot[name]
+        form.offer_timezones()
         form.version.data = city.version
         return _editor("cities/edit_identity.html", city, form=form, section="identity",
                        chosen_languages=presenters.language_names(form.languages.data))

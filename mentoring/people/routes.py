@@ -31,7 +31,6 @@ from mentoring.models import (
     ProgrammeContact,
     Proposal,
 )
-from mentoring.models.cities import REGIONS
 from mentoring.models.people import EVENTS
 from mentoring.people import bp
 from mentoring.people.forms import (
@@ -54,6 +53,7 @@ from mentoring.services import (
 from mentoring.services import (
     mail_preferences as preferences,
 )
+from mentoring.services.geography import region_choices
 
 # --- Access checks -----------------------------------------------------------------------------
 
@@ -323,7 +323,7 @@ def _circular_form(circular: Circular | None):
     from mentoring.i18n import localized
 
     values = [("", "—")]
-    values += [(f"{r}", r.replace("_", " ").title()) for r in REGIONS]
+    values += region_choices()
     commissions = db.session.scalars(select(Commission).order_by(Commission.key))
     values += [(c.key, localized(c.labels, c.key)) for c in commissions]
     values += [(str(r.id), r.name) for r in db.session.scalars(select(MatchRound).order_by(MatchRound.id.desc()))]

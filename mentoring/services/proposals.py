@@ -51,7 +51,6 @@ from mentoring.services import (
     consent,
     matchmaking,
     notifications,
-    rule_reasons,
 )
 from mentoring.services.audit import record
 
@@ -570,8 +569,7 @@ def unmatched_mentees(round_: MatchRound) -> list[dict]:
         reasons[int(item["mentee"])] = {
             "reason": item["reason"],
             "detail": item.get("detail", ""),
-            # When a programme rule decided: its sentence in the reader's language.
-            "rule_text": rule_reasons.reason_text(item["reason"], item.get("data")),
+            "facts": item.get("facts") or {},
         }
     for proposal in db.session.scalars(
         select(Proposal)

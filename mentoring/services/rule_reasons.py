@@ -3,10 +3,11 @@
 A round may set rules the plain matching cannot express (issue 10; ``matching.MatchParams``):
 at most N mentees of one country, at most k mentees of one country per mentor city, a floor of
 places for priority mentees, a minimum of pairs per region, pairs across commissions rewarded or
-required. When a rule decided, :func:`mentoring.services.matchmaking.store_result` keeps its
-code with the data a sentence needs (``Proposal.rules`` for a pair, ``data`` in each of
-``MatchRound.unmatched``); the pages render the sentence here, when they are shown, so it follows
-the reader's language. Every sentence is keyed by its code in one mapping, :data:`SENTENCES`.
+required. When a rule decided a pair, :func:`mentoring.services.matchmaking.store_result` keeps its
+code with the data a sentence needs (``Proposal.rules``); the pages render the sentence here, when
+they are shown, so it follows the reader's language. Every sentence is keyed by its code in one
+mapping, :data:`SENTENCES`. Why a mentee is left *without* a mentor (a rule's doing or not) is
+written by :mod:`mentoring.services.unmatched` from the engine's facts.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from mentoring.services.geography import REGION_LABELS, country_name
 from mentoring.services.income import is_less_favoured
 
 __all__ = ["RULE_PARAMS", "SENTENCES", "reason_text", "pair_sentences", "rules_summary", "conflict_message",
-           "pair_rules", "unmatched_data", "commissions_of", "priority", "LESS_FAVOURED_PRIORITY"]
+           "pair_rules", "commissions_of", "priority", "LESS_FAVOURED_PRIORITY"]
 
 # The round parameters of the rules (stored in MatchRound.params, edited on the round form).
 RULE_PARAMS = ("max_per_country", "max_per_mentor_country", "priority_floor", "min_per_region",
@@ -51,41 +52,8 @@ def _commission(key) -> str:
     return localized(labels.get(key), str(key or "").replace("_", " "))
 
 
-def _floors(data) -> str:
-    parts = []
-    for kind, label in data.get("floors") or []:
-        if kind == "priority":
-            parts.append(_("at least %(share)s of the places for priority mentees", share=_share(data.get("share"))))
-        else:
-            parts.append(ngettext("at least %(num)d pair in %(region)s", "at least %(num)d pairs in %(region)s",
-                                  int(data.get("min") or 0), region=_region(label)))
-    return "; ".join(parts)
-
-
-def _capacity(data):
-    if not data.get("floors"):
-        return None  # not a rule's doing: the page's own reason text says it
-    return _("Not matched: the eligible mentors' places went to other mentees, some of them reserved by "
-             "the round's floors (%(floors)s).", floors=_floors(data))
-
-
 # code -> function(data) -> sentence in the current language (None: no rule decided).
 SENTENCES = {
-    # Why a mentee is unmatched.
-    "rule_max_per_country": lambda d: ngettext(
-        "Not matched: the round's limit of %(num)d mentee per country was reached for its country (%(country)s).",
-        "Not matched: the round's limit of %(num)d mentees per country was reached for its country (%(country)s).",
-        int(d.get("limit") or 0), country=_country(d.get("country"))),
-    "rule_max_per_mentor_country": lambda d: ngettext(
-        "Not matched: the mentors who could still take a mentee already have %(num)d mentee of its "
-        "country (%(country)s), the most the round allows per mentor.",
-        "Not matched: the mentors who could still take a mentee already have %(num)d mentees of its "
-        "country (%(country)s), the most the round allows per mentor.",
-        int(d.get("limit") or 0), country=_country(d.get("country"))),
-    "capacity": _capacity,
-    "no_eligible_mentor": lambda d: _(
-        "Not matched: the only mentors who could help take part through the same commission, and this "
-        "round allows only pairs across commissions.") if d.get("rule") == "cross_commission" else None,
     # Why a pair is what it is.
     "cross_commission": lambda d: (
         _("The pair crosses commissions (%(mentor)s and %(mentee)s), as this round requires.",
@@ -219,17 +187,3 @@ def pair_rules(codes, params: dict, mentor, mentee, commission_of: dict) -> list
             item.update(limit=params.get("max_per_country"), country=getattr(mentee, "country", None))
         out.append(item)
     return out
-
-
-def unmatched_data(unmatched: dict, params: dict, mentee, binding: dict) -> dict:
-    """The data of an unmatched mentee's sentence (``matching.Unmatched.to_dict()``; empty when no rule decided)."""
-    reason, country = unmatched.get("reason"), getattr(mentee, "country", None)
-    if reason == "no_eligible_mentor" and unmatched.get("rule") == "commission":
-        return {"rule": "cross_commission"}
-    if reason == "rule_max_per_country":
-        return {"limit": params.get("max_per_country"), "country": country}
-    if reason == "rule_max_per_mentor_country":
-        return {"limit": params.get("max_per_mentor_country"), "country": country}
-    if reason == "capacity" and binding.get("floors"):
-        return {"floors": binding["floors"], "share": params.get("priority_floor"), "min": params.get("min_per_region")}
-    return {}

@@ -60,6 +60,23 @@ def test_identity_editor_saves_and_audits(app, client, people):
         assert event.before["population"] == 100000 and event.after["population"] == 120000
 
 
+def test_time_zone_field_offers_the_countrys_zones_first_and_keeps_a_stored_alias(app, client, people):
+    login(client, people.rep_a)
+    url = f"/cities/{people.city_a.id}/edit"
+    page = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    select_ = page.split('name="timezone"')[1].split("</select>")[0]
+    groups = select_.split("<optgroup")
+    assert 'label="Fuseaux horaires\u202f: France"' in groups[1] and ">Paris (UTC+0" in groups[1]
+    assert 'label="Autres fuseaux horaires"' in groups[2] and "Chili : Île de Pâques (UTC−0" in groups[2]
+    assert "US/Samoa" not in select_ and "Etc/GMT" not in select_
+    # A city saved earlier with an alias keeps it: offered, selected, and saved again unchanged.
+    assert client.post(url, data=identity_form(1, timezone="US/Samoa")).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert '<option selected value="US/Samoa">US/Samoa</option>' in page
+    assert client.post(url, data=identity_form(2, timezone="US/Samoa")).status_code == 302
+    assert _city(app, people.city_a.id)["timezone"] == "US/Samoa"
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"country": "ZZ"}, b"Choose a country from the list"),
     ({"languages": ["fr", "qq"]}, b"Choose languages from the list"),

@@ -1,6 +1,7 @@
 """What the round pages show: localised explanations, database filters, query counts, stale runs."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -63,7 +64,7 @@ def test_every_page_uses_the_same_rendered_explanation_and_keeps_the_stored_one(
                 "Their profiles also meet in Digital strategy and local digital agenda. They share Spanish.")
     proposal_page = client.get(f"/rounds/proposals/{p.id}").get_data(as_text=True)
     assert f'<p class="explanation">{expected}' in proposal_page
-    assert "record (in English)" in proposal_page and p.explanation in proposal_page
+    assert "Technical record of the engine" in proposal_page and p.explanation in proposal_page
     round_page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert f"<p>{expected}" in round_page
     with app.app_context():
@@ -181,7 +182,6 @@ def test_every_filter_applies_before_pagination(app, client, make_city, coordina
 # --- 3. A run left "running" by a dead process ------------------------------------------------
 
 def _stuck_round(app, coordinator, *, silent_for: timedelta, status="running") -> int:
-    from mentoring import jobs
     from mentoring.services import matchmaking
 
     with app.app_context():
@@ -270,3 +270,69 @@ def test_demo_cities_carry_a_demo_tag_on_the_round_and_proposal_pages(app, clien
         html = client.get(url).get_data(as_text=True)
         assert html.count(tag) == 1, url  # Lima only, not Barcelona
         assert re.search(r"<strong>Lima</strong></a> " + re.escape(tag), html), url
+
+
+# --- Unmatched mentees: the reason and its sentence in the reader's language ----------------------
+
+@pytest.mark.parametrize("lang, reason, sentence", [
+    ("fr", "Aucune ville mentore éligible selon les règles du tour",
+     "Aucune ville mentore qui pourrait aider Berlin ne partage l’une de ses langues de travail (allemand)\u202f; "
+     "une langue commune est exigée."),
+    ("es", "Ninguna ciudad mentora cumple las reglas de la ronda",
+     "Ninguna ciudad mentora que podría ayudar a Berlin comparte uno de sus idiomas de trabajo (alemán); "
+     "se exige un idioma común."),
+    ("en", "No eligible mentor under the round's rules",
+     "No mentor who could help Berlin shares one of its working languages (German); a shared language is required."),
+])
+def test_unmatched_reasons_are_written_in_the_readers_language(app, client, world, coordinator, make_city, lang,
+                                                             reason, sentence):
+    from tests.mentoring.rounds.conftest import MENTEE_AREAS, add_profile
+
+    berlin = make_city("Berlin", "DE", wants_mentor=True, languages=("de",))
+    add_profile(app, berlin, areas=MENTEE_AREAS)
+    round_id = open_and_run(app, coordinator)
+    with app.app_context():
+        stored = db.session.get(MatchRound, round_id).unmatched
+    assert {"mentee": str(berlin.id), "reason": "no_eligible_mentor"}.items() <= stored[0].items()
+    assert stored[0]["facts"] == {"rule": "language", "candidates": 0, "languages": ["de"]}
+    login(client, coordinator)
+    page = client.get(f"/rounds/{round_id}", headers={"Accept-Language": lang}).get_data(as_text=True)
+    section = html.unescape(page.split('id="unmatched-title"')[1])  # raw: visible_text folds the no-break spaces
+    assert reason in section and sentence in section
+    assert {"fr": "Berlin</strong> <span class=\"muted\">(Allemagne)", "es": "(Alemania)", "en": "(Germany)"}[lang] in section
+    text = visible_text(section)
+    if lang != "en":
+        assert stored[0]["detail"] not in text and "working languages" not in text
+    # A round stored before the engine kept its facts: the reason alone, never the English sentence.
+    with app.app_context():
+        round_ = db.session.get(MatchRound, round_id)
+        round_.unmatched = [{k: v for k, v in item.items() if k != "facts"} for item in stored]
+        db.session.commit()
+    text = visible_text(client.get(f"/rounds/{round_id}", headers={"Accept-Language": lang}).get_data(as_text=True))
+    assert reason in text and (lang == "en") == (stored[0]["detail"] in text)
+
+
+def test_every_engine_reason_has_a_sentence_in_french(app):
+    from flask_babel import force_locale
+
+    from mentoring.models import City
+    from mentoring.services.unmatched import describe
+
+    city = City(name="Tunis", country="TN")
+    items = [
+        ("no_eligible_mentor", {"rule": rule, "candidates": 0, "languages": [], "country": "TN", "min_score": 0.25})
+        for rule in ("needs", "no_need", "language", "country", "exclusion", "commission", "min_score")
+    ] + [
+        ("rule_max_per_country", {"candidates": 1, "country": "TN", "max_per_country": 2}),
+        ("rule_max_per_mentor_country", {"candidates": 3, "country": "TN", "max_per_mentor_country": 1}),
+        ("capacity", {"candidates": 2, "floors": [{"kind": "priority", "share": 0.25},
+                                                  {"kind": "region", "region": "africa", "pairs": 3}]}),
+    ]
+    with app.test_request_context(), force_locale("fr"):
+        out = describe([{"city": city, "reason": code, "detail": "English", "facts": facts} for code, facts in items])
+    texts = [item["text"] for item in out]
+    assert all(texts) and not [t for t in texts if "mentor " in t or "English" in t]
+    assert "score minimal de 0,25" in texts[6] and "Tunisie" in texts[3]
+    assert texts[7] == "La limite du tour, 2 villes mentorées par pays, est atteinte pour ce pays (Tunisie)."
+    assert texts[9].startswith("2 villes mentores pourraient") and "25\u00a0%" in texts[9] and "Afrique" in texts[9]
+    assert out[8]["label"] == "Ses villes mentores ont atteint leur plafond de villes mentorées par pays"

@@ -1,0 +1,128 @@
+"""Why a mentee is left without a mentor, in the reader's language.
+
+The engine stores each unmatched mentee with a reason code, an English sentence (``detail``, the audit
+record) and the facts behind it (``facts``: the rule, the number of candidate mentors, the caps and
+floors; see ``matching.Unmatched``). Pages write the sentence again here from the code and the facts, so a
+French or Spanish page never shows the English one. Rounds stored before the engine recorded its facts
+show the reason alone outside English.
+"""
+from __future__ import annotations
+
+from flask_babel import format_decimal, format_number, format_percent, get_locale, ngettext
+from flask_babel import gettext as _
+
+from mentoring.services.geography import REGION_LABELS, country_name, language_name
+
+__all__ = ["describe", "reason_label"]
+
+
+def reason_label(code: str) -> str:
+    """The short reason of a code (engine reasons and the decisions that put a mentee back)."""
+    labels = {
+        "no_eligible_mentor": _("No eligible mentor under the round's rules"),
+        "capacity": _("Eligible mentors' places went to other mentees"),
+        "rule_max_per_country": _("The round's cap on mentees per country is reached"),
+        "rule_max_per_mentor_country": _("Its mentors' cap on mentees per country is reached"),
+        "rejected": _("Proposal rejected"),
+        "declined": _("Proposal declined by a city"),
+        "expired": _("Proposal expired without an answer"),
+    }
+    return labels.get(code, code)
+
+
+def _languages(codes, locale: str) -> str:
+    from babel.lists import format_list
+
+    names = [language_name(code, locale) for code in codes]
+    if locale in ("fr", "es"):  # language names are lower case inside a French or Spanish sentence
+        names = [name[:1].lower() + name[1:] for name in names]
+    return format_list(names, locale=locale) if names else ""
+
+
+def _ineligible(facts: dict, mentee: str, locale: str) -> str:
+    rule = facts.get("rule")
+    if rule == "no_need":
+        return _("%(mentee)s states no need in any area, so no mentor can be proposed.", mentee=mentee)
+    if rule == "needs":
+        return _("No mentor in this round teaches (at level 3 or 4, in an area it offers to mentor) an area "
+                 "where %(mentee)s needs to progress.", mentee=mentee)
+    if rule == "language":
+        if not facts.get("languages"):
+            return _("%(mentee)s gives no working language, and a shared language is required.", mentee=mentee)
+        return _("No mentor who could help %(mentee)s shares one of its working languages (%(languages)s); "
+                 "a shared language is required.", mentee=mentee, languages=_languages(facts["languages"], locale))
+    if rule == "country":
+        return _("The only mentors who could help %(mentee)s are in the same country (%(country)s); "
+                 "same-country pairs are not allowed.", mentee=mentee,
+                 country=country_name(facts.get("country", ""), locale))
+    if rule == "exclusion":
+        return _("The only mentors who could help %(mentee)s are excluded for it (exclude list or previous "
+                 "pairs).", mentee=mentee)
+    if rule == "commission":
+        return _("The only mentors who could help %(mentee)s take part through the same commission (or none); "
+                 "the round requires pairs that cross commissions.", mentee=mentee)
+    if rule == "min_score":
+        return _("No mentor who could help %(mentee)s reaches the minimum score of %(score)s.", mentee=mentee,
+                 score=format_decimal(facts.get("min_score", 0), format="0.##"))
+    return ""
+
+
+def _floor(floor: dict) -> str:
+    if floor.get("kind") == "priority":
+        return _("at least %(share)s of the places for priority mentees",
+                 share=format_percent(floor.get("share", 0)))
+    region = floor.get("region", "")
+    return _("at least %(pairs)s pairs for %(region)s", pairs=format_number(floor.get("pairs", 0)),
+             region=str(REGION_LABELS.get(region, region)))
+
+
+def _sentence(code: str, facts: dict, mentee: str, locale: str) -> str:
+    if code == "no_eligible_mentor":
+        return _ineligible(facts, mentee, locale)
+    num = int(facts.get("candidates", 0))
+    country = country_name(facts.get("country", ""), locale)
+    if code == "rule_max_per_country":
+        limit = int(facts.get("max_per_country", 0))
+        return ngettext(
+            "The round's limit of %(num)d mentee per country was reached for its country (%(country)s).",
+            "The round's limit of %(num)d mentees per country was reached for its country (%(country)s).",
+            limit, country=country)
+    if code == "rule_max_per_mentor_country":
+        limit = int(facts.get("max_per_mentor_country", 0))
+        return ngettext(
+            "The mentors who could still take a mentee already have %(num)d mentee of its country "
+            "(%(country)s), the most the round allows per mentor.",
+            "The mentors who could still take a mentee already have %(num)d mentees of its country "
+            "(%(country)s), the most the round allows per mentor.",
+            limit, country=country)
+    if code == "capacity":
+        text = ngettext(
+            "%(num)s mentor could help %(mentee)s, but its places go to other mentees in the best round "
+            "under the chosen objective.",
+            "%(num)s mentors could help %(mentee)s, but their places go to other mentees in the best round "
+            "under the chosen objective.", num, mentee=mentee)
+        floors = [_floor(f) for f in facts.get("floors") or []]
+        if floors:
+            text += " " + _("Some places are reserved by the programme's floors (%(floors)s).",
+                            floors="; ".join(floors))
+        return text
+    return ""
+
+
+def describe(items: list[dict]) -> list[dict]:
+    """``items`` from ``proposals.unmatched_mentees`` with ``label`` (the reason), ``text`` (the sentence
+    in the current language, or the person's own words for a rejection or a refusal) and ``country`` (the
+    mentee's country name)."""
+    locale = str(get_locale() or "en")
+    out = []
+    for item in items:
+        code, facts = item.get("reason", ""), item.get("facts") or {}
+        if code in ("rejected", "declined"):
+            text = item.get("detail", "")  # what the coordinator or the city wrote, as written
+        elif facts:
+            text = _sentence(code, facts, item["city"].name, locale)
+        else:  # stored before the engine recorded its facts: the English record only in English
+            text = item.get("detail", "") if locale == "en" else ""
+        out.append({**item, "label": reason_label(code), "text": text,
+                    "country": country_name(item["city"].country, locale)})
+    return out
