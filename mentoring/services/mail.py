@@ -85,12 +85,14 @@ def send_mail(recipient: str, subject: str, body: str, *, html: str | None = Non
     db.session.add(message)
     db.session.flush()
     if not server:
-        # The development mailbox: the whole message at INFO in development (debug, tests,
-        # `make run`, which sets DEMO); elsewhere the log shows links without their tokens.
-        live = current_app.debug or current_app.testing or current_app.config.get("DEMO")
-        log.info("mail to %s: %s\n%s", recipient, subject, body if live else redact(body))
-        if outbox_page_enabled():
+        # The development mailbox: in development (debug, or `make run`, which sets DEMO) the
+        # whole message is printed as plain text; tests log it whole; elsewhere the log shows
+        # links without their tokens.
+        if outbox_page_enabled():  # the whole message as plain lines; the JSON log names it only
+            log.info("mail to %s: %s (outbox #%d)", recipient, subject, message.id)
             _print_for_development(message)
+            return message
+        log.info("mail to %s: %s\n%s", recipient, subject, body if current_app.testing else redact(body))
         return message
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

@@ -257,7 +257,7 @@ def test_manual_match_shows_places_as_the_capacity_rule_counts_them_and_returns_
     response = client.post(manual_url, data={"mentor": world.cities["Barcelona"].id})
     assert response.status_code == 303 and response.headers["Location"].endswith(manual_url)
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "This mentor is not eligible for this mentee under the round&#39;s rules." in shown
+    assert "Barcelona has no free mentor place: 1 of 1 taken." in shown
     assert "Choose Barcelona and approve" not in shown
     # A form without a mentor (an expired page) comes back the same way, never as a bare 400.
     empty = client.post(manual_url, data={})
