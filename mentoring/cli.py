@@ -202,9 +202,14 @@ def load_demo_command(if_empty: bool, force: bool) -> None:
 @demo_cli.command("logins")
 def demo_logins_command() -> None:
     """Print the demo accounts: e-mail, password, role, city."""
+    from mentoring.links import external_url
     from mentoring.services.demo import demo_logins, format_logins
+    from mentoring.services.mail import outbox_page_enabled
 
     click.echo(format_logins(demo_logins()))
+    if outbox_page_enabled():
+        click.echo(f"E-mails sent in development are printed below as they go, and kept at "
+                   f"{external_url('admin.outbox')} (sign in as the administrator).")
 
 
 mentorships_cli = AppGroup("mentorships", help="The mentorship workspace.")

@@ -39,7 +39,22 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class PlainFormatter(logging.Formatter):
+    """The message alone, lines kept: development e-mails on the console (``mentoring.devmail``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return record.getMessage()
+
+
 def init_app(app: Flask) -> None:
+    # Development e-mails (mentoring.services.mail) are printed as plain text, outside the JSON log.
+    devmail = logging.getLogger("mentoring.devmail")
+    devmail.propagate = False
+    devmail.setLevel(logging.INFO)
+    if not any(isinstance(h.formatter, PlainFormatter) for h in devmail.handlers):
+        plain = logging.StreamHandler(sys.stderr)
+        plain.setFormatter(PlainFormatter())
+        devmail.addHandler(plain)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())

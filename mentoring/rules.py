@@ -216,6 +216,24 @@ def check_capacity_change(city: City, new_capacity: int, *, field: str = "mentor
         )
 
 
+# --- Maturity before and after a mentorship --------------------------------------------------------
+
+def levels_before_after(history, closed_at) -> tuple[int | None, int | None]:
+    """The mentee's maturity in one area before and after a mentorship, from its assessments.
+
+    ``history`` is the city's assessments of the area, oldest first. *Before* is the last one dated
+    before the close, *after* the first one dated at or after it (the close-out re-assessment is
+    dated at the close). While the mentorship is open, *before* is the latest level and *after* None.
+    The workspace, the Peer-Learning Note and the programme's outcomes all read it here.
+    """
+    history = list(history)
+    if closed_at is None:
+        return (history[-1].maturity if history else None), None
+    earlier = [a for a in history if a.assessed_at < closed_at]
+    later = [a for a in history if a.assessed_at >= closed_at]
+    return (earlier[-1].maturity if earlier else None), (later[0].maturity if later else None)
+
+
 # --- Versions (optimistic locking) ----------------------------------------------------------------
 
 def check_version(obj, version, message: str | None = None) -> None:

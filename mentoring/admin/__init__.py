@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from mentoring.admin import routes  # noqa: E402,F401  (registers the views)
+from mentoring.admin import outbox, routes  # noqa: E402,F401  (registers the views)

@@ -20,7 +20,7 @@ from mentoring.admin.forms import ActiveForm, RoleForm
 from mentoring.errors import apply_errors, json_error, wants_json
 from mentoring.extensions import db
 from mentoring.models import AuditEvent, User
-from mentoring.services import ServiceError, accounts
+from mentoring.services import ServiceError, accounts, mail
 
 
 @bp.get("/")
@@ -38,7 +38,8 @@ def index():
             "users": [_user_json(u) for u in page.items],
             "page": page.page, "pages": page.pages, "total": page.total,
         })
-    return render_template("admin/users.html", page=page, query=query, role=role)
+    return render_template("admin/users.html", page=page, query=query, role=role,
+                           outbox=mail.outbox_page_enabled())
 
 
 def _user_json(user: User) -> dict:

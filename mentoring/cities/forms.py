@@ -16,7 +16,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -76,12 +75,12 @@ class IdentityForm(VersionedForm):
                              description=_l("Decimal degrees, -180 to 180."))
     timezone = SelectField(_l("Time zone"), validators=[Optional()], validate_choice=False,
                            description=_l("Used to show session times. Leave empty to use the country's."))
-    languages = SelectMultipleField(
+    languages = MultiCheckboxField(
         _l("Working languages"), validators=[Optional()], validate_choice=False,
-        description=_l("Hold Ctrl (or ⌘) to choose several."),
+        description=_l("Tick every language the city works in. Its current languages and its country's come first."),
     )
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
-                          description=_l("An address starting with https://"))
+                          description=_l("For example www.example.org: https:// is added when left out."))
     commissions = MultiCheckboxField(_l("Commissions"), validators=[Optional()], validate_choice=False)
     mentor_capacity = IntegerField(
         _l("Mentor capacity"), default=0,
@@ -99,6 +98,19 @@ class IdentityForm(VersionedForm):
         self.offer_timezones()
         self.languages.choices = geography.language_choices(locale)
         self.commissions.choices = [(c.key, localized(c.labels, c.key)) for c in commissions]
+        self.suggested_languages = 0
+
+    def order_languages(self, country: str | None) -> None:
+        """Put the chosen languages, then the country's, before every other (alphabetical) one.
+
+        ``suggested_languages`` counts them: the picker shows them as its first group.
+        """
+        names = dict(self.languages.choices)
+        chosen = [c for c in self.languages.data or [] if c in names]
+        first = list(dict.fromkeys(chosen + [c for c in geography.country_languages(country) if c in names]))
+        self.languages.choices = [(c, names[c]) for c in first] + [
+            (code, name) for code, name in names.items() if code not in first]
+        self.suggested_languages = len(first)
 
     def offer_timezones(self) -> None:
         """The time zones of the chosen country first (call again once the country and zone are filled in)."""

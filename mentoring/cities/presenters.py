@@ -97,10 +97,6 @@ def comparable(value):
     return str(value)
 
 
-def language_names(codes) -> str:
-    return ", ".join(geography.language_name(code, locale()) for code in codes or [] if geography.is_language(code))
-
-
 def grid_values(areas, source) -> dict[str, dict]:
     """The grid's inputs for each area present in ``source`` (the submitted form)."""
     values = {}

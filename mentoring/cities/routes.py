@@ -205,13 +205,17 @@ def profile(city_id: int):
         languages=[(code, geography.language_name(code, locale)) for code in city.language_codes],
         commissions=[localized(m.commission.labels, m.commission.key) for m in city.commissions],
         status_forms=status_forms, level_name=taxonomy.level_name, need_name=taxonomy.need_name,
+        idle_mentor_areas=service.idle_mentor_areas(city) if service.can_edit(city, current_user) else [],
     )
 
 
 # --- Editor ---------------------------------------------------------------------------------
 
 def _editor(template: str, city: City, status: int = 200, **context):
-    return render_template(template, city=city, **context), status
+    form = context.get("form")
+    if isinstance(form, IdentityForm):  # the language picker: the city's and its country's languages first
+        form.order_languages(form.country.data)
+    return render_template(template, city=city, idle_mentor_areas=service.idle_mentor_areas(city), **context), status
 
 
 @bp.route("/<int:city_id>/edit", methods=["GET", "POST"])
@@ -227,8 +231,7 @@ def edit_identity(city_id: int):
             getattr(form, name).data = snapshot[name]
         form.offer_timezones()
         form.version.data = city.version
-        return _editor("cities/edit_identity.html", city, form=form, section="identity",
-                       chosen_languages=presenters.language_names(form.languages.data))
+        return _editor("cities/edit_identity.html", city, form=form, section="identity")
     status, conflict = 422, None
     if form.validate_on_submit():
         fields = {
@@ -244,8 +247,7 @@ def edit_identity(city_id: int):
         if saved:
             flash(_("The identity of %(city)s is saved.", city=city.name), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
-    return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict,
-                   chosen_languages=presenters.language_names(form.languages.data))
+    return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict)
 
 
 def _save_identity(city, form, fields: dict) -> tuple[bool, int, dict | None]:

@@ -91,7 +91,8 @@ class GoalProgressForm(FlaskForm):
     progress = IntegerField(_l("Progress (%)"), validators=[
         InputRequired(message=_l("Give the progress.")),
         NumberRange(min=0, max=100, message=_l("Progress is a percentage from 0 to 100."))])
-    status = SelectField(_l("Status"), choices=lambda: choices(workspace.goal_status_labels().items()))
+    status = SelectField(_l("Status"), choices=lambda: choices(
+        (k, v) for k, v in workspace.goal_status_labels().items() if k in ("open", "achieved", "dropped")))
     target_date = DateField(_l("Target date"), validators=[Optional()])
     submit = SubmitField(_l("Update goal"))
 
@@ -110,7 +111,7 @@ class SessionFeedbackForm(FlaskForm):
 
 class CloseFeedbackForm(SessionFeedbackForm):
     rating = RadioField(_l("Overall rating"), coerce=int,
-                        choices=lambda: choices((i, str(i)) for i in range(1, 6)),
+                        choices=lambda: choices((i, f"{i} · {name}") for i, name in workspace.rating_labels().items()),
                         validators=[InputRequired(message=_l("Give a rating from 1 to 5."))])
 
 

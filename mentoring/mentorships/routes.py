@@ -396,12 +396,19 @@ def close(mentorship_id: int):
     feedback_form = CloseFeedbackForm(prefix="final")
     if request.method == "GET":
         form.version.data = str(mentorship.version)
+    open_goals = [goal for goal in mentorship.goals if goal.status == "open"]
+    goal_errors: dict = {}
     if mentorship.state == "active" and form.submit.data and form.validate_on_submit():
         try:
             service.close(current_user, mentorship, state=form.state.data, reason=form.reason.data or "",
-                          outcome=form.outcome.data or "", version=form.version.data or None)
+                          outcome=form.outcome.data or "", version=form.version.data or None,
+                          goals={goal.id: request.form.get(f"goal-{goal.id}", "") for goal in open_goals})
         except ServiceError as error:
-            status = apply_errors(form, error)
+            goal_errors = {k: v for k, v in error.errors.items() if k.startswith("goal-")}
+            # Each goal's message goes under its goal; the others under their fields.
+            apply_errors(form, ServiceError(error.message, {
+                k: v for k, v in error.errors.items() if k not in goal_errors}))
+            status = error.status
         else:
             flash(_("The mentorship is closed."), "success")
             return redirect(url_for("mentorships.close", mentorship_id=mentorship.id))
@@ -411,7 +418,8 @@ def close(mentorship_id: int):
     given = db.session.scalar(select(Feedback).where(
         Feedback.mentorship_id == mentorship.id, Feedback.at_close, Feedback.author_id == current_user.id))
     return render_template("mentorships/close.html", mentorship=mentorship, form=form,
-                           feedback_form=feedback_form, side=side, given=given,
+                           feedback_form=feedback_form, side=side, given=given, open_goals=open_goals,
+                           goal_errors=goal_errors, closing_statuses=service.goal_status_labels(),
                            states=service.state_labels(), maturity=service.maturity_before_after(mentorship),
                            labels=area_labels(), can_reassess=service.can_reassess(current_user, mentorship),
                            confirm=ConfirmForm(), level_names=[level_name(i) for i in range(5)],
@@ -444,10 +452,10 @@ def reassess(mentorship_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     levels = {}
-    for key in mentorship.areas:
-        raw = request.form.get(f"level-{key}", "")
-        if raw != "":
-            levels[key] = int(raw) if raw.isdigit() else -1
+    for key in mentorship.areas:  # "— no change —" (an empty value) is recorded as no change
+        raw = request.form.get(f"level-{key}")
+        if raw is not None:
+            levels[key] = None if raw == "" else int(raw) if raw.isdigit() else -1
     service.reassess(current_user, mentorship, levels)
     return _done("", _("The new maturity levels were saved."),
                  url_for("mentorships.close", mentorship_id=mentorship.id))

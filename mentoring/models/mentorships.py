@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from mentoring.models.cities import City
 
 MENTORSHIP_STATES = ("active", "completed", "withdrawn")
-GOAL_STATUSES = ("open", "achieved", "dropped")
+GOAL_STATUSES = ("open", "achieved", "partly", "not_achieved", "dropped")
+#: What can become of a goal still open when its mentorship closes (asked by the close-out form).
+GOAL_CLOSING_STATUSES = ("achieved", "partly", "not_achieved", "dropped")
 SESSION_FORMATS = ("video", "call", "study_visit", "workshop", "email")
 FITS = ("good", "unsure", "poor")
 

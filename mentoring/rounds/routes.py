@@ -217,13 +217,15 @@ def manual_match(round_id: int, mentee_id: int):
     round_ = _round_or_404(round_id)
     mentee = db.get_or_404(City, mentee_id)
     form = ManualMatchForm()
-    if not form.validate_on_submit():
-        abort(400)
+    back = url_for("rounds.manual", round_id=round_.id, mentee_id=mentee.id)
+    if not form.validate_on_submit():  # a stale page (expired form): back to the suggestions, never 400
+        flash(_("Choose one of the suggested mentors."), "error")
+        return redirect(back, code=303)
     try:
         proposal = proposal_service.manual_match(current_user, round_, mentee.id, form.mentor.data)
     except ServiceError as error:  # back to the suggestions with the reason (Post/Redirect/Get)
         flash_refusal(error)
-        return redirect(url_for("rounds.manual", round_id=round_.id, mentee_id=mentee.id), code=303)
+        return redirect(back, code=303)
     flash(_("Pair approved: %(mentor)s will mentor %(mentee)s once both cities endorse.",
             mentor=proposal.mentor_city.name, mentee=proposal.mentee_city.name), "success")
     return redirect(url_for("rounds.proposal", proposal_id=proposal.id))

@@ -635,9 +635,11 @@ def _demo_history(summary: DemoSummary) -> None:
                     notes="Progress review and next steps.", created_at=when))
             for n, key in enumerate(focus):
                 achieved = state == "completed" and (n == 0 or index % 3 != 1)
+                # A closed mentorship says what became of each goal (the close-out asks).
+                status = "achieved" if achieved else "partly" if state == "completed" else "dropped"
                 db.session.add(Goal(mentorship_id=mentorship.id, area_key=key, progress=100 if achieved else 40,
                                     statement=f"A first city-wide step in {key.replace('_', ' ')}",
-                                    status="achieved" if achieved else "open", created_at=at(start.isoformat())))
+                                    status=status, created_at=at(start.isoformat())))
             for city in (mentor, mentee):
                 rating = 2 if state == "withdrawn" else rng.choice((4, 4, 5, 5, 3))
                 db.session.add(Feedback(mentorship_id=mentorship.id, city_id=city.id, at_close=True,

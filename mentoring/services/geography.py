@@ -146,6 +146,17 @@ def language_choices(locale: str = "en") -> list[tuple[str, str]]:
     return sorted(choices, key=lambda item: item[1].casefold())
 
 
+def country_languages(alpha_2: str | None) -> list[str]:
+    """The ISO 639-1 codes of a country's official, regional and de facto languages (CLDR, through Babel)."""
+    from babel.languages import get_official_languages
+
+    try:
+        found = get_official_languages((alpha_2 or "").upper(), regional=True, de_facto=True)
+    except (KeyError, ValueError):
+        return []
+    return [code for code in dict.fromkeys(c.split("_")[0] for c in found) if is_language(code)]
+
+
 def region_choices() -> list[tuple[str, str]]:
     return [(key, str(REGION_LABELS[key])) for key in REGIONS]
 

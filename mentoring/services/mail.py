@@ -19,6 +19,8 @@ from mentoring.extensions import db
 from mentoring.models import OutboxMessage, utcnow
 
 log = logging.getLogger("mentoring.mail")
+#: Development only: each message as plain text on the console (links on their own lines), see logs.py.
+dev_log = logging.getLogger("mentoring.devmail")
 
 REDACTED = "[removed]"
 # A path segment or query value of 32+ URL-safe characters inside a link: signed tokens
@@ -37,6 +39,37 @@ def keeps_live_links() -> bool:
     return not current_app.config.get("MAIL_SERVER")
 
 
+def outbox_page_enabled() -> bool:
+    """The administrators' outbox page exists in development only (debug or the demo), never in
+    production: it shows whole messages, whose links may sign someone in."""
+    return bool(current_app.debug or current_app.config.get("DEMO"))
+
+
+def link_segments(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into ``("text", …)`` and ``("link", url)`` pieces, for a page to show its links
+    as links (the template escapes every piece; only http(s) addresses become links)."""
+    pieces, start = [], 0
+    for match in _LINK.finditer(text or ""):
+        url = match.group(0).rstrip(".,;:!?)»”'\"")
+        end = match.start() + len(url)
+        if match.start() > start:
+            pieces.append(("text", text[start:match.start()]))
+        pieces.append(("link", url))
+        start = end
+    if start < len(text or ""):
+        pieces.append(("text", text[start:]))
+    return pieces
+
+
+def _print_for_development(message: OutboxMessage) -> None:
+    """The whole message as plain lines on the console, so its links can be clicked or copied."""
+    from mentoring.links import external_url
+
+    rule = "─" * 72
+    dev_log.info("%s\nE-mail to %s: %s\n%s\n%s\n(Outbox: %s)\n%s", rule, message.recipient, message.subject,
+                 rule, message.body.rstrip(), external_url("admin.outbox_message", message_id=message.id), rule)
+
+
 def send_mail(recipient: str, subject: str, body: str, *, html: str | None = None,
               attachments: list[dict] | None = None) -> OutboxMessage:
     """Queue a message in the outbox (flushed with the caller's transaction) and deliver it.
@@ -52,10 +85,14 @@ def send_mail(recipient: str, subject: str, body: str, *, html: str | None = Non
     db.session.add(message)
     db.session.flush()
     if not server:
-        # The development mailbox: the whole message at INFO in development (debug, tests,
-        # `make run`, which sets DEMO); elsewhere the log shows links without their tokens.
-        live = current_app.debug or current_app.testing or current_app.config.get("DEMO")
-        log.info("mail to %s: %s\n%s", recipient, subject, body if live else redact(body))
+        # The development mailbox: in development (debug, or `make run`, which sets DEMO) the
+        # whole message is printed as plain text; tests log it whole; elsewhere the log shows
+        # links without their tokens.
+        if outbox_page_enabled():  # the whole message as plain lines; the JSON log names it only
+            log.info("mail to %s: %s (outbox #%d)", recipient, subject, message.id)
+            _print_for_development(message)
+            return message
+        log.info("mail to %s: %s\n%s", recipient, subject, body if current_app.testing else redact(body))
         return message
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

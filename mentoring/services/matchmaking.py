@@ -47,7 +47,7 @@ from mentoring.models import (
     utcnow,
 )
 from mentoring.models.cities import REGIONS
-from mentoring.rules import HOLDING_STATES, holding_requests, places_used_by_city
+from mentoring.rules import HOLDING_STATES, holding_requests, places_by_city
 from mentoring.services import NotAllowed, ServiceError, preferences, rule_reasons
 from mentoring.services.audit import record
 from mentoring.services.rule_reasons import RULE_PARAMS, conflict_message
@@ -179,7 +179,7 @@ def eligibility(round_: MatchRound) -> Eligibility:
     """Mentors and mentees a run of ``round_`` would use now, and incomplete profiles."""
     cities = list(db.session.scalars(_scope_query(round_)))
     ids = [c.id for c in cities]
-    used = places_used_by_city(ids)
+    places = places_by_city(cities)
     with_mentor = _mentees_with_a_mentor(ids)
     mentors, mentees, incomplete = [], [], []
     capacity_left = {}
@@ -195,7 +195,7 @@ def eligibility(round_: MatchRound) -> Eligibility:
             incomplete.append((city, reasons))
             if not city.languages or not city.assessments:
                 continue
-        left = max(0, city.mentor_capacity - used.get(city.id, 0))
+        left = places[city.id].free
         capacity_left[city.id] = left
         if left > 0 and any(a.can_mentor for a in city.assessments):
             mentors.append(city)
@@ -391,7 +391,12 @@ def _one_mentee_records(round_: MatchRound, mentee_city_id: int) -> list[matchin
 
 
 def suggestions(round_: MatchRound, mentee_city_id: int, k: int = 5) -> list[dict]:
-    """Ranked mentors with free places for one mentee, from the same engine, with cities."""
+    """Ranked mentors with free places for one mentee, from the same engine, with cities.
+
+    Each item: ``{"pair", "mentor", "places", "proposed_to"}``: the mentor's places as the capacity
+    rule counts them (``rules.places_by_city``: undecided proposals hold none) and the other mentees
+    this round proposed it to, whose pairs could no longer be approved once its places are taken.
+    """
     records = _one_mentee_records(round_, mentee_city_id)
     if records is None or not any(r.capacity > 0 for r in records):
         return []
@@ -400,7 +405,15 @@ def suggestions(round_: MatchRound, mentee_city_id: int, k: int = 5) -> list[dic
     except matching.MatchingError:
         return []
     cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_([int(p.mentor) for p in pairs])))}
-    return [{"pair": p, "mentor": cities[int(p.mentor)]} for p in pairs if int(p.mentor) in cities]
+    places = places_by_city(cities.values())
+    others: dict[int, list[Proposal]] = {}
+    for proposal in db.session.scalars(select(Proposal).where(
+            Proposal.round_id == round_.id, Proposal.state == "proposed", Proposal.mentor_city_id.in_(list(cities)),
+            Proposal.mentee_city_id != mentee_city_id).order_by(Proposal.id)):
+        others.setdefault(proposal.mentor_city_id, []).append(proposal)
+    return [{"pair": p, "mentor": cities[int(p.mentor)], "places": places[int(p.mentor)],
+             "proposed_to": [o.mentee_city for o in others.get(int(p.mentor), [])]}
+            for p in pairs if int(p.mentor) in cities]
 
 
 def score_pair(round_: MatchRound, mentee_city_id: int, mentor_city_id: int):

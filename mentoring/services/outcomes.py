@@ -1,8 +1,7 @@
 """What the mentorships achieved: per mentorship, and aggregated per round, region, area, commission.
 
-Maturity before → after follows the close-out re-assessment: *before* is the mentee's last
-assessment of the area dated before the close, *after* the first one dated at or after it (the
-re-assessment is dated at the close). Satisfaction is the mean feedback rating (1–5). Time to
+Maturity before → after follows the close-out re-assessment (the rule is
+:func:`mentoring.rules.levels_before_after`). Satisfaction is the mean feedback rating (1–5). Time to
 first session counts days from the approval of the proposal (or the mentorship's creation when it
 was started outside a round) to the first session held.
 """
@@ -28,6 +27,7 @@ from mentoring.models import (
     Mentorship,
     Proposal,
 )
+from mentoring.rules import levels_before_after
 
 DIMENSIONS = ("round", "region", "area", "commission")
 
@@ -121,15 +121,7 @@ def mentorship_outcomes() -> list[Outcome]:
             days_to_first_session=(held[0].starts_at - approved).days if held else None,
         )
         for key in outcome.areas:
-            own = history.get((mentee.id, area_ids.get(key)), [])
-            before = after = None
-            if m.closed_at is not None:
-                earlier = [a for a in own if a.assessed_at < m.closed_at]
-                later = [a for a in own if a.assessed_at >= m.closed_at]
-                before = earlier[-1].maturity if earlier else None
-                after = later[0].maturity if later else None
-            elif own:
-                before = own[-1].maturity
+            before, after = levels_before_after(history.get((mentee.id, area_ids.get(key)), []), m.closed_at)
             outcome.maturity[key] = {"before": before, "after": after}
         out.append(outcome)
     return out

@@ -385,6 +385,8 @@ def change_areas(actor, proposal_id: int, areas: list[str], version: int | None 
 @_atomic
 def manual_match(actor, round_: MatchRound, mentee_city_id: int, mentor_city_id: int) -> Proposal:
     """Create a pair chosen by the coordinator (scored by the engine) and approve it."""
+    if db.session.get(City, mentor_city_id) is not None:  # a place taken meanwhile: say so, in the rule's words
+        rules.reserve_mentor_place(mentor_city_id, field="mentor")
     pair = matchmaking.score_pair(round_, mentee_city_id, mentor_city_id)
     if pair is None:
         raise NotAllowed(

@@ -160,6 +160,9 @@ def test_coordinator_list_form_pages_and_close_out(live_server, page, mentorship
     page.goto(f"{live_server}/mentorships/{mentorship_id}/close")
     screenshot(page, "close-form")
     page.check("input[value=completed]")
+    goals = page.locator(".ms-closing-goals fieldset")  # what became of the goal still open
+    assert goals.count() == 1
+    goals.first.get_by_label("Partly achieved").check()
     page.fill("#outcome", "Pune adopted an open data policy and published 25 datasets.")
     page.once("dialog", lambda dialog: dialog.accept())
     submit(page, lambda: page.click("#submit"))
@@ -175,6 +178,7 @@ def test_coordinator_list_form_pages_and_close_out(live_server, page, mentorship
     screenshot(page, "close-out")
     page.goto(f"{live_server}/mentorships/{mentorship_id}/note")
     assert "Publish 20 open datasets" in page.locator("textarea").input_value()
+    assert "(Partly achieved, 60 %)" in page.locator("textarea").input_value()
     screenshot(page, "learning-note")
     submit(page, lambda: page.click("text=Publish to the programme"))
     page.goto(f"{live_server}/mentorships/notes")

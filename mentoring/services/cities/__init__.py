@@ -18,6 +18,7 @@ from mentoring.services.cities.directory import (
 )
 from mentoring.services.cities.editor import (
     current_assessments,
+    idle_mentor_areas,
     register_city,
     set_assessments,
     set_commissions,
@@ -50,7 +51,7 @@ __all__ = [
     "IDENTITY_FIELDS", "MAX_MENTOR_CAPACITY", "MAX_POPULATION", "REASON_MAX", "SORTS", "STATUS_ACTIONS",
     "accept_invitation", "can_edit", "can_view", "change_status", "conflict_message", "current_assessments",
     "directory_filters", "directory_query", "display_name", "homonyms", "find_invitation", "identity_snapshot",
-    "invitation_problem",
+    "idle_mentor_areas", "invitation_problem",
     "invite_member", "is_member", "register_city", "remove_member", "safe_website", "set_assessments",
     "set_commissions", "set_languages", "status_label", "update_identity",
 ]

@@ -223,3 +223,20 @@ def set_assessments(city: City, values: dict[str, dict], actor) -> int:
     return len(after)
 
 
+
+
+def idle_mentor_areas(city: City) -> list[str]:
+    """Labels of the areas a city offers to mentor in while its mentor capacity is 0.
+
+    With no place (``rules.Places``), no round, suggestion or request proposes it as a mentor: the
+    editor and the profile warn its representatives and the coordinators.
+    """
+    if (city.mentor_capacity or 0) > 0:
+        return []
+    keys = [a.area.key for a in city.assessments if a.can_mentor]
+    if not keys:
+        return []
+    from mentoring.services.taxonomy import area_labels
+
+    labels = area_labels()
+    return [labels.get(key, key) for key in keys]

@@ -98,6 +98,26 @@ def safe_website(url: str | None) -> str | None:
     return url.strip()
 
 
+def complete_website(text: str | None) -> str | None:
+    """The address a person meant: ``www.example.cl`` becomes ``https://www.example.cl``.
+
+    An address without a scheme is completed with ``https://`` when what is left is a host name
+    with a dot (and no spaces); anything else is returned as typed, for :func:`safe_website` to judge.
+    """
+    text = (text or "").strip()
+    if not text or "://" in text or any(ch.isspace() for ch in text):
+        return text or None
+    candidate = "https://" + text.lstrip("/")
+    try:
+        parts = urlsplit(candidate)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number ("javascript:alert(1)")
+    except ValueError:
+        return text
+    if parts.username is None and parts.hostname and "." in parts.hostname.strip("."):
+        return candidate
+    return text
+
+
 def clean_identity(fields: dict, city: City | None) -> tuple[dict, dict[str, list[str]]]:
     """Validate the given identity fields; returns ``(clean values, errors)``.
 
@@ -171,7 +191,7 @@ def clean_identity(fields: dict, city: City | None) -> tuple[dict, dict[str, lis
         else:
             clean["timezone"] = timezone or None
     if "website" in fields:
-        website = (fields["website"] or "").strip()
+        website = complete_website(fields["website"]) or ""
         if website and len(website) > 300:
             errors["website"] = [_("Use at most %(n)d characters.", n=300)]
         elif website and safe_website(website) is None:

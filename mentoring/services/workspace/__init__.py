@@ -37,6 +37,7 @@ from mentoring.services.workspace.goals import add_goal, update_goal
 from mentoring.services.workspace.labels import (
     fit_labels,
     goal_status_labels,
+    rating_labels,
     session_format_labels,
     state_labels,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "overdue_goals",
     "participant_mentorship_ids",
     "programme_start",
+    "rating_labels",
     "reassess",
     "recipients",
     "record_session",

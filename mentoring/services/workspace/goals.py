@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from mentoring.extensions import db
 from mentoring.models import Goal, GoalProgress, Mentorship, User, utcnow
-from mentoring.models.mentorships import GOAL_STATUSES
+from mentoring.models.mentorships import GOAL_CLOSING_STATUSES, GOAL_STATUSES
 from mentoring.services import ServiceError
 from mentoring.services.audit import record
 from mentoring.services.workspace.access import clean, require_active
@@ -69,3 +69,33 @@ def update_goal(actor: User, goal: Goal, *, progress: int, status: str,
                after={k: after[k] for k in changed})
     db.session.flush()
     return goal
+
+
+def closing_goal_errors(mentorship: Mentorship, outcomes: dict[int, str], *, required: bool) -> dict:
+    """Field errors (``goal-<id>``) of what the close-out says became of each open goal."""
+    errors: dict[str, list[str]] = {}
+    for goal in mentorship.goals:
+        if goal.status != "open":
+            continue
+        outcome = outcomes.get(goal.id) or ""
+        if outcome and outcome not in GOAL_CLOSING_STATUSES:
+            errors[f"goal-{goal.id}"] = [_("Unknown status.")]
+        elif not outcome and required:
+            errors[f"goal-{goal.id}"] = [_("Say what became of this goal.")]
+    return errors
+
+
+def close_goals(actor: User, mentorship: Mentorship, outcomes: dict[int, str]) -> None:
+    """Record what became of each open goal at the close (checked by :func:`closing_goal_errors`);
+    an open goal without an answer (a withdrawal) is dropped. Each change is dated and audited."""
+    for goal in mentorship.goals:
+        if goal.status != "open":
+            continue
+        status = outcomes.get(goal.id) or "dropped"
+        before = {"progress": goal.progress, "status": goal.status}
+        goal.status = status
+        if status == "achieved":
+            goal.progress = 100
+        goal.history.append(GoalProgress(progress=goal.progress, status=status, by_id=actor.id, at=utcnow()))
+        record(actor, "goal.close", goal, before=before, after={"progress": goal.progress, "status": status})
+    db.session.flush()

@@ -15,7 +15,13 @@ def session_format_labels() -> dict[str, str]:
 
 
 def goal_status_labels() -> dict[str, str]:
-    return {"open": _("Open"), "achieved": _("Achieved"), "dropped": _("Dropped")}
+    return {"open": _("Open"), "achieved": _("Achieved"), "partly": _("Partly achieved"),
+            "not_achieved": _("Not achieved"), "dropped": _("Dropped")}
+
+
+def rating_labels() -> dict[int, str]:
+    """The closing feedback's 1–5 scale, each point named."""
+    return {1: _("Poor"), 2: _("Fair"), 3: _("Good"), 4: _("Very good"), 5: _("Excellent")}
 
 
 def fit_labels() -> dict[str, str]:

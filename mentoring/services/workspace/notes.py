@@ -9,6 +9,7 @@ from mentoring.extensions import db
 from mentoring.models import LearningNote, Mentorship, User, utcnow
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
+from mentoring.services.workspace.closeout import maturity_before_after
 from mentoring.services.workspace.labels import (
     goal_status_labels,
     session_format_labels,
@@ -33,7 +34,11 @@ def draft_note(mentorship: Mentorship, area_label) -> str:
         "## " + _("Focus areas"),
         "",
     ]
-    lines += [f"- {area_label(key)}" for key in mentorship.areas]
+    lines += [_("Maturity of %(city)s before → after (levels 0 to 4):", city=mentorship.mentee_city.name), ""]
+    for row in maturity_before_after(mentorship):
+        before, after = ("—" if v is None else str(v) for v in (row["before"], row["after"]))
+        change = "" if row["after"] is not None else " (" + _("not re-assessed yet") + ")"
+        lines.append(f"- {area_label(row['area'].key)}: {before} → {after}{change}")
     lines += ["", "## " + _("Goals"), ""]
     status_names = goal_status_labels()
     for goal in mentorship.goals:
@@ -47,6 +52,9 @@ def draft_note(mentorship: Mentorship, area_label) -> str:
     for session in held:
         lines.append(f"### {session.starts_at.date().isoformat()} · {formats.get(session.format, session.format)}")
         lines.append("")
+        if session.notes:
+            lines.append(session.notes)
+            lines.append("")
         if session.outcomes:
             lines.append(session.outcomes)
             lines.append("")

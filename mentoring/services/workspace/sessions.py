@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -68,6 +69,9 @@ def _session_values(mentorship: Mentorship, data: SessionData, *, held: bool, no
     except ServiceError as error:
         for field, messages in error.errors.items():
             errors.setdefault(field, []).extend(messages)
+    if starts_at is not None and data.local_start.date() < mentorship.start_date:
+        errors.setdefault("starts_at", []).append(_(
+            "A session cannot be before the mentorship started (%(date)s).", date=format_date(mentorship.start_date)))
     if not isinstance(data.duration_minutes, int) or data.duration_minutes <= 0:
         errors["duration_minutes"] = [_("A session cannot end before it starts: give a positive duration.")]
     elif data.duration_minutes > MAX_DURATION_MINUTES:

@@ -3,4 +3,6 @@ POLICY = {
     "admin.user": "admin",
     "admin.set_role": "admin",
     "admin.set_active": "admin",
+    "admin.outbox": "admin",
+    "admin.outbox_message": "admin",
 }

@@ -118,13 +118,14 @@ def test_the_note_is_prefilled_editable_published_and_downloadable(app, client, 
     with app.app_context():
         mentorship = db.session.get(Mentorship, world.mentorship_id)
         with app.test_request_context():
-            service.add_goal(world.get(world.mentor), mentorship, area_key=mentorship.areas[0],
-                             statement="Open 20 datasets")
+            goal_id = service.add_goal(world.get(world.mentor), mentorship, area_key=mentorship.areas[0],
+                                       statement="Open 20 datasets").id
         add_session(world.mentorship_id, days=-5, held=True, outcomes="Inventory of 40 datasets")
     login(client, world.mentor)
     assert client.get(f"/mentorships/{world.mentorship_id}/note").status_code == 302  # still active
     client.post(f"/mentorships/{world.mentorship_id}/close",
-                data={"state": "completed", "outcome": "Portal launched", "version": "1", "submit": "1"})
+                data={"state": "completed", "outcome": "Portal launched", "version": "1", "submit": "1",
+                      f"goal-{goal_id}": "achieved"})
     page = client.get(f"/mentorships/{world.mentorship_id}/note").get_data(as_text=True)
     assert "Open 20 datasets" in page and "Inventory of 40 datasets" in page and "Portal launched" in page
     stranger = make_user("reader@example.org")

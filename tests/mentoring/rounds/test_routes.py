@@ -234,3 +234,35 @@ def test_authorization_matrix(app, world, coordinator, role):
                 print("unexpected", role, method, url, response.status_code)
     print(f"\nauthorization [{role}]: cells checked = {checked}, unexpected = {unexpected}")
     assert unexpected == 0
+
+
+def test_manual_match_shows_places_as_the_capacity_rule_counts_them_and_returns_after_a_refusal(
+        app, client, world, coordinator):
+    """Barcelona's only place is proposed (not approved) to Lima: listed with 1 free place and a warning;
+    once Lima's pair takes it, choosing Barcelona from the stale page returns to the page with the reason."""
+    round_id = open_and_run(app, coordinator)
+    dakar, lima = world.cities["Dakar"], world.cities["Lima"]
+    to_dakar, to_lima = _proposal(app, round_id, dakar), _proposal(app, round_id, lima)
+    assert to_lima.mentor_city_id == world.cities["Barcelona"].id
+    login(client, coordinator)
+    client.post(f"/rounds/proposals/{to_dakar.id}/reject",
+                data={"reject-version": to_dakar.version, "reject-reason": "other"})
+    manual_url = f"/rounds/{round_id}/manual/{dakar.id}"
+    page = client.get(manual_url).get_data(as_text=True)
+    barcelona = page.split("Choose Barcelona and approve")[0].rsplit('<li class="card">', 1)[1]
+    assert "1 free of 1 (0 taken" in barcelona
+    assert "This round also proposes Barcelona to Lima" in barcelona and "could then no longer be approved" in barcelona
+    # Lima's pair takes Barcelona's only place; the page still offers it (opened before).
+    assert client.post(f"/rounds/proposals/{to_lima.id}/approve", data={"version": to_lima.version}).status_code == 302
+    response = client.post(manual_url, data={"mentor": world.cities["Barcelona"].id})
+    assert response.status_code == 303 and response.headers["Location"].endswith(manual_url)
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Barcelona has no free mentor place: 1 of 1 taken." in shown
+    assert "Choose Barcelona and approve" not in shown
+    # A form without a mentor (an expired page) comes back the same way, never as a bare 400.
+    empty = client.post(manual_url, data={})
+    assert empty.status_code == 303 and empty.headers["Location"].endswith(manual_url)
+    assert "Choose one of the suggested mentors." in client.get(manual_url).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal).where(
+            Proposal.mentee_city_id == dakar.id, Proposal.state == "approved")) == 0
