@@ -78,15 +78,18 @@ def directory_query(filters: dict, *, coordinator: bool):
 
 def homonyms() -> frozenset[tuple[str, str]]:
     """``(name, country)`` pairs held by more than one city: one query, computed once per request (or app
-    context), so that any number of names on a page costs nothing more."""
-    from flask import g
+    context outside requests: mail from the CLI and jobs), so that any number of names on a page costs nothing
+    more. Kept on the request rather than ``g``: tests and CLI runs share one app context across requests."""
+    from flask import g, has_request_context, request
 
-    found = g.get("_city_homonyms")
+    holder = request if has_request_context() else g
+    found = getattr(holder, "_city_homonyms", None)
     if found is None:
         rows = db.session.execute(
             select(City.name, City.country).group_by(City.name, City.country).having(func.count() > 1)
         )
-        found = g._city_homonyms = frozenset((name, country) for name, country in rows)
+        found = frozenset((name, country) for name, country in rows)
+        holder._city_homonyms = found
     return found
 
 
