@@ -250,7 +250,7 @@ def edit_identity(city_id: int):
                        if name in form and form[name].raw_data})
         saved, status, conflict = _save_identity(city, form, fields)
         if saved:
-            flash(_("The identity of %(city)s is saved.", city=city.name), "success")
+            flash(_("The identity of %(city)s is saved.", city=service.display_name(city)), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
     return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict,
                    chosen_languages=presenters.language_names(form.languages.data))
@@ -287,7 +287,7 @@ def edit_texts(city_id: int):
         fields = {"practices": form.practices.data or "", "needs": form.needs.data or ""}
         saved, status, conflict = _save_identity(city, form, fields)
         if saved:
-            flash(_("The texts of %(city)s are saved.", city=city.name), "success")
+            flash(_("The texts of %(city)s are saved.", city=service.display_name(city)), "success")
             return redirect(url_for("cities.edit_texts", city_id=city.id))
     return _editor("cities/edit_texts.html", city, status, form=form, section="texts", conflict=conflict)
 
@@ -414,7 +414,7 @@ def accept_invitation(token: str):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("cities.invitation", token=token))
-    flash(_("Welcome to %(city)s.", city=member.city.name), "success")
+    flash(_("Welcome to %(city)s.", city=service.display_name(member.city)), "success")
     return redirect(url_for("cities.mine"))
 
 
@@ -467,5 +467,6 @@ def change_status(city_id: int):
         return redirect(back)
     if wants_json():
         return jsonify({"id": city.id, "status": city.status})
-    flash(_("%(city)s: %(status)s.", city=city.name, status=service.status_label(city.status)), "success")
+    flash(_("%(city)s: %(status)s.", city=service.display_name(city), status=service.status_label(city.status)),
+          "success")
     return redirect(back)

@@ -24,6 +24,7 @@ from mentoring.requests.forms import LANGUAGE_LABELS, PreferencesForm, ReasonFor
 from mentoring.services import ServiceError
 from mentoring.services import preferences as preferences_service
 from mentoring.services import requests as service
+from mentoring.services.cities.directory import display_name
 from mentoring.services.geography import language_choices, region_choices
 from mentoring.services.taxonomy import active_areas, area_labels
 
@@ -96,7 +97,7 @@ def new(mentor_city_id: int):
         except ServiceError as error:
             status = apply_errors(form, error)
         else:
-            flash(_("Your request was sent to %(city)s.", city=mentor.name), "success")
+            flash(_("Your request was sent to %(city)s.", city=display_name(mentor)), "success")
             return redirect(url_for("requests.show", request_id=request_.id), 303)
     elif request.method == "POST":
         status = 422
@@ -244,7 +245,7 @@ def preferences(city_id: int):
         except ServiceError as error:
             status = apply_errors(form, error)
         else:
-            flash(_("The preferences of %(city)s are saved. They count from the next round.", city=city.name),
+            flash(_("The preferences of %(city)s are saved. They count from the next round.", city=display_name(city)),
                   "success")
             return redirect(url_for("requests.preferences", city_id=city.id), 303)
     elif request.method == "POST":

@@ -34,6 +34,7 @@ from mentoring.rounds.forms import (
 )
 from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages
 from mentoring.services import proposals as proposal_service
+from mentoring.services.cities.directory import display_name
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
 from mentoring.urls import safe_next
@@ -222,7 +223,7 @@ def manual_match(round_id: int, mentee_id: int):
         flash_refusal(error)
         return redirect(url_for("rounds.manual", round_id=round_.id, mentee_id=mentee.id), code=303)
     flash(_("Pair approved: %(mentor)s will mentor %(mentee)s once both cities endorse.",
-            mentor=proposal.mentor_city.name, mentee=proposal.mentee_city.name), "success")
+            mentor=display_name(proposal.mentor_city), mentee=display_name(proposal.mentee_city)), "success")
     return redirect(url_for("rounds.proposal", proposal_id=proposal.id))
 
 

@@ -28,6 +28,7 @@ from mentoring.models import (
 )
 from mentoring.services import NotAllowed, ServiceError, letters
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 
 BODY_MAX = 5000
 #: Proposal states in which the two cities talk in the proposal's thread.
@@ -46,7 +47,7 @@ class Thread:
     def of(cls, obj) -> Thread:
         kind = "mentorship" if isinstance(obj, Mentorship) else "proposal"
         return cls(kind, obj.id, obj.mentor_city_id, obj.mentee_city_id,
-                   f"{obj.mentor_city.name} → {obj.mentee_city.name}")
+                   f"{display_name(obj.mentor_city)} → {display_name(obj.mentee_city)}")
 
     @property
     def endpoint(self) -> tuple[str, dict]:

@@ -112,3 +112,37 @@ def test_registration_of_another_place_or_a_unique_name(app, client, make_user):
     assert unique.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(City.subdivision).where(City.name == "Nanjing")) == "CN-JS"
+
+
+def test_a_homonymous_pair_is_told_apart_on_proposals_workspace_and_mail(app, client, make_user, make_city):
+    from datetime import date
+
+    from mentoring.models import Mentorship, OutboxMessage, Proposal
+    from mentoring.services import notifications
+
+    rep_js, rep_ah = make_user("rep@js.example", name="Rep JS"), make_user("rep@ah.example", name="Rep AH")
+    coordinator = make_user("coord@example.org", role="coordinator")
+    jiangsu = make_city("Suzhou", "CN", region="asia_pacific", subdivision="CN-JS", capacity=2,
+                        members=[(rep_js, "representative")], timezone="Asia/Shanghai")
+    anhui = make_city("Suzhou", "CN", region="asia_pacific", subdivision="CN-AH",
+                      members=[(rep_ah, "representative")], timezone="Asia/Shanghai")
+    with app.app_context():
+        proposal = Proposal(mentor_city_id=jiangsu.id, mentee_city_id=anhui.id, areas=[], score=0.8,
+                            state="approved", explanation="Both work on open data.")
+        mentorship = Mentorship(mentor_city_id=jiangsu.id, mentee_city_id=anhui.id, areas=[],
+                                start_date=date(2026, 1, 5), state="active")
+        db.session.add_all([proposal, mentorship])
+        db.session.commit()
+        proposal_id, mentorship_id = proposal.id, mentorship.id
+    pair = "Suzhou (Jiangsu Sheng) mentors Suzhou (Anhui Sheng)"
+    login(client, coordinator)
+    assert texts(client.get(f"/rounds/proposals/{proposal_id}"), "h1") == [pair]
+    login(client, rep_ah)
+    assert texts(client.get(f"/mentorships/{mentorship_id}"), "h1") == [pair]
+    mine = texts(client.get("/rounds/proposals/mine"), "td")
+    assert "Suzhou (Jiangsu Sheng)" in mine and "Suzhou (Anhui Sheng)" in mine
+    with app.test_request_context():
+        notifications.proposal_approved(db.session.get(Proposal, proposal_id))
+        db.session.commit()
+        subjects = {m.subject for m in db.session.scalars(select(OutboxMessage))}
+    assert subjects == {"Proposed pairing to endorse: Suzhou (Jiangsu Sheng) mentors Suzhou (Anhui Sheng)"}
