@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import City
@@ -139,7 +140,15 @@ def offer_homonyms(form) -> bool:
     if len(places) < 2:
         form.geonames_id.choices = []
         return False
-    form.geonames_id.choices = [(str(place["geonameid"]), place_label(place, form.name.data)) for place in places]
+    # Those already in the programme are marked (by GeoNames id, or by province for cities registered without).
+    known = db.session.execute(select(City.geonames_id, City.subdivision).where(
+        City.name == " ".join(form.name.data.split()), City.country == form.country.data.upper())).all()
+    taken = {gid for gid, _sub in known} | {sub for gid, sub in known if gid is None and sub}
+    form.geonames_id.choices = [
+        (str(place["geonameid"]), place_label(place, form.name.data)
+         + (f" — {_('already registered')}" if {place["geonameid"], geography.subdivision_of(place)} & taken else ""))
+        for place in places
+    ]
     form.geonames_id.choices.append(("other", _("Another place, not in this list")))
     return form.geonames_id.data not in {value for value, _label in form.geonames_id.choices}
 

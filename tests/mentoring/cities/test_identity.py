@@ -90,6 +90,8 @@ def test_registration_offers_every_suzhou_with_province_and_population_and_keeps
     # the other Suzhou may register too; the one already taken is refused under the choice
     again = client.post("/cities/register", data={"name": "Suzhou", "country": "CN", "geonames_id": "1793743"})
     assert again.status_code == 422 and texts(again, "fieldset .errors li")
+    marked = [label for label in texts(again, "#geonames_id li") if label.endswith("already registered")]
+    assert marked == ["Suzhou — Anhui Sheng — 1,647,642 inhabitants — already registered"]
     jiangsu = client.post("/cities/register", data={"name": "Suzhou", "country": "CN", "geonames_id": "1886760"})
     assert jiangsu.status_code == 302
     with app.app_context():
