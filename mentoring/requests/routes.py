@@ -80,7 +80,7 @@ def new(mentor_city_id: int):
     mentor = _mentor_city(mentor_city_id)
     form = RequestForm()
     cities = service.requester_cities(current_user, mentor.id)
-    form.mentee_city_id.choices = choices((c.id, c.name) for c in cities)
+    form.mentee_city_id.choices = choices((c.id, display_name(c)) for c in cities)
     labels = area_labels()
     offered = service.mentor_areas(mentor.id)
     form.areas.choices = choices((key, labels.get(key, key)) for key in offered)
@@ -199,10 +199,10 @@ def reject(request_id: int):
 
 def _preference_choices(form: PreferencesForm, city: City) -> None:
     others = list(db.session.execute(
-        select(City.id, City.name, City.country).where(City.status == "verified", City.id != city.id)
+        select(City.id, City.name, City.country, City.subdivision).where(City.status == "verified", City.id != city.id)
         .order_by(City.name, City.country)
     ))
-    city_choices = choices((row.id, f"{row.name} ({row.country})") for row in others)
+    city_choices = choices((row.id, f"{display_name(row)} ({row.country})") for row in others)
     form.preferred_city_ids.choices = city_choices
     form.avoided_city_ids.choices = city_choices
     form.regions.choices = choices(region_choices())

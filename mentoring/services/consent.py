@@ -163,7 +163,7 @@ def send_link(link: EndorsementLink, token: str, *, reminder: bool = False) -> N
     proposal, contact = link.proposal, link.contact
     url = external_url("people.endorse", token=token)
     mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
-    city = city_of(proposal, link.side).name
+    city = display_name(city_of(proposal, link.side))
     role = link.side
 
     def compose():

@@ -147,7 +147,7 @@ def _notify(thread: Thread, message: Message, city_id: int | None, users: list[U
     endpoint, values = thread.endpoint
     path = notification_link(endpoint, **values)
     url = external_url(endpoint, **values)
-    city = db.session.get(City, city_id).name if city_id else None
+    city = display_name(db.session.get(City, city_id)) if city_id else None
     author = message.author_name
     excerpt = message.body if len(message.body) <= 600 else message.body[:600] + "…"
 
@@ -219,5 +219,5 @@ def unread_count(user, obj=None) -> int:
 def export_rows(mentorship: Mentorship) -> list[dict]:
     """The messages for the mentorship's export (JSON/CSV-ready)."""
     return [{"thread": m.thread_kind, "at": m.created_at.isoformat(), "author": m.author_name,
-             "city": db.session.get(City, m.city_id).name if m.city_id else "", "body": m.body}
+             "city": display_name(db.session.get(City, m.city_id)) if m.city_id else "", "body": m.body}
             for m in history(mentorship)]

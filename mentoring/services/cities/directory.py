@@ -13,6 +13,7 @@ from mentoring.models import (
     Commission,
 )
 from mentoring.models.cities import CITY_STATUSES, REGIONS
+from mentoring.services import geography
 
 SORTS = {
     "name": (func.lower(City.name), City.id),
@@ -95,7 +96,8 @@ def homonyms() -> frozenset[tuple[str, str]]:
 
 def display_name(city) -> str:
     """The city's name, with its subdivision when another city of its country has the same name:
-    "Suzhou (Jiangsu Sheng)" and "Suzhou (Anhui Sheng)", but just "Lyon"."""
+    "Suzhou (Jiangsu Sheng)" and "Suzhou (Anhui Sheng)", but just "Lyon". ``city`` may be a :class:`City` or
+    a row with its ``name``, ``country`` and ``subdivision``."""
     if (city.name, city.country) in homonyms() and city.subdivision:
-        return f"{city.name} ({city.subdivision_name})"
+        return f"{city.name} ({geography.subdivision_name(city.subdivision)})"
     return city.name

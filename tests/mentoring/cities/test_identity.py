@@ -143,6 +143,8 @@ def test_a_homonymous_pair_is_told_apart_on_proposals_workspace_and_mail(app, cl
     assert texts(client.get(f"/mentorships/{mentorship_id}"), "h1") == [pair]
     mine = texts(client.get("/rounds/proposals/mine"), "td")
     assert "Suzhou (Jiangsu Sheng)" in mine and "Suzhou (Anhui Sheng)" in mine
+    partners = texts(client.get(f"/requests/preferences/{anhui.id}"), "option")
+    assert "Suzhou (Jiangsu Sheng) (CN)" in partners  # the preferred-partner list tells the other Suzhou apart
     with app.test_request_context():
         notifications.proposal_approved(db.session.get(Proposal, proposal_id))
         db.session.commit()
