@@ -194,9 +194,11 @@ def reserve_mentor_place(mentor_city_id: int, *, releasing: Proposal | None = No
         used -= 1
     places = Places(capacity=city.mentor_capacity or 0, used=used)
     if places.free <= 0:
+        from mentoring.services.cities.directory import display_name  # services.cities imports this module
+
         message = _(
             "%(city)s has no free mentor place: %(used)d of %(capacity)d taken.",
-            city=city.name, used=used, capacity=places.capacity,
+            city=display_name(city), used=used, capacity=places.capacity,
         )
         raise NotAllowed(message, {field: [message]})
     before_reserving()

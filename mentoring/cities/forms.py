@@ -15,6 +15,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -53,6 +54,8 @@ class RegisterCityForm(FlaskForm):
         _l("UCLG region"), validators=[Optional()], validate_choice=False,
         description=_l("Leave empty to use the region of the country."),
     )
+    #: Offered when GeoNames knows several cities of the name in the country (choices set by the view).
+    geonames_id = RadioField(_l("Which one is yours?"), choices=[], validators=[Optional()], validate_choice=False)
     submit = SubmitField(_l("Register the city"))
 
     def __init__(self, *args, **kwargs):
@@ -64,6 +67,13 @@ class RegisterCityForm(FlaskForm):
 class IdentityForm(VersionedForm):
     name = StringField(_l("City name"), validators=[DataRequired(), Length(max=CITY_NAME_MAX)])
     country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
+    subdivision = SelectField(
+        _l("Province, state or region"), validators=[Optional()], validate_choice=False,
+        description=_l("Tells your city apart from others of the same name in the country. "
+                       "After choosing another country, save to see its list."),
+    )
+    geonames_id = IntegerField(_l("GeoNames identifier"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+                               description=_l("The number in the city's address on geonames.org (coordinators)."))
     region = SelectField(
         _l("UCLG region"), validators=[Optional()], validate_choice=False,
         description=_l("Leave empty to use the region of the country."),
@@ -90,10 +100,14 @@ class IdentityForm(VersionedForm):
     wants_mentor = BooleanField(_l("We would like a mentor city"))
     submit = SubmitField(_l("Save identity"))
 
-    def __init__(self, *args, commissions=(), **kwargs):
+    def __init__(self, *args, commissions=(), country="", coordinator=False, **kwargs):
         super().__init__(*args, **kwargs)
         locale = _locale()
         self.country.choices = [("", _l("Choose a country"))] + geography.country_choices(locale)
+        # The subdivisions of the country submitted (a changed country shows its own list), else the saved one's.
+        self.subdivision.choices = [("", _l("Not given"))] + list(geography.subdivisions(self.country.data or country))
+        if not coordinator:
+            del self.geonames_id
         self.region.choices = [("", _l("Region of the country"))] + geography.region_choices()
         self.offer_timezones()
         self.languages.choices = geography.language_choices(locale)

@@ -5,8 +5,9 @@ Plain functions of model objects and submitted values; the views in :mod:`.route
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import City
@@ -126,3 +127,34 @@ def capability_conflict(city: City, areas, values: dict) -> list[str]:
     now = service.current_assessments(city)
     labels = taxonomy.area_labels()
     return [labels.get(a.key, a.key) for a in areas if a.key in values and grid_differs(values[a.key], now.get(a.key))]
+
+
+def offer_homonyms(form) -> bool:
+    """When GeoNames knows several cities of the registration form's name in its country, offer them on the
+    form (name, province or state, population) with "another place"; ``True`` while none of them is chosen."""
+    places = geography.cities_named(form.name.data or "", form.country.data or "")
+    if len(places) < 2:
+        form.geonames_id.choices = []
+        return False
+    # Those already in the programme are marked (by GeoNames id, or by province for cities registered without).
+    known = db.session.execute(select(City.geonames_id, City.subdivision).where(
+        City.name == " ".join(form.name.data.split()), City.country == form.country.data.upper())).all()
+    taken = {gid for gid, _sub in known} | {sub for gid, sub in known if gid is None and sub}
+    form.geonames_id.choices = [
+        (str(place["geonameid"]), place_label(place, form.name.data)
+         + (f" — {_('already registered')}" if {place["geonameid"], geography.subdivision_of(place)} & taken else ""))
+        for place in places
+    ]
+    form.geonames_id.choices.append(("other", _("Another place, not in this list")))
+    return form.geonames_id.data not in {value for value, _label in form.geonames_id.choices}
+
+
+def place_label(place: dict, typed: str) -> str:
+    """"Suzhou — Anhui Sheng — 1,647,642 inhabitants" (the GeoNames name first when it differs)."""
+    name = place["name"]
+    if name.casefold() != (typed or "").strip().casefold():
+        name = f"{name} ({(typed or '').strip()})"
+    parts = [name, geography.subdivision_name(geography.subdivision_of(place))]
+    if place.get("population"):
+        parts.append(_("%(n)s inhabitants", n=format_decimal(place["population"])))
+    return " — ".join(part for part in parts if part)

@@ -144,15 +144,19 @@ def register():
     form = RegisterCityForm()
     status = 200
     if confirmed and form.validate_on_submit():
+        if presenters.offer_homonyms(form):  # several cities of this name in the country: the user chooses
+            return render_template("cities/register.html", form=form, confirmed=confirmed)
+        chosen = form.geonames_id.data if form.geonames_id.choices and form.geonames_id.data != "other" else None
         try:
             city = service.register_city(
                 current_user, name=form.name.data, country=form.country.data, region=form.region.data or None,
+                geonames_id=chosen,
             )
         except ServiceError as error:
             status = apply_errors(form, error)
         else:
             flash(_("%(city)s is registered. A coordinator will verify it; meanwhile, complete its profile.",
-                    city=city.name), "success")
+                    city=service.display_name(city)), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
     elif request.method == "POST":
         status = 422 if confirmed else 403
@@ -223,12 +227,14 @@ def _editor(template: str, city: City, status: int = 200, **context):
 def edit_identity(city_id: int):
     city = _city(city_id)
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
-    form = IdentityForm(commissions=commissions)
+    form = IdentityForm(commissions=commissions, country=city.country, coordinator=current_user.is_coordinator)
     if request.method == "GET":
         snapshot = service.identity_snapshot(city)
-        for name in ("name", "country", "region", "population", "latitude", "longitude", "timezone",
-                     "website", "mentor_capacity", "wants_mentor", "languages", "commissions"):
-            getattr(form, name).data = snapshot[name]
+        for name in ("name", "country", "subdivision", "geonames_id", "region", "population", "latitude",
+                     "longitude", "timezone", "website", "mentor_capacity", "wants_mentor", "languages",
+                     "commissions"):
+            if name in form:
+                getattr(form, name).data = snapshot[name]
         form.offer_timezones()
         form.version.data = city.version
         return _editor("cities/edit_identity.html", city, form=form, section="identity")
@@ -243,9 +249,12 @@ def edit_identity(city_id: int):
             "website": form.website.data, "commissions": form.commissions.data or [],
             "mentor_capacity": form.mentor_capacity.data, "wants_mentor": form.wants_mentor.data,
         }
+        # The place's identity, when the form carried it (the GeoNames id only on coordinators' forms).
+        fields.update({name: form[name].data for name in ("subdivision", "geonames_id")
+                       if name in form and form[name].raw_data})
         saved, status, conflict = _save_identity(city, form, fields)
         if saved:
-            flash(_("The identity of %(city)s is saved.", city=city.name), "success")
+            flash(_("The identity of %(city)s is saved.", city=service.display_name(city)), "success")
             return redirect(url_for("cities.edit_identity", city_id=city.id))
     return _editor("cities/edit_identity.html", city, status, form=form, section="identity", conflict=conflict)
 
@@ -281,7 +290,7 @@ def edit_texts(city_id: int):
         fields = {"practices": form.practices.data or "", "needs": form.needs.data or ""}
         saved, status, conflict = _save_identity(city, form, fields)
         if saved:
-            flash(_("The texts of %(city)s are saved.", city=city.name), "success")
+            flash(_("The texts of %(city)s are saved.", city=service.display_name(city)), "success")
             return redirect(url_for("cities.edit_texts", city_id=city.id))
     return _editor("cities/edit_texts.html", city, status, form=form, section="texts", conflict=conflict)
 
@@ -408,7 +417,7 @@ def accept_invitation(token: str):
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("cities.invitation", token=token))
-    flash(_("Welcome to %(city)s.", city=member.city.name), "success")
+    flash(_("Welcome to %(city)s.", city=service.display_name(member.city)), "success")
     return redirect(url_for("cities.mine"))
 
 
@@ -461,5 +470,6 @@ def change_status(city_id: int):
         return redirect(back)
     if wants_json():
         return jsonify({"id": city.id, "status": city.status})
-    flash(_("%(city)s: %(status)s.", city=city.name, status=service.status_label(city.status)), "success")
+    flash(_("%(city)s: %(status)s.", city=service.display_name(city), status=service.status_label(city.status)),
+          "success")
     return redirect(back)

@@ -58,6 +58,7 @@ from mentoring.models import (
 from mentoring.services import ServiceError, contacts, messages
 from mentoring.services import calendar as calendar_service
 from mentoring.services import workspace as service
+from mentoring.services.cities.directory import display_name
 from mentoring.services.taxonomy import area_labels, level_name
 from mentoring.templating import local_time
 from mentoring.urls import attachment
@@ -114,10 +115,10 @@ def create():
     places = rules.places_by_city(c for c in cities if c.mentor_capacity > 0)
     placeholder = [(0, _("— choose a city —"))]
     form.mentor_city_id.choices = choices(placeholder + [
-        (c.id, _("%(city)s (%(country)s) · %(free)d of %(capacity)d places free", city=c.name,
+        (c.id, _("%(city)s (%(country)s) · %(free)d of %(capacity)d places free", city=display_name(c),
                  country=c.country, free=places[c.id].free, capacity=places[c.id].capacity))
         for c in cities if c.id in places])
-    form.mentee_city_id.choices = choices(placeholder + [(c.id, f"{c.name} ({c.country})") for c in cities])
+    form.mentee_city_id.choices = choices(placeholder + [(c.id, f"{display_name(c)} ({c.country})") for c in cities])
     labels = area_labels(active_only=True)
     form.areas.choices = choices(sorted(labels.items(), key=lambda item: item[1]))
     if request.method == "GET" and form.start_date.data is None:

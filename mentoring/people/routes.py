@@ -53,6 +53,7 @@ from mentoring.services import (
 from mentoring.services import (
     mail_preferences as preferences,
 )
+from mentoring.services.cities.directory import display_name
 from mentoring.services.geography import region_choices
 
 # --- Access checks -----------------------------------------------------------------------------
@@ -383,8 +384,8 @@ def mentorship_export(mentorship_id: int):
 
     mentorship = g.thread_obj
     payload = {
-        "mentorship": {"id": mentorship.id, "mentor_city": mentorship.mentor_city.name,
-                       "mentee_city": mentorship.mentee_city.name, "state": mentorship.state,
+        "mentorship": {"id": mentorship.id, "mentor_city": display_name(mentorship.mentor_city),
+                       "mentee_city": display_name(mentorship.mentee_city), "state": mentorship.state,
                        "start_date": mentorship.start_date.isoformat(), "areas": list(mentorship.areas or [])},
         "sessions": [{"starts_at": s.starts_at.isoformat(), "duration_minutes": s.duration_minutes,
                       "format": s.format, "held": s.held, "where": session_notices.where_text(s),

@@ -24,6 +24,7 @@ from mentoring.requests.forms import LANGUAGE_LABELS, PreferencesForm, ReasonFor
 from mentoring.services import ServiceError
 from mentoring.services import preferences as preferences_service
 from mentoring.services import requests as service
+from mentoring.services.cities.directory import display_name
 from mentoring.services.geography import language_choices, region_choices
 from mentoring.services.taxonomy import active_areas, area_labels
 
@@ -79,7 +80,7 @@ def new(mentor_city_id: int):
     mentor = _mentor_city(mentor_city_id)
     form = RequestForm()
     cities = service.requester_cities(current_user, mentor.id)
-    form.mentee_city_id.choices = choices((c.id, c.name) for c in cities)
+    form.mentee_city_id.choices = choices((c.id, display_name(c)) for c in cities)
     labels = area_labels()
     offered = service.mentor_areas(mentor.id)
     form.areas.choices = choices((key, labels.get(key, key)) for key in offered)
@@ -96,7 +97,7 @@ def new(mentor_city_id: int):
         except ServiceError as error:
             status = apply_errors(form, error)
         else:
-            flash(_("Your request was sent to %(city)s.", city=mentor.name), "success")
+            flash(_("Your request was sent to %(city)s.", city=display_name(mentor)), "success")
             return redirect(url_for("requests.show", request_id=request_.id), 303)
     elif request.method == "POST":
         status = 422
@@ -198,10 +199,10 @@ def reject(request_id: int):
 
 def _preference_choices(form: PreferencesForm, city: City) -> None:
     others = list(db.session.execute(
-        select(City.id, City.name, City.country).where(City.status == "verified", City.id != city.id)
+        select(City.id, City.name, City.country, City.subdivision).where(City.status == "verified", City.id != city.id)
         .order_by(City.name, City.country)
     ))
-    city_choices = choices((row.id, f"{row.name} ({row.country})") for row in others)
+    city_choices = choices((row.id, f"{display_name(row)} ({row.country})") for row in others)
     form.preferred_city_ids.choices = city_choices
     form.avoided_city_ids.choices = city_choices
     form.regions.choices = choices(region_choices())
@@ -244,7 +245,7 @@ def preferences(city_id: int):
         except ServiceError as error:
             status = apply_errors(form, error)
         else:
-            flash(_("The preferences of %(city)s are saved. They count from the next round.", city=city.name),
+            flash(_("The preferences of %(city)s are saved. They count from the next round.", city=display_name(city)),
                   "success")
             return redirect(url_for("requests.preferences", city_id=city.id), 303)
     elif request.method == "POST":

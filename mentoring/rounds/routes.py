@@ -35,6 +35,7 @@ from mentoring.rounds.forms import (
 from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages, rule_reasons
 from mentoring.services import proposals as proposal_service
 from mentoring.services import unmatched as unmatched_reasons
+from mentoring.services.cities.directory import display_name
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
 from mentoring.urls import safe_next
@@ -227,7 +228,7 @@ def manual_match(round_id: int, mentee_id: int):
         flash_refusal(error)
         return redirect(back, code=303)
     flash(_("Pair approved: %(mentor)s will mentor %(mentee)s once both cities endorse.",
-            mentor=proposal.mentor_city.name, mentee=proposal.mentee_city.name), "success")
+            mentor=display_name(proposal.mentor_city), mentee=display_name(proposal.mentee_city)), "success")
     return redirect(url_for("rounds.proposal", proposal_id=proposal.id))
 
 

@@ -22,6 +22,7 @@ from mentoring.extensions import db
 from mentoring.models import MentoringSession, Mentorship, User, utcnow
 from mentoring.services import workspace
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 
 PRODID = "-//UCLG city mentoring//mentoring//EN"
 
@@ -85,7 +86,7 @@ def event_for(session: MentoringSession, url_for_session) -> icalendar.Event | N
     event.add("dtend", times[1])
     event.add("summary", _("%(format)s: %(mentor)s and %(mentee)s",
                            format=formats.get(session.format, session.format),
-                           mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name))
+                           mentor=display_name(mentorship.mentor_city), mentee=display_name(mentorship.mentee_city)))
     description = []
     if session.attendees:
         description.append(_("Attendees: %(names)s", names=session.attendees))

@@ -35,6 +35,7 @@ from mentoring.models import (
 )
 from mentoring.services import NotAllowed, ServiceError, letters
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 
 DEFAULT_EXPIRY = timedelta(days=21)
 SIDES = ("mentor", "mentee")
@@ -77,9 +78,9 @@ class Gap:
     def reason(self) -> str:
         if self.link_sent:
             return _("%(city)s has no confirmed representative; its programme contact was asked by e-mail.",
-                     city=self.city.name)
+                     city=display_name(self.city))
         return _("%(city)s has no confirmed representative: nobody can endorse the pair for it.",
-                 city=self.city.name)
+                 city=display_name(self.city))
 
 
 def gaps(proposal: Proposal) -> list[Gap]:
@@ -161,8 +162,8 @@ def deadline(proposal: Proposal) -> datetime:
 def send_link(link: EndorsementLink, token: str, *, reminder: bool = False) -> None:
     proposal, contact = link.proposal, link.contact
     url = external_url("people.endorse", token=token)
-    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
-    city = city_of(proposal, link.side).name
+    mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
+    city = display_name(city_of(proposal, link.side))
     role = link.side
 
     def compose():
@@ -258,7 +259,7 @@ def expire_and_remind(now: datetime | None = None) -> ExpiryReport:
 
 def remind(proposal: Proposal) -> None:
     """Whoever still has to answer: representatives by e-mail, contacts with a fresh link."""
-    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
+    mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
     url = external_url("rounds.proposal", proposal_id=proposal.id)
     until = deadline(proposal).strftime("%Y-%m-%d")
 
@@ -320,4 +321,4 @@ def next_step(proposal: Proposal) -> Step:
         return Step(coordinators, _("Review the closed mentorship."))
     # rejected, declined, expired: the mentee is back in the pool
     return Step(coordinators, _("Find another mentor for %(city)s (the mentee is back in the pool).",
-                                city=proposal.mentee_city.name))
+                                city=display_name(proposal.mentee_city)))

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from mentoring.extensions import db
 from mentoring.models import Assessment, CapabilityArea, City
 from mentoring.services import rule_reasons
+from mentoring.services.cities.directory import display_name
 from mentoring.services.geography import REGION_LABELS, language_name
 from mentoring.services.taxonomy import area_labels, level_name
 
@@ -165,7 +166,8 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
         ))
     if out.areas:
         top = out.areas[0]
-        out.sentences.append(_first_sentence(mentor.name, mentee.name, top.label, top.mentor_level, top.mentee_need))
+        out.sentences.append(_first_sentence(display_name(mentor), display_name(mentee), top.label, top.mentor_level,
+                                             top.mentee_need))
         others = [a.label for a in out.areas[1:AREAS_IN_SENTENCES]]
         if others:
             out.sentences.append(_("Their profiles also meet in %(areas)s.", areas=_join(others)))

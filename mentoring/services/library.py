@@ -24,6 +24,7 @@ from mentoring.models import (
 from mentoring.rules import is_representative
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 
 NOTE_LANGUAGES = ("en", "fr", "es", "pt")
 QUERY_MAX = 200
@@ -48,7 +49,7 @@ class LibraryItem:
         for line in self.note.markdown.splitlines():
             if line.startswith("#"):
                 return line.lstrip("#").strip()
-        return f"{self.mentor.name} → {self.mentee.name}"
+        return f"{display_name(self.mentor)} → {display_name(self.mentee)}"
 
     @property
     def excerpt(self) -> str:

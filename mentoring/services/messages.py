@@ -28,6 +28,7 @@ from mentoring.models import (
 )
 from mentoring.services import NotAllowed, ServiceError, letters
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 
 BODY_MAX = 5000
 #: Proposal states in which the two cities talk in the proposal's thread.
@@ -46,7 +47,7 @@ class Thread:
     def of(cls, obj) -> Thread:
         kind = "mentorship" if isinstance(obj, Mentorship) else "proposal"
         return cls(kind, obj.id, obj.mentor_city_id, obj.mentee_city_id,
-                   f"{obj.mentor_city.name} → {obj.mentee_city.name}")
+                   f"{display_name(obj.mentor_city)} → {display_name(obj.mentee_city)}")
 
     @property
     def endpoint(self) -> tuple[str, dict]:
@@ -146,7 +147,7 @@ def _notify(thread: Thread, message: Message, city_id: int | None, users: list[U
     endpoint, values = thread.endpoint
     path = notification_link(endpoint, **values)
     url = external_url(endpoint, **values)
-    city = db.session.get(City, city_id).name if city_id else None
+    city = display_name(db.session.get(City, city_id)) if city_id else None
     author = message.author_name
     excerpt = message.body if len(message.body) <= 600 else message.body[:600] + "…"
 
@@ -218,5 +219,5 @@ def unread_count(user, obj=None) -> int:
 def export_rows(mentorship: Mentorship) -> list[dict]:
     """The messages for the mentorship's export (JSON/CSV-ready)."""
     return [{"thread": m.thread_kind, "at": m.created_at.isoformat(), "author": m.author_name,
-             "city": db.session.get(City, m.city_id).name if m.city_id else "", "body": m.body}
+             "city": display_name(db.session.get(City, m.city_id)) if m.city_id else "", "body": m.body}
             for m in history(mentorship)]

@@ -13,6 +13,7 @@ from mentoring.links import external_url, notification_link
 from mentoring.models import Notification
 from mentoring.rules import coordinators, representatives
 from mentoring.services import letters
+from mentoring.services.cities.directory import display_name
 
 
 def notify(users, message_factory, endpoint: str, *, event: str = "proposals", **values) -> int:
@@ -43,7 +44,7 @@ def notify(users, message_factory, endpoint: str, *, event: str = "proposals", *
 
 def proposal_approved(proposal) -> int:
     """Both cities' representatives: a pairing awaits their endorsement."""
-    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
+    mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
 
     def message():
         return (
@@ -62,7 +63,7 @@ def proposal_approved(proposal) -> int:
 
 def proposal_declined(proposal, city) -> int:
     """Coordinators: a city declined; the mentee is back in the pool."""
-    mentor, mentee, who = proposal.mentor_city.name, proposal.mentee_city.name, city.name
+    mentor, mentee, who = display_name(proposal.mentor_city), display_name(proposal.mentee_city), display_name(city)
     reason = proposal.decline_reason or ""
 
     def message():
@@ -83,7 +84,7 @@ def proposal_declined(proposal, city) -> int:
 
 def mentorship_created(proposal, mentorship) -> int:
     """Both cities: both endorsed, the mentorship starts."""
-    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
+    mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
 
     def message():
         return (
@@ -101,7 +102,7 @@ def mentorship_created(proposal, mentorship) -> int:
 
 def proposal_expired(proposal) -> int:
     """Coordinators and both cities: nobody answered in time; the mentee is back in the pool."""
-    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
+    mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
 
     def message():
         return (
@@ -116,8 +117,8 @@ def proposal_expired(proposal) -> int:
 
 def nobody_to_endorse(proposal, cities) -> int:
     """Coordinators: an approved pair has a side nobody can endorse; they must fix it."""
-    mentor, mentee = proposal.mentor_city.name, proposal.mentee_city.name
-    names = ", ".join(city.name for city in cities)
+    mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
+    names = ", ".join(display_name(city) for city in cities)
 
     def message():
         return (

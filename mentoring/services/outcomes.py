@@ -28,6 +28,7 @@ from mentoring.models import (
     Proposal,
 )
 from mentoring.rules import levels_before_after
+from mentoring.services.cities.directory import display_name
 
 DIMENSIONS = ("round", "region", "area", "commission")
 
@@ -108,7 +109,7 @@ def mentorship_outcomes() -> list[Outcome]:
         approved = (proposal.decided_at if proposal and proposal.decided_at else None) or m.created_at
         outcome = Outcome(
             id=m.id, round_id=round_id, round_name=rounds.get(round_id),
-            mentor_city=mentor.name, mentee_city=mentee.name,
+            mentor_city=display_name(mentor), mentee_city=display_name(mentee),
             mentor_region=mentor.region, mentee_region=mentee.region,
             commissions=sorted(commissions[mentor.id] | commissions[mentee.id]),
             areas=list(m.areas or []), state=m.state, start_date=m.start_date.isoformat(),

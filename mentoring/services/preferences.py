@@ -20,6 +20,7 @@ from mentoring.models.requests import MAX_PREFERRED_PARTNERS
 from mentoring.rules import check_version
 from mentoring.services import ServiceError
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 from mentoring.services.geography import is_language
 from mentoring.services.taxonomy import active_areas
 
@@ -170,7 +171,7 @@ def met(pairs, city_ids=()) -> MetReport:
                 row.stated += 1
                 if other in mine:
                     row.met += 1
-                    row.notes.append(_("paired with %(city)s, as it asked", city=cities[other].name))
+                    row.notes.append(_("paired with %(city)s, as it asked", city=display_name(cities[other])))
         if preference.regions:
             row.stated += 1
             if any(cities[p].region in preference.regions for p in mine if p in cities):
@@ -230,11 +231,11 @@ def sentences(mentor: City, mentee: City, components: dict | None) -> list[str]:
     if components.get("preference_partner", 0.0) > 0:
         for a, b in pairs:
             if a.id in stated and b.id in stated[a.id].preferred_city_ids:
-                out.append(_("%(city)s asked for %(partner)s.", city=a.name, partner=b.name))
+                out.append(_("%(city)s asked for %(partner)s.", city=display_name(a), partner=display_name(b)))
     if components.get("preference_region", 0.0) > 0:
         for a, b in pairs:
             if a.id in stated and b.region in stated[a.id].regions:
-                out.append(_("%(city)s prefers partners in %(region)s.", city=a.name,
+                out.append(_("%(city)s prefers partners in %(region)s.", city=display_name(a),
                              region=str(REGION_LABELS.get(b.region, b.region))))
     if components.get("preference_language", 0.0) > 0:
         locale = _locale()
@@ -243,7 +244,7 @@ def sentences(mentor: City, mentee: City, components: dict | None) -> list[str]:
                 continue
             spoken = [c for c in stated[a.id].languages if c in b.language_codes]
             if spoken:
-                out.append(_("%(city)s prefers to work in %(languages)s.", city=a.name,
+                out.append(_("%(city)s prefers to work in %(languages)s.", city=display_name(a),
                              languages=_join([_language(c, locale) for c in spoken[:2]])))
     return out
 

@@ -53,6 +53,7 @@ from mentoring.services import (
     notifications,
 )
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 
 # Proposal states in which the pair is still "live" (the mentee is not back in the pool).
 LIVE_STATES = ("proposed", "approved", "endorsed")
@@ -285,7 +286,7 @@ def _check_mentee_free(proposal: Proposal) -> None:
         raise NotAllowed(_("These two cities are already paired."))
     if len(mentors) >= _mentors_per_mentee(proposal):
         raise NotAllowed(
-            _("%(city)s already has its mentor.", city=proposal.mentee_city.name),
+            _("%(city)s already has its mentor.", city=display_name(proposal.mentee_city)),
             {"mentee": [_("The mentee city already has a mentor.")]},
         )
 

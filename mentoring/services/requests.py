@@ -43,6 +43,7 @@ from mentoring.models.requests import OPEN_REQUEST_STATES
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services import preferences as preferences_service
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 from mentoring.services.notifications import notify
 
 MESSAGE_MAX = 2000
@@ -58,6 +59,11 @@ STATE_LABELS = {
     "withdrawn": _l("Withdrawn"),
     "expired": _l("Expired"),
 }
+
+
+def _pair(mentor, mentee) -> dict[str, str]:
+    """The two cities' names for a message (with their subdivision when they have homonyms)."""
+    return {"mentor": display_name(mentor), "mentee": display_name(mentee)}
 
 
 def state_label(state: str) -> str:
@@ -201,17 +207,17 @@ def check_pair(mentor: City | None, mentee: City | None, *, language_waived: boo
     if mentor.id == mentee.id:
         return {"mentee_city_id": [_("A city cannot mentor itself.")]}
     if not mentor_areas(mentor.id):
-        errors["mentor_city_id"] = [_("%(city)s does not offer to mentor in any area.", city=mentor.name)]
+        errors["mentor_city_id"] = [_("%(city)s does not offer to mentor in any area.", city=display_name(mentor))]
     elif capacity and rules.mentor_places(mentor).free <= 0:
         places = rules.mentor_places(mentor)
         errors["mentor_city_id"] = [_("%(city)s has no free mentor place: %(used)d of %(capacity)d taken.",
-                                      city=mentor.name, used=places.used, capacity=places.capacity)]
+                                      city=display_name(mentor), used=places.used, capacity=places.capacity)]
     if not mentee.wants_mentor:
         errors.setdefault("mentee_city_id", []).append(
-            _("%(city)s does not ask for a mentor (see its profile).", city=mentee.name))
+            _("%(city)s does not ask for a mentor (see its profile).", city=display_name(mentee)))
     elif _has_live_mentor(mentee.id, ignoring=request_id):
         errors.setdefault("mentee_city_id", []).append(
-            _("%(city)s already has a mentor or an accepted pairing.", city=mentee.name))
+            _("%(city)s already has a mentor or an accepted pairing.", city=display_name(mentee)))
     excluded = _excluded(mentor.id, mentee.id)
     if excluded:
         errors.setdefault("mentor_city_id", []).append(excluded)
@@ -255,7 +261,7 @@ def create(actor: User, *, mentee_city_id: int, mentor_city_id: int, areas: list
     if language not in MESSAGE_LANGUAGES:
         errors["language"] = [_("Choose English, French or Spanish.")]
     if not errors and _open_request_between(mentor.id, mentee.id):
-        errors["mentor_city_id"] = [_("Your city already has an open request to %(city)s.", city=mentor.name)]
+        errors["mentor_city_id"] = [_("Your city already has an open request to %(city)s.", city=display_name(mentor))]
     if errors:
         raise ServiceError(_("The request could not be sent."), errors)
     now = utcnow()
@@ -268,9 +274,9 @@ def create(actor: User, *, mentee_city_id: int, mentor_city_id: int, areas: list
     db.session.flush()
     record(actor, "request.create", request_, after=_snapshot(request_))
     _notify(rules.representatives([mentor.id]), request_,
-            lambda: (_("%(city)s asks your city to mentor it", city=mentee.name),
+            lambda: (_("%(city)s asks your city to mentor it", city=display_name(mentee)),
                      _("%(city)s asks %(mentor)s to mentor it. Read the request and accept or decline it.",
-                       city=mentee.name, mentor=mentor.name)))
+                       city=display_name(mentee), mentor=display_name(mentor))))
     return request_
 
 
@@ -346,12 +352,13 @@ def accept(actor: User, request_id: int, version=None) -> MentorRequest:
         return request_
     mentee, mentor = request_.mentee_city, request_.mentor_city
     _notify(rules.representatives([mentee.id]), request_,
-            lambda: (_("%(city)s accepted to mentor your city", city=mentor.name),
-                     _("%(city)s accepted your request. A coordinator will now approve it.", city=mentor.name)))
+            lambda: (_("%(city)s accepted to mentor your city", city=display_name(mentor)),
+                     _("%(city)s accepted your request. A coordinator will now approve it.",
+                       city=display_name(mentor))))
     _notify(rules.coordinators(), request_,
-            lambda: (_("A request waits for approval: %(mentor)s → %(mentee)s", mentor=mentor.name, mentee=mentee.name),
+            lambda: (_("A request waits for approval: %(mentor)s → %(mentee)s", **_pair(mentor, mentee)),
                      _("%(mentor)s accepted to mentor %(mentee)s. Approve or reject the request.",
-                       mentor=mentor.name, mentee=mentee.name)))
+                       **_pair(mentor, mentee))))
     return request_
 
 
@@ -365,8 +372,8 @@ def decline(actor: User, request_id: int, reason: str = "", version=None) -> Men
                 responded_at=utcnow(), response_reason=reason or None)
     mentor = request_.mentor_city
     _notify(rules.representatives([request_.mentee_city_id]), request_,
-            lambda: (_("%(city)s declined your request", city=mentor.name),
-                     _("%(city)s declined to mentor your city.", city=mentor.name)
+            lambda: (_("%(city)s declined your request", city=display_name(mentor)),
+                     _("%(city)s declined to mentor your city.", city=display_name(mentor))
                      + (" " + _("Reason: %(r)s", r=reason) if reason else "")))
     return request_
 
@@ -401,7 +408,7 @@ def _start(actor: User, request_: MentorRequest, *, direct: bool) -> Mentorship:
            after={**_snapshot(request_), "mentorship_id": mentorship.id})
     mentor, mentee = request_.mentor_city, request_.mentee_city
     _notify(rules.representatives([mentor.id, mentee.id]), request_,
-            lambda: (_("Mentorship started: %(mentor)s mentors %(mentee)s", mentor=mentor.name, mentee=mentee.name),
+            lambda: (_("Mentorship started: %(mentor)s mentors %(mentee)s", **_pair(mentor, mentee)),
                      _("The request was approved and the mentorship has started. Open the workspace to plan "
                        "your first session.")))
     return mentorship
@@ -423,7 +430,7 @@ def reject(actor: User, request_id: int, reason: str = "", version=None) -> Ment
                 decided_at=utcnow(), decision_reason=reason or None)
     mentor, mentee = request_.mentor_city, request_.mentee_city
     _notify(rules.representatives([mentor.id, mentee.id]), request_,
-            lambda: (_("Request rejected: %(mentor)s → %(mentee)s", mentor=mentor.name, mentee=mentee.name),
+            lambda: (_("Request rejected: %(mentor)s → %(mentee)s", **_pair(mentor, mentee)),
                      _("A coordinator rejected the request.") + (" " + _("Reason: %(r)s", r=reason) if reason else "")))
     return request_
 
@@ -449,7 +456,7 @@ def expire_overdue(now: datetime | None = None) -> int:
         mentor, mentee = request_.mentor_city, request_.mentee_city
         _notify(rules.representatives([mentor.id, mentee.id]), request_,
                 lambda mentor=mentor, mentee=mentee: (
-                    _("Request expired: %(mentor)s → %(mentee)s", mentor=mentor.name, mentee=mentee.name),
+                    _("Request expired: %(mentor)s → %(mentee)s", **_pair(mentor, mentee)),
                     _("Nobody decided on the request in time. The mentee city may ask again.")))
     db.session.flush()
     return len(overdue)

@@ -22,6 +22,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.services import letters
+from mentoring.services.cities.directory import display_name
 
 CHANGES = ("planned", "changed", "cancelled")
 
@@ -68,7 +69,7 @@ def notify(session: MentoringSession, change: str, *, reason: str | None = None)
     mentorship = session.mentorship
     method = "CANCEL" if change == "cancelled" else "REQUEST"
     ics = invitation(session, method)
-    mentor, mentee = mentorship.mentor_city.name, mentorship.mentee_city.name
+    mentor, mentee = display_name(mentorship.mentor_city), display_name(mentorship.mentee_city)
     link = workspace_link(session)
     path = notification_link("mentorships.show", mentorship_id=mentorship.id)
     sent = 0
@@ -84,7 +85,7 @@ def notify(session: MentoringSession, change: str, *, reason: str | None = None)
                 "changed": _("Session changed: %(mentor)s and %(mentee)s, %(when)s", **names),
                 "cancelled": _("Session cancelled: %(mentor)s and %(mentee)s, %(when)s", **names),
             }
-            paragraphs = [_("%(when)s (the time in %(city)s), %(minutes)d minutes.", when=when, city=city.name,
+            paragraphs = [_("%(when)s (the time in %(city)s), %(minutes)d minutes.", when=when, city=display_name(city),
                             minutes=session.duration_minutes)]
             if where and change != "cancelled":
                 paragraphs.append(_("Where: %(where)s", where=where))

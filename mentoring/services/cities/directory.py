@@ -1,7 +1,7 @@
 """The directory's query: which cities a list shows for given filters, in which order."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from mentoring.extensions import db
 from mentoring.models import (
@@ -13,6 +13,7 @@ from mentoring.models import (
     Commission,
 )
 from mentoring.models.cities import CITY_STATUSES, REGIONS
+from mentoring.services import geography
 
 SORTS = {
     "name": (func.lower(City.name), City.id),
@@ -76,23 +77,48 @@ def directory_query(filters: dict, *, coordinator: bool):
 
 # --- Telling homonyms apart -------------------------------------------------------------------------
 
-def homonyms() -> frozenset[tuple[str, str]]:
-    """``(name, country)`` pairs held by more than one city: one query, computed once per request (or app
-    context), so that any number of names on a page costs nothing more."""
-    from flask import g
+#: Names looked up per query (well under every database's limit on bound parameters).
+_HOMONYM_BATCH = 500
 
-    found = g.get("_city_homonyms")
-    if found is None:
-        rows = db.session.execute(
-            select(City.name, City.country).group_by(City.name, City.country).having(func.count() > 1)
-        )
-        found = g._city_homonyms = frozenset((name, country) for name, country in rows)
-    return found
+
+def has_homonym(name: str, country: str) -> bool:
+    """Whether another city of ``country`` has this ``name``.
+
+    Answered per request (or per app context outside requests: mail from the CLI and jobs) for every city the
+    session holds at the first question, in one indexed query over those names only — never a scan of every
+    city — so that any number of names on a page costs one query; a city loaded later costs one more for all
+    those loaded meanwhile. Kept on the request rather than ``g``: tests and CLI runs share one app context.
+    """
+    from flask import g, has_request_context, request
+
+    holder = request if has_request_context() else g
+    known: dict[tuple[str, str], bool] | None = getattr(holder, "_city_homonyms", None)
+    if known is None:
+        known = holder._city_homonyms = {}
+    key = (name, country)
+    if key not in known:
+        wanted = {key}
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, City):
+                loaded = inspect(obj).dict  # never loads an expired attribute
+                if "name" in loaded and "country" in loaded:
+                    wanted.add((loaded["name"], loaded["country"]))
+        wanted -= known.keys()
+        names = sorted({n for n, _c in wanted})
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(names), _HOMONYM_BATCH):
+            found.update((row_name, row_country) for row_name, row_country in db.session.execute(
+                select(City.name, City.country).where(City.name.in_(names[start:start + _HOMONYM_BATCH]))
+                .group_by(City.name, City.country).having(func.count() > 1)
+            ))
+        known.update((pair, pair in found) for pair in wanted)
+    return known[key]
 
 
 def display_name(city) -> str:
     """The city's name, with its subdivision when another city of its country has the same name:
-    "Suzhou (Jiangsu Sheng)" and "Suzhou (Anhui Sheng)", but just "Lyon"."""
-    if (city.name, city.country) in homonyms() and city.subdivision:
-        return f"{city.name} ({city.subdivision_name})"
+    "Suzhou (Jiangsu Sheng)" and "Suzhou (Anhui Sheng)", but just "Lyon". ``city`` may be a :class:`City` or
+    a row with its ``name``, ``country`` and ``subdivision``."""
+    if city.subdivision and has_homonym(city.name, city.country):
+        return f"{city.name} ({geography.subdivision_name(city.subdivision)})"
     return city.name

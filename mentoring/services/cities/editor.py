@@ -47,12 +47,15 @@ def register_city(actor, *, name, country, region=None, is_demo: bool = False, *
             _("Please confirm your e-mail address before registering a city: follow the link in "
               "the message we sent you when you created your account.")
         )
-    values, errors = clean_identity({"name": name, "country": country, "region": region, **fields}, None)
+    fields = {"name": name, "country": country, "region": region, **fields}
+    known = known_place(name, country, fields.get("subdivision"), fields.get("geonames_id")) or {}
+    if known and not fields.get("subdivision"):
+        fields["subdivision"] = geography.subdivision_of(known)
+    values, errors = clean_identity(fields, None)
     if errors:
         raise ServiceError(_("The city could not be registered."), errors)
     languages = values.pop("languages", None)
     commissions = values.pop("commissions", None)
-    known = geography.find_city(values["name"], values["country"]) or {}
     if values.get("timezone") is None:
         values["timezone"] = known.get("timezone") or geography.country_timezone(values["country"])
     if values.get("latitude") is None and values.get("longitude") is None and known:
@@ -71,6 +74,20 @@ def register_city(actor, *, name, country, region=None, is_demo: bool = False, *
     flush()
     audit.record(actor, "city.register", city, after=identity_snapshot(city))
     return city
+
+
+def known_place(name, country, subdivision=None, geonames_id=None) -> dict | None:
+    """The GeoNames record of a city being registered: the one chosen by ``geonames_id`` among the cities of
+    that name in the country, else the only one of that name (in ``subdivision`` when given). ``None`` when
+    GeoNames does not know it or several cities share the name (Suzhou, Jiangsu and Suzhou, Anhui): the
+    registration page then offers them to choose from."""
+    places = geography.cities_named(name or "", country or "")
+    if geonames_id not in (None, ""):
+        return next((p for p in places if str(p["geonameid"]) == str(geonames_id).strip()), None)
+    if subdivision:
+        code = geography.subdivision_code(country or "", str(subdivision))
+        places = [p for p in places if geography.subdivision_of(p) == code]
+    return places[0] if len(places) == 1 else None
 
 
 def update_identity(city: City, actor, expected_version, **fields) -> City:

@@ -16,6 +16,7 @@ from mentoring.models import City, CityInvitation, CityMember, User, utcnow
 from mentoring.models.cities import MEMBER_ROLES
 from mentoring.services import NotAllowed, ServiceError, accounts, audit
 from mentoring.services.cities.access import can_edit
+from mentoring.services.cities.directory import display_name
 from mentoring.services.cities.validation import flush
 from mentoring.services.mail import send_mail
 
@@ -60,11 +61,11 @@ def invite_member(city: City, actor, email: str, role: str) -> tuple[CityInvitat
     role_name = _("representative") if role == "representative" else _("mentor")
     send_mail(
         email,
-        _("Invitation to join %(city)s on City mentoring", city=city.name),
+        _("Invitation to join %(city)s on City mentoring", city=display_name(city)),
         _("%(name)s invites you to join %(city)s as %(role)s on the city-to-city mentoring programme.\n\n"
           "Open this link to accept (it works once, until %(expires)s UTC):\n%(url)s\n\n"
           "Sign in, or create an account, with this e-mail address (%(email)s).",
-          name=getattr(actor, "name", "") or _("A coordinator"), city=city.name, role=role_name,
+          name=getattr(actor, "name", "") or _("A coordinator"), city=display_name(city), role=role_name,
           expires=invitation.expires_at.strftime("%Y-%m-%d %H:%M"),
           url=external_url("cities.invitation", token=token), email=email),
     )

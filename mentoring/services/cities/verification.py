@@ -10,6 +10,7 @@ from mentoring.extensions import db
 from mentoring.links import external_url, notification_link
 from mentoring.models import City, Notification, utcnow
 from mentoring.services import NotAllowed, ServiceError, audit
+from mentoring.services.cities.directory import display_name
 from mentoring.services.cities.validation import REASON_MAX, flush
 from mentoring.services.mail import send_mail
 
@@ -74,17 +75,17 @@ def _notify_representatives(city: City, action: str, reason: str | None) -> None
     for user in rules.representatives([city.id]):
         with force_locale(user.locale or default):
             message = {
-                "verify": _("%(city)s is verified: it can now take part in matching rounds.", city=city.name),
-                "reject": _("The registration of %(city)s was not accepted.", city=city.name),
-                "suspend": _("%(city)s is suspended from the programme.", city=city.name),
+                "verify": _("%(city)s is verified: it can now take part in matching rounds.", city=display_name(city)),
+                "reject": _("The registration of %(city)s was not accepted.", city=display_name(city)),
+                "suspend": _("%(city)s is suspended from the programme.", city=display_name(city)),
                 "reinstate": _("%(city)s is reinstated (status: %(status)s).",
-                               city=city.name, status=status_label(city.status)),
+                               city=display_name(city), status=status_label(city.status)),
             }[action]
             body = message
             if reason:
                 body += "\n\n" + _("Reason: %(reason)s", reason=reason)
             body += "\n\n" + _("City profile: %(url)s", url=external)
-            send_mail(user.email, _("City profile: %(city)s", city=city.name), body)
+            send_mail(user.email, _("City profile: %(city)s", city=display_name(city)), body)
         db.session.add(Notification(user_id=user.id, message=message, link=link))
     db.session.flush()
 

@@ -17,6 +17,7 @@ from mentoring.models import (
 from mentoring.models.mentorships import FITS
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 from mentoring.services.mail import send_mail
 from mentoring.services.workspace.access import (
     city_of_side,
@@ -82,7 +83,7 @@ def _alert_poor_fit(mentorship: Mentorship, city: City, feedback: Feedback, link
     for coordinator in rules.coordinators():
         with in_language_of(coordinator):
             message = _("%(mentee)s reports a poor fit in its mentorship with %(mentor)s.",
-                        mentee=city.name, mentor=mentorship.mentor_city.name)
+                        mentee=display_name(city), mentor=display_name(mentorship.mentor_city))
             db.session.add(Notification(user_id=coordinator.id, message=message, link=link))
             body = message
             if feedback.comment and not feedback.coordinators_only:

@@ -9,6 +9,7 @@ from mentoring.extensions import db
 from mentoring.models import CityMember, Mentorship, MentorshipMentor, User
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 from mentoring.services.workspace.access import city_of_side, require_active
 
 
@@ -38,7 +39,7 @@ def assign_mentor(actor: User, mentorship: Mentorship, side: str, user_id: int) 
     city = city_of_side(mentorship, side)
     member = db.session.get(CityMember, (city.id, user_id))
     if member is None:
-        message = _("Choose a member of %(city)s.", city=city.name)
+        message = _("Choose a member of %(city)s.", city=display_name(city))
         raise ServiceError(message, {"user_id": [message]})
     if any(m.user_id == user_id for m in mentorship.mentors):
         message = _("This person is already assigned.")

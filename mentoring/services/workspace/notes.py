@@ -9,6 +9,7 @@ from mentoring.extensions import db
 from mentoring.models import LearningNote, Mentorship, User, utcnow
 from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
+from mentoring.services.cities.directory import display_name
 from mentoring.services.workspace.closeout import maturity_before_after
 from mentoring.services.workspace.labels import (
     goal_status_labels,
@@ -22,7 +23,7 @@ def draft_note(mentorship: Mentorship, area_label) -> str:
     t = totals(mentorship)
     lines = [
         "# " + _("Peer-Learning Note: %(mentor)s and %(mentee)s",
-                 mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
+                 mentor=display_name(mentorship.mentor_city), mentee=display_name(mentorship.mentee_city)),
         "",
         "- " + _("Period: %(start)s to %(end)s", start=mentorship.start_date.isoformat(),
                  end=(mentorship.closed_at.date() if mentorship.closed_at else mentorship.planned_end

@@ -22,6 +22,7 @@ from mentoring.models import (
     utcnow,
 )
 from mentoring.services import letters, session_notices
+from mentoring.services.cities.directory import display_name
 from mentoring.services.workspace.access import (
     city_of_side,
     viewer_zone,
@@ -148,12 +149,12 @@ def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
             def compose(when=when, city=city, session=session, where=where, mentorship=mentorship, link=link):
                 paragraphs = [_("A session is planned on %(when)s (%(zone)s, the time in %(city)s), "
                                 "for %(minutes)d minutes.", when=when.strftime("%Y-%m-%d %H:%M"),
-                                zone=when.strftime("%Z"), city=city.name, minutes=session.duration_minutes)]
+                                zone=when.strftime("%Z"), city=display_name(city), minutes=session.duration_minutes)]
                 if where:
                     paragraphs.append(_("Where: %(where)s", where=where))
                 return letters.Letter(
                     subject=_("Mentoring session soon: %(mentor)s and %(mentee)s",
-                              mentor=mentorship.mentor_city.name, mentee=mentorship.mentee_city.name),
+                              mentor=display_name(mentorship.mentor_city), mentee=display_name(mentorship.mentee_city)),
                     paragraphs=paragraphs, link=link, link_label=_("Open the workspace"))
 
             letters.send(user, "reminders", compose)
@@ -173,7 +174,7 @@ def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
             continue
         report.silent += 1
         link = external_url("mentorships.show", mentorship_id=mentorship.id)
-        names = {"mentor": mentorship.mentor_city.name, "mentee": mentorship.mentee_city.name}
+        names = {"mentor": display_name(mentorship.mentor_city), "mentee": display_name(mentorship.mentee_city)}
 
         def quiet(names=names, link=link):
             return letters.Letter(

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from mentoring.models import City
 from mentoring.services import ServiceError
+from mentoring.services.cities.directory import display_name
 
 #: How far ahead a session may be planned.
 PLAN_AHEAD_YEARS = 10
@@ -111,8 +112,8 @@ def zone_choices(mentorship) -> list[tuple[str, str]]:
             first.append(city.timezone)
     if "UTC" not in first:
         first.append("UTC")
-    labels = {mentorship.mentor_city.timezone: mentorship.mentor_city.name,
-              mentorship.mentee_city.timezone: mentorship.mentee_city.name}
+    labels = {mentorship.mentor_city.timezone: display_name(mentorship.mentor_city),
+              mentorship.mentee_city.timezone: display_name(mentorship.mentee_city)}
     result = [(z, f"{z} ({labels[z]})" if z in labels else z) for z in first]
     result += [(z, z) for z in sorted(available_timezones()) if z not in first]
     return result
