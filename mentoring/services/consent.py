@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -178,7 +179,7 @@ def send_link(link: EndorsementLink, token: str, *, reminder: bool = False) -> N
                   "You are %(city)s's programme contact (%(role)s side): please endorse or decline the "
                   "pairing for your city.", mentor=mentor, mentee=mentee, city=city, role=role_text),
                 _("The link works once, without an account, until %(date)s (UTC).",
-                  date=link.expires_at.strftime("%Y-%m-%d")),
+                  date=format_date(link.expires_at, "long")),
             ],
             link=url, link_label=_("Endorse or decline"))
 
@@ -261,13 +262,13 @@ def remind(proposal: Proposal) -> None:
     """Whoever still has to answer: representatives by e-mail, contacts with a fresh link."""
     mentor, mentee = display_name(proposal.mentor_city), display_name(proposal.mentee_city)
     url = external_url("rounds.proposal", proposal_id=proposal.id)
-    until = deadline(proposal).strftime("%Y-%m-%d")
+    due = deadline(proposal)
 
     def compose():
         return letters.Letter(
             subject=_("Reminder: endorse the pairing %(mentor)s → %(mentee)s", mentor=mentor, mentee=mentee),
             paragraphs=[_("The pairing waits for your city's answer. Without one by %(date)s it expires and "
-                          "the mentee goes back to the pool.", date=until)],
+                          "the mentee goes back to the pool.", date=format_date(due, "long"))],
             link=url, link_label=_("Endorse or decline"))
 
     for side in SIDES:
@@ -309,7 +310,7 @@ def next_step(proposal: Proposal) -> Step:
             contacts = [link.contact.email for link in open_links(proposal, side)]
             who += reps + contacts or coordinators  # nobody on that side: the coordinators must fix it
         return Step(list(dict.fromkeys(who)), _("Endorse or decline the pair before %(date)s.",
-                                                  date=deadline(proposal).strftime("%Y-%m-%d")))
+                                                  date=format_date(deadline(proposal), "long")))
     if proposal.state == "endorsed":
         from mentoring.models import Mentorship
 
