@@ -15,7 +15,8 @@ from flask import Flask
 from mentoring.api.schemas import SCHEMAS
 
 ERROR_STATUSES = {
-    "400": "The body is not a JSON object, or the CSRF token is missing.",
+    "400": "Not understood: a body that is not a JSON object, a missing CSRF token, or a NUL byte or "
+           "unpaired surrogate in any value (refused before any view runs, so any operation may answer it).",
     "401": "Not signed in.",
     "403": "Signed in, but not allowed.",
     "404": "No such round or proposal.",
@@ -50,4 +51,29 @@ def build_spec(app: Flask) -> dict:
             if "---" not in (view.__doc__ or ""):
                 raise RuntimeError(f"{endpoint} has no OpenAPI description in its docstring")
             spec.path(view=view, app=app)
-    return spec.to_dict()
+    out = spec.to_dict()
+    _no_nul_in_strings(out)
+    for operations in out.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                operation.setdefault("responses", {}).setdefault("400", {"$ref": "#/components/responses/Error400"})
+    return out
+
+
+#: What every text accepts: anything but NUL (mentoring.inputs refuses it with 400 before any view runs).
+TEXT_PATTERN = "^[^\\u0000]*$"
+
+
+def _no_nul_in_strings(node) -> None:
+    """State the NUL rule on every free-text string of the description (not on enums, formats or
+    patterns of their own), so a client — and the schema-driven tests — know it before sending."""
+    if isinstance(node, dict):
+        kinds = node.get("type")
+        if (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)) \
+                and not {"enum", "format", "pattern", "const"} & node.keys():
+            node["pattern"] = TEXT_PATTERN
+        for value in node.values():
+            _no_nul_in_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul_in_strings(value)
