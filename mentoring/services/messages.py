@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from flask import g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, event, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from mentoring import rules
+from mentoring.cache import per_request
 from mentoring.extensions import db
 from mentoring.links import external_url, notification_link
 from mentoring.models import (
@@ -227,17 +226,12 @@ def unread_counts(user) -> tuple[int, int]:
     asked once per request (a flush in the request — something read or posted — asks again)."""
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
         return (0, 0)
-    known = g.get("_unread_counts")
-    if known is None or known[0] != user.id:
+
+    def count() -> tuple[int, int]:
         notifications, unread = db.session.execute(_unread_counts_statement(), {"user_id": user.id}).one()
-        known = g._unread_counts = (user.id, (int(notifications or 0), int(unread or 0)))
-    return known[1]
+        return int(notifications or 0), int(unread or 0)
 
-
-@event.listens_for(Session, "after_flush")
-def _forget_unread_counts(session, _context) -> None:
-    if has_app_context():
-        g.pop("_unread_counts", None)
+    return per_request(("unread counts", user.id), count)
 
 
 def unread_count(user, obj=None) -> int:

@@ -12,6 +12,7 @@ from importlib import resources
 
 from sqlalchemy import select
 
+from mentoring.cache import per_request
 from mentoring.extensions import db
 from mentoring.i18n import localized
 from mentoring.models import CapabilityArea, Commission
@@ -70,21 +71,20 @@ def load_commissions() -> LoadReport:
     return LoadReport(created, updated, unchanged)
 
 
+def _areas() -> tuple[CapabilityArea, ...]:
+    """Every area in taxonomy order: one query per request, however many parts of the page ask."""
+    return per_request("capability areas", lambda: tuple(db.session.scalars(
+        select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id))))
+
+
 def active_areas() -> list[CapabilityArea]:
     """Every active area, in taxonomy order."""
-    return list(
-        db.session.scalars(
-            select(CapabilityArea).where(CapabilityArea.active).order_by(CapabilityArea.position, CapabilityArea.id)
-        )
-    )
+    return [area for area in _areas() if area.active]
 
 
 def area_labels(language: str | None = None, *, active_only: bool = False) -> dict[str, str]:
     """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en")."""
-    statement = select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id)
-    if active_only:
-        statement = statement.where(CapabilityArea.active)
-    areas = db.session.scalars(statement)
+    areas = [area for area in _areas() if area.active or not active_only]
     if language is None:
         return {a.key: localized(a.labels, a.key) for a in areas}
     return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
