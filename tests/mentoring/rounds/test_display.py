@@ -143,7 +143,7 @@ def test_round_page_runs_a_constant_number_of_queries(app, client, make_city, co
         counts[(large, "?area=open_data&region=africa&min_score=0.1&state=proposed")]
     # Constant whatever the size; the bound includes the session check, consent warnings and the
     # preferences met (issues 12 and 15).
-    assert max(counts.values()) <= 21
+    assert max(counts.values()) <= 17
 
 
 def test_every_filter_applies_before_pagination(app, client, make_city, coordinator):
