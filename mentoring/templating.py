@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babel import numbers
 from babel.dates import format_skeleton
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
@@ -44,19 +44,21 @@ NAVIGATION = (
 
 
 def main_navigation():
-    """The menu entries the signed-in user may open: ``[(endpoint, label), …]``."""
+    """The menu entries the signed-in user may open: ``[(endpoint, url, label), …]``.
+
+    Built once per language, role and application root (ten ``url_for`` and translations saved
+    on every page); the page marks the current entry itself.
+    """
     user = current_user
-    endpoints = current_app.view_functions
-    visible = []
-    for endpoint, label, audience in NAVIGATION:
-        if endpoint not in endpoints:
-            continue
-        if audience == "coordinator" and not user.is_coordinator:
-            continue
-        if audience == "admin" and not user.is_admin:
-            continue
-        visible.append((endpoint, label))
-    return visible
+    key = (str(get_locale()), bool(user.is_coordinator), bool(user.is_admin), request.script_root)
+    built = current_app.extensions.setdefault("mentoring.navigation", {})
+    if key not in built:
+        endpoints = current_app.view_functions
+        built[key] = tuple(
+            (endpoint, url_for(endpoint), str(label)) for endpoint, label, audience in NAVIGATION
+            if endpoint in endpoints
+            and (audience != "coordinator" or user.is_coordinator) and (audience != "admin" or user.is_admin))
+    return built[key]
 
 
 def template_helpers() -> dict:
