@@ -110,16 +110,17 @@ def label(text) -> str:
     return f"{text}\u202f:" if str(get_locale() or "en").startswith("fr") else f"{text}:"
 
 
-@lru_cache(maxsize=4096)
-def _integer(value: int, locale) -> str:
+@lru_cache(maxsize=4096, typed=True)
+def _plain_number(value: int | float, locale) -> str:
     return numbers.format_decimal(value, locale=locale)
 
 
 def number(value, format=None) -> str:
-    """Flask-Babel's ``format_decimal``; whole numbers (populations, counts: most of a list's cells)
-    are formatted once per value and language, Babel's pattern machinery costing ~50 µs a call."""
-    if format is None and type(value) is int:
-        return _integer(value, get_locale())
+    """Flask-Babel's ``format_decimal``; plain numbers (populations, counts, scores: most of a list's
+    cells) are formatted once per value and language, Babel's pattern machinery costing ~50 µs a call."""
+    # (A float zero is left to Babel: 0.0 and -0.0 are one cache key but print "0" and "-0".)
+    if format is None and (type(value) is int or (type(value) is float and value)):
+        return _plain_number(value, get_locale())
     return format_decimal(value, format)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from mentoring.cache import per_request
@@ -83,11 +84,18 @@ def active_areas() -> list[CapabilityArea]:
 
 
 def area_labels(language: str | None = None, *, active_only: bool = False) -> dict[str, str]:
-    """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en")."""
-    areas = [area for area in _areas() if area.active or not active_only]
-    if language is None:
-        return {a.key: localized(a.labels, a.key) for a in areas}
-    return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
+    """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en").
+
+    Built once per request and language (a round page asks three times); each caller gets its copy.
+    """
+    def build() -> dict[str, str]:
+        areas = [area for area in _areas() if area.active or not active_only]
+        if language is None:
+            return {a.key: localized(a.labels, a.key) for a in areas}
+        return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
+
+    reader = str(get_locale()) if language is None else None
+    return dict(per_request(("area labels", language, active_only, reader), build))
 
 
 def axis_label(axis_key: str) -> str:
