@@ -16,13 +16,24 @@ from flask import Flask, current_app, request
 ONE_YEAR = 365 * 24 * 3600
 
 _digests: dict[str, tuple[float, str]] = {}
+#: ``(static folder, filename)`` → the file's real path inside the folder, or None for a path leading out.
+_paths: dict[tuple[str, str], str | None] = {}
+
+
+def _resolve(folder: str, filename: str) -> str | None:
+    """The real path of ``filename`` under ``folder`` (resolved once: realpath costs a stat per
+    directory level, and a page links five assets), None if it leads outside the folder."""
+    key = (folder, filename)
+    if key not in _paths:
+        path = os.path.realpath(os.path.join(folder, filename))
+        _paths[key] = path if path.startswith(os.path.realpath(folder) + os.sep) else None
+    return _paths[key]
 
 
 def digest(filename: str) -> str | None:
     """The file's content digest (re-read only when its modification time changes), or None if absent."""
-    folder = current_app.static_folder
-    path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(os.path.realpath(folder) + os.sep):
+    path = _resolve(current_app.static_folder, filename)
+    if path is None:
         return None
     try:
         mtime = os.stat(path).st_mtime

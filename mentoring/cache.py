@@ -10,6 +10,10 @@ that changes it, in any worker (each worker recomputes once). The fingerprint is
 
 The results themselves are kept per process in a small LRU (:class:`Memo`): what is cached is
 derived data (programme figures, mentor suggestions) that is cheap to hold and costly to compute.
+
+:func:`per_request` keeps what several parts of one page ask for (the capability areas, the unread
+counts of the bell) for the rest of the request, until the request writes: a flush, or the end of
+the transaction (commit, rollback, close), forgets it all.
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from sqlalchemy import func, inspect, select
+from flask import g, has_app_context
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
 
 from mentoring.extensions import db
 
@@ -64,3 +70,20 @@ class Memo:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def per_request(key: Hashable, compute: Callable[[], object]):
+    """``compute()``, asked once per request (app context) for ``key`` until the request writes."""
+    if not has_app_context():
+        return compute()
+    memo = g.setdefault("_per_request", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")  # commit, rollback, close
+def _forget_per_request(_session, *_args) -> None:
+    if has_app_context():
+        g.pop("_per_request", None)

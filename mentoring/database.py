@@ -120,6 +120,11 @@ def commit_response(response):
     if response.status_code >= 400:
         db.session.rollback()
         return response
+    session = db.session()
+    # The page is rendered and nothing reads the request's objects after this commit unless work
+    # waits for it: expiring every loaded object (hundreds on a list page) would be work for nothing.
+    expire = session.expire_on_commit
+    session.expire_on_commit = expire and bool(session.info.get(_AFTER_COMMIT))
     try:
         db.session.commit()
     except IntegrityError:
@@ -128,6 +133,8 @@ def commit_response(response):
     except ServiceError as error:  # a value its column cannot hold (models.base), found at commit
         db.session.rollback()
         return make_response(errors.handle_service_error(error))
+    finally:
+        session.expire_on_commit = expire
     pending = db.session().info.pop(_AFTER_COMMIT, [])
     if pending:
         try:

@@ -282,6 +282,3 @@ def notifications_read():
     accounts.mark_notifications_read(_me())
     return redirect(url_for("auth.notifications"))
 
-
-# The user menu in every page's top bar shows the unread count.
-bp.add_app_template_global(accounts.unread_notification_count, "unread_notification_count")

@@ -103,13 +103,12 @@ def directory():
             "page": pagination.page, "pages": pagination.pages, "total": pagination.total,
         })
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
-    labels = taxonomy.area_labels()
     return render_template(
         "cities/directory.html",
         pagination=pagination, filters=filters, areas=areas, commissions=commissions,
         area_by_id={area.id: area for area in areas},
         # Labels in the current language, looked up once per page rather than once per row.
-        area_label_by_id={area.id: labels.get(area.key, area.key) for area in areas},
+        area_label_by_id={area.id: localized(area.labels, area.key) for area in areas},
         commission_labels={c.id: localized(c.labels, c.key) for c in commissions},
         country_choices=geography.country_choices(locale),
         country_names=dict(geography.country_choices(locale)),

@@ -398,11 +398,8 @@ def mentorship_export(mentorship_id: int):
     return response
 
 
-# --- For every page: unread messages in the bell, expired pairs in "Needs a nudge" -----------------
+# --- For every page: expired pairs in "Needs a nudge" -----------------
 
 @bp.app_context_processor
 def people_helpers() -> dict:
-    def unread_messages(user) -> int:
-        return messages.unread_count(user) if getattr(user, "is_authenticated", False) else 0
-
-    return {"unread_messages": unread_messages, "expired_pairs": consent.expired_recently}
+    return {"expired_pairs": consent.expired_recently}

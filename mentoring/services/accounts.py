@@ -365,13 +365,6 @@ def personal_data(user: User) -> dict:
 # --- Notifications ------------------------------------------------------------------------------
 
 
-def unread_notification_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
-
-
 def mark_notifications_read(user: User) -> int:
     """Mark every unread notification of ``user`` as read; returns how many."""
     unread = list(db.session.scalars(

@@ -30,14 +30,13 @@ from mentoring.models import (
     MentoringSession,
     Mentorship,
     MentorshipMentor,
-    Notification,
     Proposal,
     User,
     utcnow,
 )
 from mentoring.models.cities import REGIONS
+from mentoring.services import messages, workspace
 from mentoring.services import proposals as proposal_service
-from mentoring.services import workspace
 
 LATEST_ROUNDS = 5
 LIST_LIMIT = 8  # rows shown per attention list; the page links to the full list
@@ -160,10 +159,8 @@ def personal(user: User, now: datetime | None = None) -> Personal:
     mentorships.sort(key=lambda m: (m.next_session is None,
                                     m.next_session.starts_at if m.next_session else now))
 
-    unread = db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
-    return Personal(cities, endorsements, mentorships, int(unread))
+    unread, _messages = messages.unread_counts(user)  # the bell asks too: one query for both
+    return Personal(cities, endorsements, mentorships, unread)
 
 
 def _side(user_id: int, city_ids: set[int], mentorship: Mentorship) -> str:

@@ -122,7 +122,9 @@ def is_language(alpha_2: str) -> bool:
     return bool(alpha_2) and len(alpha_2) == 2 and pycountry.languages.get(alpha_2=alpha_2.lower()) is not None
 
 
+@lru_cache(maxsize=4096)
 def language_name(alpha_2: str, locale: str = "en") -> str:
+    """The language's name in ``locale`` (kept: pycountry's lookup and its catalogue search are slow)."""
     language = pycountry.languages.get(alpha_2=(alpha_2 or "").lower())
     if language is None:
         return alpha_2

@@ -8,11 +8,13 @@ Messages belong to the mentorship and appear in its export.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from mentoring import rules
+from mentoring.cache import per_request
 from mentoring.extensions import db
 from mentoring.links import external_url, notification_link
 from mentoring.models import (
@@ -185,10 +187,12 @@ def mark_read(user, obj, up_to: int | None = None) -> None:
     db.session.flush()
 
 
-def _own_threads(user):
-    """(kind, id) conditions of the threads the user takes part in (not every thread for coordinators)."""
-    cities = select(CityMember.city_id).where(CityMember.user_id == user.id)
-    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
+def _own_threads(user_id):
+    """(kind, id) conditions of the threads the user takes part in (not every thread for coordinators).
+
+    ``user_id`` is the user's id or a bound parameter standing for it."""
+    cities = select(CityMember.city_id).where(CityMember.user_id == user_id)
+    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user_id)
     mentorships = select(Mentorship.id).where(or_(
         Mentorship.mentor_city_id.in_(cities), Mentorship.mentee_city_id.in_(cities), Mentorship.id.in_(assigned)))
     proposals = select(Proposal.id).where(
@@ -198,21 +202,49 @@ def _own_threads(user):
                and_(Message.thread_kind == "proposal", Message.thread_id.in_(proposals)))
 
 
+def _unread_messages(user_id):
+    """The statement counting messages by others that the user has not read (before the thread filter)."""
+    read = select(ThreadRead.last_read_id).where(
+        ThreadRead.user_id == user_id, ThreadRead.thread_kind == Message.thread_kind,
+        ThreadRead.thread_id == Message.thread_id).correlate(Message).scalar_subquery()
+    return select(func.count(Message.id)).where(
+        or_(Message.author_id.is_(None), Message.author_id != user_id),
+        Message.id > func.coalesce(read, 0))
+
+
+@cache
+def _unread_counts_statement():
+    """Unread notifications and unread messages in the user's threads, as one statement built once."""
+    user_id = bindparam("user_id")
+    notifications = (select(func.count()).select_from(Notification)
+                     .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+    in_threads = _unread_messages(user_id).where(_own_threads(user_id))
+    return select(notifications.scalar_subquery(), in_threads.scalar_subquery())
+
+
+def unread_counts(user) -> tuple[int, int]:
+    """``(unread notifications, unread messages in the user's threads)`` for the bell: one query,
+    asked once per request (a flush in the request — something read or posted — asks again)."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
+        return (0, 0)
+
+    def count() -> tuple[int, int]:
+        notifications, unread = db.session.execute(_unread_counts_statement(), {"user_id": user.id}).one()
+        return int(notifications or 0), int(unread or 0)
+
+    return per_request(("unread counts", user.id), count)
+
+
 def unread_count(user, obj=None) -> int:
     """Messages by others the user has not read: in one thread, or in all the user's threads."""
     if user is None or getattr(user, "id", None) is None:
         return 0
-    read = select(ThreadRead.last_read_id).where(
-        ThreadRead.user_id == user.id, ThreadRead.thread_kind == Message.thread_kind,
-        ThreadRead.thread_id == Message.thread_id).correlate(Message).scalar_subquery()
-    statement = select(func.count(Message.id)).where(
-        or_(Message.author_id.is_(None), Message.author_id != user.id),
-        Message.id > func.coalesce(read, 0))
+    statement = _unread_messages(user.id)
     if obj is not None:
         thread = Thread.of(obj)
         statement = statement.where(Message.thread_kind == thread.kind, Message.thread_id == thread.id)
     else:
-        statement = statement.where(_own_threads(user))
+        statement = statement.where(_own_threads(user.id))
     return int(db.session.scalar(statement) or 0)
 
 

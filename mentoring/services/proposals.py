@@ -24,6 +24,7 @@ import math
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -249,16 +250,14 @@ def _check_transition(proposal: Proposal, target: str) -> None:
         raise NotAllowed(message, {"state": [message]})
 
 
+#: A proposal's states as pages name them (translated when shown: once per label, not six times).
+STATE_LABELS = {"proposed": _l("proposed"), "approved": _l("approved"), "rejected": _l("rejected"),
+                "endorsed": _l("endorsed"), "declined": _l("declined"), "expired": _l("expired")}
+
+
 def state_label(state: str) -> str:
-    labels = {
-        "proposed": _("proposed"),
-        "approved": _("approved"),
-        "rejected": _("rejected"),
-        "endorsed": _("endorsed"),
-        "declined": _("declined"),
-        "expired": _("expired"),
-    }
-    return labels.get(state, state)
+    label = STATE_LABELS.get(state)
+    return state if label is None else str(label)
 
 
 def _mentors_per_mentee(proposal: Proposal) -> int:

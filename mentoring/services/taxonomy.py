@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
+from mentoring.cache import per_request
 from mentoring.extensions import db
 from mentoring.i18n import localized
 from mentoring.models import CapabilityArea, Commission
@@ -70,24 +72,30 @@ def load_commissions() -> LoadReport:
     return LoadReport(created, updated, unchanged)
 
 
+def _areas() -> tuple[CapabilityArea, ...]:
+    """Every area in taxonomy order: one query per request, however many parts of the page ask."""
+    return per_request("capability areas", lambda: tuple(db.session.scalars(
+        select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id))))
+
+
 def active_areas() -> list[CapabilityArea]:
     """Every active area, in taxonomy order."""
-    return list(
-        db.session.scalars(
-            select(CapabilityArea).where(CapabilityArea.active).order_by(CapabilityArea.position, CapabilityArea.id)
-        )
-    )
+    return [area for area in _areas() if area.active]
 
 
 def area_labels(language: str | None = None, *, active_only: bool = False) -> dict[str, str]:
-    """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en")."""
-    statement = select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id)
-    if active_only:
-        statement = statement.where(CapabilityArea.active)
-    areas = db.session.scalars(statement)
-    if language is None:
-        return {a.key: localized(a.labels, a.key) for a in areas}
-    return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
+    """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en").
+
+    Built once per request and language (a round page asks three times); each caller gets its copy.
+    """
+    def build() -> dict[str, str]:
+        areas = [area for area in _areas() if area.active or not active_only]
+        if language is None:
+            return {a.key: localized(a.labels, a.key) for a in areas}
+        return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
+
+    reader = str(get_locale()) if language is None else None
+    return dict(per_request(("area labels", language, active_only, reader), build))
 
 
 def axis_label(axis_key: str) -> str:

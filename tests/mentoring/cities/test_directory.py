@@ -102,7 +102,7 @@ def test_directory_issues_a_constant_number_of_queries(app, client, people):
     print(f"directory queries: {few()} with 2 cities, {many()} with 25 of 62 shown, {filtered()} filtered")
     assert many() == few()
     assert filtered() == few()
-    assert many() <= 13  # including the homonyms' subdivisions and the mentor-request links
+    assert many() <= 10  # including the homonyms' subdivisions and the mentor-request links
 
 
 def test_coordinators_get_export_with_the_current_filters_and_import_links(app, client, people):

@@ -144,7 +144,7 @@ def test_round_page_runs_a_constant_number_of_queries(app, client, make_city, co
         counts[(large, "?area=open_data&region=africa&min_score=0.1&state=proposed")]
     # Constant whatever the size; the bound includes the session check, consent warnings and the
     # preferences met (issues 12 and 15), and the one query for the names shared by two cities (issue 9).
-    assert max(counts.values()) <= 22
+    assert max(counts.values()) <= 18
 
 
 def test_every_filter_applies_before_pagination(app, client, make_city, coordinator):
