@@ -140,7 +140,7 @@ def survey_job(job_id: int):
 @bp.get("/import/job/<int:job_id>/status")
 @coordinator_required
 def survey_job_status(job_id: int):
-    """The job's progress for the progress page's script (``static/js/survey.js``)."""
+    """The job's progress for the progress page's script (``static/js/job-progress.js``)."""
     job = _job(job_id)
     return jsonify({"status": survey.display_status(job), "stage": job.stage, "progress": job.progress,
                     "message": job.progress_message})

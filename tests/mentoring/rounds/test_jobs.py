@@ -39,7 +39,7 @@ def test_rq_queue_runs_the_round_with_a_worker_against_real_redis(app_factory, a
     response = client.post(f"/rounds/{round_id}/run", follow_redirects=True)
     assert "running in the background" in response.get_data(as_text=True)
     page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
-    assert "data-round-status" in page and "<progress" in page and "Refresh" in page
+    assert "data-job-status" in page and "<progress" in page and "Refresh" in page
     assert client.get(f"/rounds/{round_id}/status.json").get_json()["status"] == "queued"
     queue = Queue(queue_name, connection=connection)
     assert queue.count == 1

@@ -78,7 +78,7 @@ def test_the_progress_page_works_without_script_and_only_for_its_owner(app, clie
         job_id = job.id
     login(client, coordinator)
     page = client.get(f"/cities/import/job/{job_id}").get_data(as_text=True)
-    assert "<progress" in page and 'http-equiv="refresh"' in page and "js/survey.js" in page
+    assert "<progress" in page and 'http-equiv="refresh"' in page and "js/job-progress.js" in page
     assert "Refresh" in page and "about 12 rows" in page
     assert client.get(f"/cities/import/job/{job_id}/status").get_json()["status"] == "queued"
     other = app.test_client()
