@@ -277,11 +277,11 @@ def preferences_met_in_round(round_):
 
 def mentor_suggestions(city, k: int = 5) -> list[dict]:
     """For a representative's home: the mentor cities that would suit ``city`` best now, explained."""
-    from mentoring.services import explanations, matchmaking
+    from mentoring.services import explanations, suggestions
 
     if not rules.is_representative(current_user, city.id):
         return []
-    items = matchmaking.suggestions_for_city(city, k=k)
+    items = suggestions.suggestions_for_city(city, k=k)
     for item in items:
         pair = item["pair"]
         item["explanation"] = explanations.explain(item["mentor"], city, list(pair.areas), pair.components,

@@ -1,6 +1,7 @@
 """Matching rounds: cities' profiles → engine records → stored proposals.
 
-The only module of the application that imports :mod:`matching`.
+With :mod:`mentoring.services.suggestions` (a city's best mentors for its home page), the only module of
+the application that imports :mod:`matching`.
 
 Who takes part in a round: *verified* cities that belong to one of the round's commissions (and to
 one of its regions, when regions are given), whose profile is complete enough (at least one
@@ -31,13 +32,11 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
 import matching
-from mentoring import cache, jobs
+from mentoring import jobs
 from mentoring.extensions import db
 from mentoring.models import (
-    Assessment,
     City,
     CityCommission,
-    CityPreference,
     Commission,
     MatchRound,
     MentorRequest,
@@ -59,11 +58,6 @@ EDITABLE_PARAMS = (
     "require_shared_language", "allow_same_country", "objective", "weights", "min_score",
     "mentors_per_mentee", *RULE_PARAMS,
 )
-
-
-#: What a city's mentor suggestions are computed from: a write to any of them recomputes them.
-SUGGESTION_TABLES = (City, Assessment, CityCommission, CityPreference, MentorRequest, Mentorship, Proposal)
-_suggestions = cache.Memo(maxsize=4096)
 
 
 @dataclasses.dataclass
@@ -160,7 +154,7 @@ def _scope_query(round_: MatchRound):
     return query
 
 
-def _mentees_with_a_mentor(city_ids) -> set[int]:
+def mentees_with_a_mentor(city_ids) -> set[int]:
     taken = set(db.session.scalars(
         select(Mentorship.mentee_city_id).where(Mentorship.state == "active",
                                                 Mentorship.mentee_city_id.in_(city_ids))
@@ -180,7 +174,7 @@ def eligibility(round_: MatchRound) -> Eligibility:
     cities = list(db.session.scalars(_scope_query(round_)))
     ids = [c.id for c in cities]
     places = places_by_city(cities)
-    with_mentor = _mentees_with_a_mentor(ids)
+    with_mentor = mentees_with_a_mentor(ids)
     mentors, mentees, incomplete = [], [], []
     capacity_left = {}
     for city in cities:
@@ -451,58 +445,3 @@ def request_run(actor, round_: MatchRound) -> bool:
     db.session.flush()
     record(actor, "round.run", round_, before=before, after={"status": "queued"})
     return runs_in_background(round_)
-
-
-# --- Suggestions for a city's home ----------------------------------------------------------
-
-class _NoRound:
-    """Outside a round: no round's rejections apply (no round has id 0)."""
-
-    id = 0
-
-
-def suggestions_for_city(city: City, k: int = 5) -> list[dict]:
-    """The ``k`` mentor cities that would suit ``city`` best right now, across the network.
-
-    The engine's :func:`matching.suggest_mentors` with the programme's default rules, on every
-    verified city with a free mentor place (``rules.places_used``), with the same exclusions and
-    preferences as a round. Each item: ``{"pair", "mentor", "places"}``. Empty when the city does
-    not ask for a mentor, already has one, or its profile is incomplete.
-    """
-    from mentoring import rules
-
-    city = db.session.scalar(select(City).where(City.id == city.id).options(
-        selectinload(City.languages), selectinload(City.assessments)))
-    if (city is None or city.status != "verified" or not city.wants_mentor or not city.languages
-            or not any(a.need > 0 for a in city.assessments) or _mentees_with_a_mentor([city.id])):
-        return []
-    key = ("suggestions", cache.fingerprint(*SUGGESTION_TABLES), city.id, k)
-    ranked = _suggestions.get_or_compute(key, lambda: _rank_mentors_for(city, k))
-    mentors = list(db.session.scalars(select(City).where(City.id.in_([mentor_id for mentor_id, _ in ranked]))))
-    by_id = {c.id: c for c in mentors}
-    places = rules.places_by_city(mentors)
-    return [{"pair": p, "mentor": by_id[mentor_id], "places": places[mentor_id]}
-            for mentor_id, p in ranked if mentor_id in by_id]
-
-
-def _rank_mentors_for(city: City, k: int) -> list[tuple[int, matching.Pair]]:
-    """The engine's ``k`` best mentors for ``city`` as ``[(mentor city id, pair)]`` (see above)."""
-    from mentoring import rules
-
-    mentors = list(db.session.scalars(
-        select(City).where(
-            City.status == "verified", City.mentor_capacity > 0, City.id != city.id,
-            City.id.in_(select(Assessment.city_id).where(Assessment.is_current, Assessment.can_mentor)),
-        ).options(selectinload(City.languages), selectinload(City.assessments))
-    ))
-    places = rules.places_by_city(mentors)
-    mentors = [c for c in mentors if places[c.id].free > 0 and c.languages]
-    if not mentors:
-        return []
-    elig = Eligibility(mentors, [city], [], {c.id: places[c.id].free for c in mentors})
-    records = participants(_NoRound(), elig)
-    try:
-        pairs = matching.suggest_mentors(records, str(city.id), matching.MatchParams(), k=k)
-    except matching.MatchingError:
-        return []
-    return [(int(p.mentor), p) for p in pairs]

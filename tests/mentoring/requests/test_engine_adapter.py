@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from mentoring.extensions import db
 from mentoring.models import City, MatchRound, Proposal
-from mentoring.services import matchmaking, preferences
+from mentoring.services import matchmaking, preferences, suggestions
 from tests.conftest import login
 from tests.html import parse
 from tests.mentoring.requests.conftest import section as _section
@@ -81,7 +81,7 @@ def test_a_representative_home_suggests_mentors_with_free_places(app, world, coo
         db.session.get(City, world.cities["Barcelona"].id).mentor_capacity = 0
         db.session.commit()
         dakar = db.session.get(City, world.cities["Dakar"].id)
-        assert [s["mentor"].name for s in matchmaking.suggestions_for_city(dakar)] == ["Lyon"]
+        assert [s["mentor"].name for s in suggestions.suggestions_for_city(dakar)] == ["Lyon"]
 
 
 def test_suggestions_are_computed_once_and_recomputed_after_any_write_they_read(app, world, monkeypatch):
@@ -90,12 +90,12 @@ def test_suggestions_are_computed_once_and_recomputed_after_any_write_they_read(
     monkeypatch.setattr(matchmaking.matching, "suggest_mentors", lambda *a, **kw: calls.append(1) or real(*a, **kw))
     with app.app_context():
         dakar = db.session.get(City, world.cities["Dakar"].id)
-        first = [s["mentor"].name for s in matchmaking.suggestions_for_city(dakar)]
-        again = [s["mentor"].name for s in matchmaking.suggestions_for_city(dakar)]
+        first = [s["mentor"].name for s in suggestions.suggestions_for_city(dakar)]
+        again = [s["mentor"].name for s in suggestions.suggestions_for_city(dakar)]
         assert first == again and set(first) == {"Lyon", "Barcelona"} and len(calls) == 1
     # An avoid-list (another table than the cities') changes the suggestions at once.
     _prefs(app, world.cities["Dakar"], avoided_city_ids=[world.cities["Lyon"].id])
     with app.app_context():
         dakar = db.session.get(City, world.cities["Dakar"].id)
-        assert [s["mentor"].name for s in matchmaking.suggestions_for_city(dakar)] == ["Barcelona"]
+        assert [s["mentor"].name for s in suggestions.suggestions_for_city(dakar)] == ["Barcelona"]
         assert len(calls) == 2
