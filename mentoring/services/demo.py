@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -41,164 +40,24 @@ from mentoring.models.cities import MIN_MENTOR_LEVEL
 from mentoring.security import hash_password
 from mentoring.services import ServiceError, geography
 from mentoring.services.audit import record
+from mentoring.services.demo_data import (
+    DEMO_CITIES,
+    DEMO_DOMAIN,
+    DEMO_HISTORY,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    EARLY_PRACTICES,
+    LESS_ENGLISH,
+    NEEDS,
+    PENDING,
+    PORTUGUESE_AREAS,
+    PRACTICES,
+    TEXT_LANGUAGES,
+)
 from mentoring.services.taxonomy import active_areas
 
 __all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "DEMO_CITIES", "DemoSummary", "demo_logins", "format_logins",
            "load_demo"]
-
-DEMO_PASSWORD = "demo-password-2026"  # development only; documented in the README
-# .example is reserved (RFC 2606): mail can never reach anyone. Not .test: the e-mail validator of the
-# sign-in form (email_validator) refuses .test as a "special-use" name, so .test accounts could not sign in.
-DEMO_DOMAIN = "demo.mentoring.example"
-
-# (name, country, mentor city?, languages when the country's GeoNames list would be misleading)
-DEMO_CITIES: tuple[tuple[str, str, bool, tuple[str, ...] | None], ...] = (
-    # Africa
-    ("Dakar", "SN", False, ("fr", "wo")),
-    ("Abidjan", "CI", False, None),
-    ("Nairobi", "KE", False, ("en", "sw")),
-    ("Kigali", "RW", True, ("rw", "en", "fr")),
-    ("Cape Town", "ZA", True, ("en", "af", "xh")),
-    ("Accra", "GH", False, None),
-    ("Addis Ababa", "ET", False, ("am", "en")),
-    ("Rabat", "MA", False, ("ar", "fr")),
-    ("Tunis", "TN", False, ("ar", "fr")),
-    ("Maputo", "MZ", False, None),
-    ("Praia", "CV", False, None),
-    # Asia-Pacific
-    ("Seoul", "KR", True, ("ko", "en")),
-    ("Jakarta", "ID", False, ("id", "en")),
-    ("Surabaya", "ID", False, ("id", "jv")),
-    ("Bangkok", "TH", False, None),
-    ("Pune", "IN", False, ("mr", "hi", "en")),
-    ("Kathmandu", "NP", False, None),
-    ("Melbourne", "AU", True, None),
-    ("Kaohsiung", "TW", True, ("zh", "en")),
-    ("Davao", "PH", False, ("tl", "en")),
-    # Eurasia
-    ("Kazan", "RU", True, ("ru", "tt")),
-    ("Almaty", "KZ", False, ("kk", "ru")),
-    ("Tbilisi", "GE", False, ("ka", "en")),
-    ("Yerevan", "AM", False, ("hy", "ru")),
-    ("Bishkek", "KG", False, ("ky", "ru")),
-    ("Baku", "AZ", False, None),
-    ("Tashkent", "UZ", False, ("uz", "ru")),
-    # Europe
-    ("Lyon", "FR", True, None),
-    ("Barcelona", "ES", True, ("ca", "es", "en")),
-    ("Lisbon", "PT", True, None),
-    ("Bordeaux", "FR", False, None),
-    ("Ghent", "BE", True, ("nl", "fr", "en")),
-    ("Bologna", "IT", False, None),
-    ("Tallinn", "EE", True, ("et", "en", "ru")),
-    ("Porto", "PT", False, None),
-    ("Rotterdam", "NL", True, None),
-    # Latin America
-    ("Medellín", "CO", True, None),
-    ("Montevideo", "UY", True, None),
-    ("Mexico City", "MX", True, None),
-    ("Curitiba", "BR", True, ("pt", "es")),
-    ("Recife", "BR", False, ("pt",)),
-    ("Quito", "EC", False, None),
-    ("Rosario", "AR", False, None),
-    ("Lima", "PE", False, None),
-    ("San José", "CR", False, None),
-    # Middle East & West Asia
-    ("Istanbul", "TR", True, None),
-    ("Amman", "JO", False, None),
-    ("Beirut", "LB", False, ("ar", "fr", "en")),
-    ("Dubai", "AE", True, ("ar", "en")),
-    ("Ramallah", "PS", False, None),
-    ("Gaziantep", "TR", False, None),
-    ("Muscat", "OM", False, None),
-    # North America
-    ("Montréal", "CA", True, ("fr", "en")),
-    ("Toronto", "CA", True, ("en", "fr")),
-    ("Boston", "US", True, ("en", "es")),
-    ("New York City", "US", False, ("en", "es")),
-    ("Seattle", "US", False, None),
-    ("Vancouver", "CA", False, ("en", "fr")),
-    ("Québec", "CA", False, ("fr", "en")),
-    ("Austin", "US", False, ("en", "es")),
-)
-# New cities waiting for a coordinator, so the verification queue has something to show.
-PENDING = {("Ramallah", "PS"), ("Praia", "CV"), ("Bishkek", "KG")}
-# Regions whose cities rarely work in English in international programmes (English added less often).
-LESS_ENGLISH = {"latin_america"}
-
-# (e-mail local part, display name, global role, city name or None, role in the city)
-DEMO_USERS: tuple[tuple[str, str, str | None, str | None, str | None], ...] = (
-    ("admin", "Ada Admin (demo)", "admin", None, None),
-    ("coordinator", "Cora Coordinator (demo)", "coordinator", None, None),
-    ("rep.lyon", "Lyon representative (demo)", None, "Lyon", "representative"),
-    ("rep.dakar", "Dakar representative (demo)", None, "Dakar", "representative"),
-    ("rep.medellin", "Medellín representative (demo)", None, "Medellín", "representative"),
-    ("rep.montevideo", "Montevideo representative (demo)", None, "Montevideo", "representative"),
-    ("rep.seoul", "Seoul representative (demo)", None, "Seoul", "representative"),
-    ("rep.kigali", "Kigali representative (demo)", None, "Kigali", "representative"),
-    ("rep.amman", "Amman representative (demo)", None, "Amman", "representative"),
-    ("rep.tbilisi", "Tbilisi representative (demo)", None, "Tbilisi", "representative"),
-    ("rep.montreal", "Montréal representative (demo)", None, "Montréal", "representative"),
-    ("rep.praia", "Praia representative (demo)", None, "Praia", "representative"),
-    ("mentor.lyon", "Lyon mentor (demo)", None, "Lyon", "mentor"),
-    ("mentor.seoul", "Seoul mentor (demo)", None, "Seoul", "mentor"),
-    ("mentor.medellin", "Medellín mentor (demo)", None, "Medellín", "mentor"),
-    ("mentor.barcelona", "Barcelona mentor (demo)", None, "Barcelona", "mentor"),
-)
-
-TEXT_LANGUAGES = ("en", "fr", "es", "pt")
-# The taxonomy file has en/fr/es labels; Portuguese-speaking demo cities need their own.
-PORTUGUESE_AREAS = {
-    "digital_strategy": "estratégia digital e agenda digital local",
-    "open_data": "dados abertos e transparência",
-    "e_participation": "participação cidadã e democracia eletrónica",
-    "data_governance": "governação de dados e interoperabilidade",
-    "govtech_procurement": "contratação pública de inovação e GovTech",
-    "online_services": "serviços públicos online e balcão único",
-    "digital_identity": "identidade digital e assinatura eletrónica",
-    "digital_inclusion": "inclusão e literacia digital",
-    "accessibility": "serviços acessíveis e multilingues",
-    "broadband": "banda larga e conectividade pública",
-    "cybersecurity": "cibersegurança e privacidade",
-    "iot_platforms": "sensores, IoT e plataformas de dados urbanos",
-    "municipal_it": "informática municipal, nuvem e serviços partilhados",
-    "innovation_ecosystem": "ecossistema de inovação e laboratórios vivos",
-    "digital_skills": "competências digitais e formação contínua",
-    "local_business": "apoio digital ao comércio local e ao turismo",
-    "mobility_data": "dados de mobilidade e sistemas inteligentes de transporte",
-    "public_transport": "transporte público digital",
-    "shared_mobility": "mobilidade partilhada e ativa",
-    "energy": "eficiência energética e redes inteligentes",
-    "environment_monitoring": "monitorização ambiental e ação climática",
-    "waste_water": "gestão de resíduos e de água",
-    "health_social": "saúde digital e serviços sociais",
-    "public_safety": "segurança pública e gestão de emergências",
-    "urban_planning": "planeamento urbano, SIG e gémeos digitais",
-}
-PRACTICES = {
-    "en": ("{city} is known for its work on {a} and {b}. Our teams can share tools, tender documents and "
-           "lessons learned, and host study visits."),
-    "fr": ("{city} est reconnue pour son action en matière de {a} et de {b}. Nos équipes peuvent partager "
-           "outils, cahiers des charges et retours d'expérience, et accueillir des visites d'étude."),
-    "es": ("{city} es reconocida por su trabajo en {a} y {b}. Nuestros equipos pueden compartir herramientas, "
-           "pliegos y lecciones aprendidas, y recibir visitas de estudio."),
-    "pt": ("{city} é reconhecida pelo seu trabalho em {a} e {b}. As nossas equipas podem partilhar "
-           "ferramentas, cadernos de encargos e lições aprendidas, e receber visitas de estudo."),
-}
-EARLY_PRACTICES = {
-    "en": "{city} has started work on {a}: a first pilot runs in two districts.",
-    "fr": "{city} a engagé un premier projet en matière de {a}, expérimenté dans deux quartiers.",
-    "es": "{city} ha iniciado un primer proyecto de {a}, en prueba en dos barrios.",
-    "pt": "{city} iniciou um primeiro projeto de {a}, em teste em dois bairros.",
-}
-NEEDS = {
-    "en": "We are looking for a partner city to help us with {a} and {b}: a short diagnostic, then a roadmap.",
-    "fr": "Nous cherchons une ville partenaire pour nous accompagner en matière de {a} et de {b} : "
-          "un diagnostic rapide, puis une feuille de route.",
-    "es": "Buscamos una ciudad socia que nos acompañe en {a} y {b}: un diagnóstico breve y luego una hoja "
-          "de ruta.",
-    "pt": "Procuramos uma cidade parceira que nos apoie em {a} e {b}: um diagnóstico breve e depois um roteiro.",
-}
 
 
 @dataclass
@@ -286,7 +145,9 @@ def load_demo(*, if_empty: bool = False, force: bool = False) -> DemoSummary:
     _create_users(summary, now)
     _demo_round(summary)
     if summary.cities_created and summary.round_id is not None:  # a fresh demo, not a real programme
-        _demo_history(summary)
+        from mentoring.services.demo_history import add_history  # it builds on this module's summary
+
+        add_history(summary)
     record(None, "demo.load", object_type="demo", after={
         "cities_created": summary.cities_created, "users_created": summary.users_created,
         "round": summary.round_id,
@@ -399,9 +260,9 @@ def _create_city(name, country, mentor, languages, areas, commissions, now, plac
     strengths = sorted(areas, key=lambda a: (-levels[a.key][0], a.position))[:2]
     wants = sorted(areas, key=lambda a: (-levels[a.key][1], levels[a.key][0], a.position))[:2]
     template = PRACTICES if mentor else EARLY_PRACTICES
-    city.practices = template[language].format(city=name, a=_label(strengths[0], language),
-                                               b=_label(strengths[1], language))
-    city.needs = NEEDS[language].format(city=name, a=_label(wants[0], language), b=_label(wants[1], language))
+    city.practices = template[language].format(city=name, a=area_name(strengths[0], language),
+                                               b=area_name(strengths[1], language))
+    city.needs = NEEDS[language].format(city=name, a=area_name(wants[0], language), b=area_name(wants[1], language))
     return city
 
 
@@ -431,7 +292,7 @@ def _levels(rng: random.Random, keys: list[str], mentor: bool) -> dict[str, tupl
     return levels
 
 
-def _label(area, language: str) -> str:
+def area_name(area, language: str) -> str:
     if language == "pt":
         text = PORTUGUESE_AREAS.get(area.key, area.labels.get("en", area.key))
     else:
@@ -504,182 +365,3 @@ def format_logins(rows: list[dict]) -> str:
              "  ".join("-" * widths[k] for k in headers)]
     lines += ["  ".join(str(r[k]).ljust(widths[k]) for k in headers) for r in rows]
     return "\n".join(lines)
-
-
-# --- Demo history: two finished rounds and a dozen closed mentorships with outcomes -------------------
-
-# (round name, created on, [(mentor, mentee, state)]); "withdrawn" pairs carry DEMO_WITHDRAW_REASON.
-DEMO_HISTORY: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
-    ("Digital cities — spring 2025 round", "2025-02-03", (
-        ("Barcelona", "Dakar", "completed"), ("Seoul", "Jakarta", "completed"),
-        ("Medellín", "Quito", "completed"), ("Lyon", "Tunis", "completed"),
-        ("Kigali", "Addis Ababa", "completed"), ("Tallinn", "Tbilisi", "withdrawn"),
-    )),
-    ("Digital cities — autumn 2025 round", "2025-09-08", (
-        ("Montevideo", "Rosario", "completed"), ("Cape Town", "Nairobi", "completed"),
-        ("Rotterdam", "Nairobi", "completed"), ("Curitiba", "Recife", "completed"),
-        ("Mexico City", "Medellín", "completed"), ("Kazan", "Almaty", "withdrawn"),
-    )),
-)
-DEMO_WITHDRAW_REASON = "The mentee city's digital team changed after local elections; both cities agreed to stop."
-DEMO_MEMBERS_SINCE = "2025-01-06"  # most demo cities joined then; a few joined in 2026 (the study's growth)
-DEMO_NOTE = """# {mentee} learns {area} from {mentor}
-
-## What we worked on
-
-{mentee} wanted to move from first pilots to a city-wide approach to {area}. {mentor} shared its roadmap, \
-tender documents and the lessons of its own first years.
-
-## What changed
-
-- A roadmap adopted by the city council, with a budget line for the first year.
-- **Two staff trained** during a study visit to {mentor}.
-
-## Advice for other cities
-
-Start with one service that residents use every week, and measure it before and after.
-"""
-
-
-def _demo_history(summary: DemoSummary) -> None:
-    """Two finished rounds whose mentorships are closed, with sessions, goals, feedback, re-assessments
-    and Peer-Learning Notes, so the programme pages (network, outcomes, study, library) have a history.
-
-    Built directly on the models with fixed dates and a fixed seed: the same history on every fresh load.
-    """
-    from datetime import datetime, timedelta
-
-    from mentoring.models import (
-        CapabilityArea,
-        Feedback,
-        Goal,
-        LearningNote,
-        MentoringSession,
-        Mentorship,
-        NotePublication,
-        RoundCommission,
-    )
-
-    coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DEMO_DOMAIN}"))
-    by_name = {name: summary.city_ids[(name, country)] for name, country, _m, _l in DEMO_CITIES}
-    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(by_name.values())))}
-    areas = {a.id: a for a in db.session.scalars(select(CapabilityArea))}
-    assessments = list(db.session.scalars(select(Assessment).where(Assessment.city_id.in_(by_name.values()))))
-    levels = {(a.city_id, areas[a.area_id].key): a for a in assessments}
-    rng = random.Random(2025)
-
-    def at(day: str, hour: int = 9) -> datetime:
-        return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
-
-    # Membership and first assessments are dated before the history (one late joiner per six cities).
-    joined = at(DEMO_MEMBERS_SINCE)
-    in_history = {by_name[n] for _r, _d, pairs in DEMO_HISTORY for pair in pairs for n in pair[:2]}
-    late = {city_id for i, city_id in enumerate(sorted(cities)) if i % 6 == 5 and city_id not in in_history}
-    for city in cities.values():
-        if city.status == "verified":
-            city.verified_at = at("2026-03-02") if city.id in late else joined
-    for a in assessments:
-        a.assessed_at = at("2026-03-02") if a.city_id in late else joined
-
-    commission = db.session.scalar(select(Commission).where(Commission.key == "digital_cities"))
-    taken: set[tuple[int, str]] = set()  # (mentee, area): one mentorship per area, so histories stay linear
-    for number, (name, day, pairs) in enumerate(DEMO_HISTORY):
-        created = at(day)
-        round_ = MatchRound(name=name, regions=[], params={}, seed=2025 + number, status="done", progress=1.0,
-                            metrics=_history_metrics(pairs, cities, by_name), unmatched=[],
-                            created_by_id=coordinator.id if coordinator else None, created_at=created,
-                            started_at=created, finished_at=created,
-                            progress_at=created)
-        if commission is not None:
-            round_.commissions = [RoundCommission(commission_id=commission.id)]
-        db.session.add(round_)
-        db.session.flush()
-        for index, (mentor_name, mentee_name, state) in enumerate(pairs):
-            mentor, mentee = cities[by_name[mentor_name]], cities[by_name[mentee_name]]
-            ranked = sorted(areas.values(), key=lambda a: (
-                -(levels[(mentor.id, a.key)].maturity >= 3) * levels[(mentee.id, a.key)].need,
-                -levels[(mentor.id, a.key)].maturity, a.position))
-            focus = [a.key for a in ranked if (mentee.id, a.key) not in taken][:2]
-            taken.update((mentee.id, key) for key in focus)
-            decided = created + timedelta(days=4 + index)
-            start = (decided + timedelta(days=10)).date()
-            proposal = Proposal(round_id=round_.id, mentor_city_id=mentor.id, mentee_city_id=mentee.id, areas=focus,
-                                score=round(0.9 - index * 0.04, 2), components={}, explanation="", state="endorsed",
-                                decided_by_id=coordinator.id if coordinator else None, decided_at=decided,
-                                mentor_endorsed_at=decided + timedelta(days=2),
-                                mentee_endorsed_at=decided + timedelta(days=3), created_at=created)
-            db.session.add(proposal)
-            db.session.flush()
-            months = 2 if state == "withdrawn" else 6 + index % 2
-            closed = at((start + timedelta(days=30 * months)).isoformat(), 16)
-            mentorship = Mentorship(proposal_id=proposal.id, mentor_city_id=mentor.id, mentee_city_id=mentee.id,
-                                    areas=focus, start_date=start, planned_end=start + timedelta(days=365 // 2 + 30),
-                                    state=state, closed_at=closed,
-                                    created_by_id=coordinator.id if coordinator else None,
-                                    created_at=at(start.isoformat(), 8),
-                                    withdraw_reason=DEMO_WITHDRAW_REASON if state == "withdrawn" else None,
-                                    outcome=None if state == "withdrawn" else
-                                    f"{mentee.name} adopted a roadmap for {focus[0].replace('_', ' ')}.")
-            db.session.add(mentorship)
-            db.session.flush()
-            # Sessions: monthly calls, one study visit; the first one week after the start.
-            count = 2 if state == "withdrawn" else 5 + index % 2
-            for n in range(count):
-                visit = state == "completed" and n == 2
-                when = at((start + timedelta(days=7 + 30 * n)).isoformat(), 13)
-                db.session.add(MentoringSession(
-                    mentorship_id=mentorship.id, starts_at=when, timezone="UTC",
-                    duration_minutes=480 if visit else rng.choice((60, 75, 90)),
-                    format="study_visit" if visit else "video", held=True, areas=focus,
-                    travel=f"{mentee.name} → {mentor.name}" if visit else None,
-                    notes="Progress review and next steps.", created_at=when))
-            for n, key in enumerate(focus):
-                achieved = state == "completed" and (n == 0 or index % 3 != 1)
-                # A closed mentorship says what became of each goal (the close-out asks).
-                status = "achieved" if achieved else "partly" if state == "completed" else "dropped"
-                db.session.add(Goal(mentorship_id=mentorship.id, area_key=key, progress=100 if achieved else 40,
-                                    statement=f"A first city-wide step in {key.replace('_', ' ')}",
-                                    status=status, created_at=at(start.isoformat())))
-            for city in (mentor, mentee):
-                rating = 2 if state == "withdrawn" else rng.choice((4, 4, 5, 5, 3))
-                db.session.add(Feedback(mentorship_id=mentorship.id, city_id=city.id, at_close=True,
-                                        fit="poor" if state == "withdrawn" else "good", rating=rating,
-                                        comment="", created_at=closed))
-            if state == "completed":
-                for key in focus:  # the mentee's re-assessment at the close (history kept)
-                    current = levels[(mentee.id, key)]
-                    level = min(current.maturity + 1 + (index % 2), 4)
-                    current.is_current = False
-                    db.session.flush()
-                    levels[(mentee.id, key)] = Assessment(
-                        city_id=mentee.id, area_id=current.area_id, maturity=level, need=max(current.need - 1, 0),
-                        can_mentor=False, evidence=f"Re-assessed at the close of mentorship #{mentorship.id}.",
-                        is_current=True, assessed_at=closed)
-                    db.session.add(levels[(mentee.id, key)])
-                    db.session.flush()
-                area_label = _label(next(a for a in areas.values() if a.key == focus[0]), "en")
-                note = LearningNote(mentorship_id=mentorship.id, published_at=closed + timedelta(days=14),
-                                    markdown=DEMO_NOTE.format(mentor=mentor.name, mentee=mentee.name, area=area_label))
-                db.session.add(note)
-                db.session.flush()
-                # Written in English; both cities agreed to make every other note public.
-                agreed = index % 2 == 0
-                db.session.add(NotePublication(note_id=note.id, language="en",
-                                               mentor_consent_at=closed + timedelta(days=15) if agreed else None,
-                                               mentee_consent_at=closed + timedelta(days=16) if agreed else None))
-            summary.history.append(f"{mentor.name} → {mentee.name} ({state})")
-    db.session.flush()
-
-
-def _history_metrics(pairs, cities, by_name) -> dict:
-    """Round metrics in the engine's shape (the round pages show them) for a demo history round."""
-    mentors = {m for m, _e, _s in pairs}
-    mentees = {e for _m, e, _s in pairs}
-    regions = sorted({cities[by_name[e]].region for e in mentees})
-    return {"objective_name": "max_coverage", "objective": float(len(pairs)), "upper_bound": float(len(pairs)),
-            "certified": True, "total_score": float(len(pairs)), "n_pairs": len(pairs), "n_mentors": len(mentors),
-            "n_mentees": len(mentees), "n_matched_mentees": len(mentees), "coverage": 1.0,
-            "coverage_by_region": dict.fromkeys(regions, 1.0), "coverage_by_priority": {"1": 1.0},
-            "mentor_load": {"mean": round(len(pairs) / len(mentors), 2), "max": 1, "n_used": len(mentors),
-                            "n_full": 0, "utilisation": 1.0},
-            "solve_time": 0.0, "total_time": 0.0}
