@@ -28,7 +28,7 @@ from mentoring.api.spec import build_spec
 from mentoring.errors import json_error
 from mentoring.extensions import db
 from mentoring.models import City, MatchRound, Proposal
-from mentoring.services import explanations, matchmaking
+from mentoring.services import explanations, matchmaking, proposal_filters
 from mentoring.services import proposals as proposal_service
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
@@ -200,7 +200,7 @@ def round_proposals(round_id: int):
         "422": Error422
     """
     round_ = db.get_or_404(MatchRound, round_id)
-    filters, errors = proposal_service.parse_filters(
+    filters, errors = proposal_filters.parse_filters(
         request.args, regions=REGION_LABELS, area_keys=set(area_labels(active_only=True))
     )
     page_number, per_page = 1, 50
@@ -220,7 +220,7 @@ def round_proposals(round_id: int):
             per_page = value
     if errors:
         return json_error(422, _("Some filters are not valid."), errors)
-    page = db.paginate(proposal_service.round_proposals_query(round_.id, filters), page=page_number,
+    page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters), page=page_number,
                        per_page=per_page, error_out=False)
     texts = explanations.explain_many(page.items)
     return jsonify({

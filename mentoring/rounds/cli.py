@@ -144,7 +144,7 @@ def show_command(round_id, limit):
 
     from mentoring.extensions import db
     from mentoring.models import MatchRound, Proposal
-    from mentoring.services.proposals import unmatched_mentees
+    from mentoring.services.unmatched import unmatched_mentees
 
     round_ = db.session.get(MatchRound, round_id)
     if round_ is None:

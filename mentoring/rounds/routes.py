@@ -32,7 +32,16 @@ from mentoring.rounds.forms import (
     OpenRoundForm,
     ReasonForm,
 )
-from mentoring.services import ServiceError, consent, contacts, explanations, matchmaking, messages, rule_reasons
+from mentoring.services import (
+    ServiceError,
+    consent,
+    contacts,
+    explanations,
+    matchmaking,
+    messages,
+    proposal_filters,
+    rule_reasons,
+)
 from mentoring.services import proposals as proposal_service
 from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services.cities.directory import display_name
@@ -107,7 +116,7 @@ def open_round():
 
 def _filters() -> dict:
     """The round page's filters; unknown values are ignored (the API reports them)."""
-    filters, _errors = proposal_service.parse_filters(
+    filters, _errors = proposal_filters.parse_filters(
         request.args, regions=REGION_LABELS, area_keys=set(_labels())
     )
     return filters
@@ -119,13 +128,13 @@ def show(round_id: int):
     round_ = _round_or_404(round_id)
     filters = _filters()
     # Every filter is part of the query: pagination counts and pages the filtered rows.
-    page = db.paginate(proposal_service.round_proposals_query(round_.id, filters), per_page=PER_PAGE,
+    page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters), per_page=PER_PAGE,
                        error_out=False)
     items = page.items
     stale = matchmaking.is_stale(round_)
     status = matchmaking.display_status(round_)
     elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
-    unmatched = unmatched_reasons.describe(proposal_service.unmatched_mentees(round_)) if status == "done" else []
+    unmatched = unmatched_reasons.describe(unmatched_reasons.unmatched_mentees(round_)) if status == "done" else []
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         unmatched=unmatched, unmatched_shown=UNMATCHED_SHOWN, area_labels=_labels(), regions=REGION_LABELS,

@@ -19,13 +19,11 @@ nothing is written, audited or notified twice.
 from __future__ import annotations
 
 import functools
-import json
-import math
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from mentoring import rules
@@ -132,86 +130,6 @@ def waiting_for_endorsement(older_than: timedelta = STALE_AFTER) -> list[Proposa
         )
     )
 
-
-# --- Filtering a round's proposals -----------------------------------------------------------
-
-FILTER_KEYS = ("region", "area", "state", "min_score")
-
-
-def parse_filters(args, *, regions, area_keys) -> tuple[dict, dict[str, list[str]]]:
-    """Clean the round page's (and the API's) filters: ``(filters, errors)``.
-
-    Unknown values are dropped from ``filters`` and reported in ``errors`` (the HTML page ignores
-    them, the API answers 422).
-    """
-    filters: dict = {"region": "", "area": "", "state": "", "min_score": None}
-    errors: dict[str, list[str]] = {}
-    region = (args.get("region") or "").strip()
-    if region:
-        if region in regions:
-            filters["region"] = region
-        else:
-            errors["region"] = [_("Unknown region.")]
-    area = (args.get("area") or "").strip()
-    if area:
-        if area in area_keys:
-            filters["area"] = area
-        else:
-            errors["area"] = [_("Unknown focus area.")]
-    state = (args.get("state") or "").strip()
-    if state:
-        if state in TRANSITIONS:
-            filters["state"] = state
-        else:
-            errors["state"] = [_("Unknown state.")]
-    raw = (args.get("min_score") or "").strip()
-    if raw:
-        try:
-            value = float(raw)
-        except ValueError:
-            value = None
-        if value is None or not math.isfinite(value):
-            errors["min_score"] = [_("Give a number, e.g. 0.5.")]
-        else:
-            filters["min_score"] = value
-    return filters, errors
-
-
-def area_json_pattern(area_key: str) -> str:
-    """The text an area key has inside the stored JSON list: the key in JSON quotes."""
-    return json.dumps(area_key)
-
-
-def round_proposals_query(round_id: int, filters: dict):
-    """The SELECT of a round's proposals with every filter applied in the database, best first.
-
-    The focus areas are a JSON list on the proposal. They are filtered portably by a LIKE on the
-    JSON text (SQLite and PostgreSQL both render the list as ``["a", "b"]``): the key is searched
-    *with its JSON quotes*, so ``data`` never matches ``open_data``, and LIKE's wildcards (``_``
-    is common in keys) are escaped (``autoescape``). Keys are checked against the taxonomy first.
-    """
-    query = (
-        select(Proposal)
-        .where(Proposal.round_id == round_id)
-        .options(
-            selectinload(Proposal.mentor_city).selectinload(City.languages),
-            selectinload(Proposal.mentee_city).selectinload(City.languages),
-        )
-        .order_by(Proposal.score.desc(), Proposal.id)
-    )
-    if filters.get("state"):
-        query = query.where(Proposal.state == filters["state"])
-    if filters.get("min_score") is not None:
-        query = query.where(Proposal.score >= filters["min_score"])
-    if filters.get("region"):
-        query = query.where(
-            Proposal.mentee_city_id.in_(select(City.id).where(City.region == filters["region"]))
-        )
-    if filters.get("area"):
-        query = query.where(
-            cast(Proposal.areas, String).contains(area_json_pattern(filters["area"]), autoescape=True)
-        )
-    return query
 
 
 # --- Transitions ----------------------------------------------------------------------------
@@ -553,49 +471,6 @@ def expire(proposal: Proposal) -> Proposal:
     return proposal
 
 
-def unmatched_mentees(round_: MatchRound) -> list[dict]:
-    """Mentees of the round without a live pair, each with the reason they are unmatched.
-
-    From the engine (no eligible mentor, capacity) and from decisions (rejected, declined).
-    """
-    live = {
-        row
-        for row in db.session.scalars(
-            select(Proposal.mentee_city_id).where(
-                Proposal.round_id == round_.id, Proposal.state.in_(LIVE_STATES)
-            )
-        )
-    }
-    reasons: dict[int, dict] = {}
-    for item in round_.unmatched or []:
-        reasons[int(item["mentee"])] = {
-            "reason": item["reason"],
-            "detail": item.get("detail", ""),
-            "facts": item.get("facts") or {},
-        }
-    for proposal in db.session.scalars(
-        select(Proposal)
-        .where(Proposal.round_id == round_.id, Proposal.state.in_(("rejected", "declined", "expired")))
-        .order_by(Proposal.updated_at)
-    ):
-        if proposal.state == "expired":
-            reasons[proposal.mentee_city_id] = {"reason": "expired", "detail": ""}
-        elif proposal.state == "rejected":
-            reasons[proposal.mentee_city_id] = {"reason": "rejected", "detail": proposal.decision_reason or ""}
-        else:
-            reasons[proposal.mentee_city_id] = {"reason": "declined", "detail": proposal.decline_reason or ""}
-    ids = [city_id for city_id in reasons if city_id not in live]
-    cities = {
-        c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))
-    } if ids else {}
-    out = []
-    for city_id in ids:
-        if city_id in cities:
-            out.append({"city": cities[city_id], **reasons[city_id]})
-    out.sort(key=lambda item: item["city"].name)
-    return out
-
-
 __all__ = [
     "LIVE_STATES",
     "TRANSITIONS",
@@ -610,6 +485,5 @@ __all__ = [
     "reject",
     "representative_sides",
     "represents_a_city_of",
-    "unmatched_mentees",
     "waiting_for_endorsement",
 ]

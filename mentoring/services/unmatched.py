@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from flask_babel import format_decimal, format_number, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from mentoring.extensions import db
+from mentoring.models import City, MatchRound, Proposal
 from mentoring.services.geography import REGION_LABELS, country_name, language_name
+from mentoring.services.proposals import LIVE_STATES
 
-__all__ = ["describe", "reason_label"]
+__all__ = ["describe", "reason_label", "unmatched_mentees"]
 
 
 def reason_label(code: str) -> str:
@@ -110,7 +114,7 @@ def _sentence(code: str, facts: dict, mentee: str, locale: str) -> str:
 
 
 def describe(items: list[dict]) -> list[dict]:
-    """``items`` from ``proposals.unmatched_mentees`` with ``label`` (the reason), ``text`` (the sentence
+    """``items`` from :func:`unmatched_mentees` with ``label`` (the reason), ``text`` (the sentence
     in the current language, or the person's own words for a rejection or a refusal) and ``country`` (the
     mentee's country name)."""
     locale = str(get_locale() or "en")
@@ -125,4 +129,47 @@ def describe(items: list[dict]) -> list[dict]:
             text = item.get("detail", "") if locale == "en" else ""
         out.append({**item, "label": reason_label(code), "text": text,
                     "country": country_name(item["city"].country, locale)})
+    return out
+
+
+def unmatched_mentees(round_: MatchRound) -> list[dict]:
+    """Mentees of the round without a live pair, each with the reason they are unmatched.
+
+    From the engine (no eligible mentor, capacity) and from decisions (rejected, declined).
+    """
+    live = {
+        row
+        for row in db.session.scalars(
+            select(Proposal.mentee_city_id).where(
+                Proposal.round_id == round_.id, Proposal.state.in_(LIVE_STATES)
+            )
+        )
+    }
+    reasons: dict[int, dict] = {}
+    for item in round_.unmatched or []:
+        reasons[int(item["mentee"])] = {
+            "reason": item["reason"],
+            "detail": item.get("detail", ""),
+            "facts": item.get("facts") or {},
+        }
+    for proposal in db.session.scalars(
+        select(Proposal)
+        .where(Proposal.round_id == round_.id, Proposal.state.in_(("rejected", "declined", "expired")))
+        .order_by(Proposal.updated_at)
+    ):
+        if proposal.state == "expired":
+            reasons[proposal.mentee_city_id] = {"reason": "expired", "detail": ""}
+        elif proposal.state == "rejected":
+            reasons[proposal.mentee_city_id] = {"reason": "rejected", "detail": proposal.decision_reason or ""}
+        else:
+            reasons[proposal.mentee_city_id] = {"reason": "declined", "detail": proposal.decline_reason or ""}
+    ids = [city_id for city_id in reasons if city_id not in live]
+    cities = {
+        c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))
+    } if ids else {}
+    out = []
+    for city_id in ids:
+        if city_id in cities:
+            out.append({"city": cities[city_id], **reasons[city_id]})
+    out.sort(key=lambda item: item["city"].name)
     return out

@@ -170,7 +170,7 @@ def test_every_filter_applies_before_pagination(app, client, make_city, coordina
     assert both.get_data(as_text=True).count('name="proposal"') == min(25, PER_PAGE)  # odd i < 50
     data = client.get(f"/rounds/{round_id}?area=data").get_data(as_text=True)  # not a taxonomy key: ignored
     assert "(111)" in data
-    from mentoring.services.proposals import round_proposals_query
+    from mentoring.services.proposal_filters import round_proposals_query
 
     with app.app_context():
         rows = db.session.scalars(round_proposals_query(round_id, {"area": "open_data"})).all()

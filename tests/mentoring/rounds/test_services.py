@@ -11,6 +11,7 @@ from mentoring.extensions import db
 from mentoring.models import AuditEvent, MatchRound, Mentorship, Notification, OutboxMessage, Proposal, User
 from mentoring.services import Conflict, NotAllowed, ServiceError, matchmaking
 from mentoring.services import proposals as service
+from mentoring.services import unmatched as unmatched_service
 from tests.mentoring.rounds.conftest import open_and_run
 
 
@@ -126,7 +127,7 @@ def test_reject_needs_a_reason_and_puts_the_mentee_back_in_the_pool(app, world, 
         assert "reason" in info.value.errors
         service.reject(_user(coordinator), p.id, "Barcelona is busy this year", p.version)
         db.session.commit()
-        unmatched = service.unmatched_mentees(db.session.get(MatchRound, round_id))
+        unmatched = unmatched_service.unmatched_mentees(db.session.get(MatchRound, round_id))
         assert [(u["city"].name, u["reason"], u["detail"]) for u in unmatched] == [
             ("Lima", "rejected", "Barcelona is busy this year")]
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "proposal.reject"))
@@ -207,7 +208,7 @@ def test_decline_tells_the_coordinators_and_frees_the_mentor_place(app, world, c
         assert _count(Notification, Notification.user_id == coordinator.id) == 1
         assert db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.recipient == "coord@example.org")) \
             == "Lima declined the pairing Barcelona → Lima"
-        unmatched = service.unmatched_mentees(db.session.get(MatchRound, round_id))
+        unmatched = unmatched_service.unmatched_mentees(db.session.get(MatchRound, round_id))
         assert [(u["city"].name, u["reason"]) for u in unmatched] == [("Lima", "declined")]
         assert service.decline(_user(world.reps["Lima"]), p.id, "mentee", "again", 1)[1] is False
 
