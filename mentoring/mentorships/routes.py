@@ -29,26 +29,21 @@ from mentoring.access import coordinator_required, login_required, public
 from mentoring.errors import apply_errors, json_error, wants_json
 from mentoring.extensions import db
 from mentoring.links import external_url
-from mentoring.markdown import render_markdown
 from mentoring.mentorships import bp
-from mentoring.mentorships.access import mentorship_required, note_reader_required
+from mentoring.mentorships.access import mentorship_required
 from mentoring.mentorships.forms import (
     AssignMentorForm,
-    CloseFeedbackForm,
-    CloseForm,
     ConfirmForm,
     CreateMentorshipForm,
     GoalForm,
     GoalProgressForm,
     LinkForm,
-    NoteForm,
     SessionFeedbackForm,
     SessionForm,
     choices,
 )
 from mentoring.models import (
     City,
-    Feedback,
     LearningNote,
     MentoringSession,
     Mentorship,
@@ -59,23 +54,22 @@ from mentoring.services import ServiceError, contacts, messages
 from mentoring.services import calendar as calendar_service
 from mentoring.services import workspace as service
 from mentoring.services.cities.directory import display_name
-from mentoring.services.taxonomy import area_labels, level_name
+from mentoring.services.taxonomy import area_labels
 from mentoring.templating import local_time
-from mentoring.urls import attachment
 
 
-def _workspace_url(mentorship: Mentorship, anchor: str = "") -> str:
+def workspace_url(mentorship: Mentorship, anchor: str = "") -> str:
     return url_for("mentorships.show", mentorship_id=mentorship.id) + (f"#{anchor}" if anchor else "")
 
 
-def _done(anchor: str, message: str | None = None, target: str | None = None):
+def done(anchor: str, message: str | None = None, target: str | None = None):
     """Say that the change was made and go back to that part of the workspace."""
     if message:
         flash(message, "success")
-    return redirect(target or _workspace_url(g.mentorship, anchor))
+    return redirect(target or workspace_url(g.mentorship, anchor))
 
 
-def _valid_or_refuse(form, message: str) -> None:
+def valid_or_refuse(form, message: str) -> None:
     """A small form posted from the workspace page: refuse it whole when a field is invalid."""
     if not form.validate_on_submit():
         raise ServiceError(message, form.errors)
@@ -132,7 +126,7 @@ def create():
             status = apply_errors(form, error)
         else:
             flash(_("The mentorship was created."), "success")
-            return redirect(_workspace_url(mentorship))
+            return redirect(workspace_url(mentorship))
     else:
         status = 422 if form.errors else 200
     return render_template("mentorships/new.html", form=form), status
@@ -206,14 +200,14 @@ def assign_mentor(mentorship_id: int):
     side = request.form.get("side", "")
     user_id = request.form.get(f"{side}-user_id", "")
     service.assign_mentor(current_user, mentorship, side, int(user_id) if user_id.isdigit() else -1)
-    return _done("people", _("The person was assigned."))
+    return done("people", _("The person was assigned."))
 
 
 @bp.post("/<int:mentorship_id>/mentors/<int:user_id>/remove")
 @mentorship_required
 def unassign_mentor(mentorship_id: int, user_id: int):
     service.unassign_mentor(current_user, g.mentorship, user_id)
-    return _done("people", _("The person is no longer assigned."))
+    return done("people", _("The person is no longer assigned."))
 
 
 # --- Goals -------------------------------------------------------------------------------------
@@ -224,10 +218,10 @@ def add_goal(mentorship_id: int):
     mentorship = g.mentorship
     form = GoalForm()
     form.area_key.choices = choices((k, k) for k in mentorship.areas)
-    _valid_or_refuse(form, _("The goal could not be saved."))
+    valid_or_refuse(form, _("The goal could not be saved."))
     service.add_goal(current_user, mentorship, area_key=form.area_key.data,
                      statement=form.statement.data, target_date=form.target_date.data)
-    return _done("goals", _("The goal was added."))
+    return done("goals", _("The goal was added."))
 
 
 @bp.post("/<int:mentorship_id>/goals/<int:goal_id>")
@@ -235,10 +229,10 @@ def add_goal(mentorship_id: int):
 def update_goal(mentorship_id: int, goal_id: int):
     goal = g.goal
     form = GoalProgressForm(prefix=f"goal{goal.id}")
-    _valid_or_refuse(form, _("The goal could not be saved."))
+    valid_or_refuse(form, _("The goal could not be saved."))
     service.update_goal(current_user, goal, progress=form.progress.data, status=form.status.data,
                         target_date=form.target_date.data)
-    return _done(f"goal-{goal.id}", _("The goal was updated."))
+    return done(f"goal-{goal.id}", _("The goal was updated."))
 
 
 # --- Sessions ----------------------------------------------------------------------------------
@@ -284,7 +278,7 @@ def new_session(mentorship_id: int):
     held = request.args.get("kind", "plan") == "log"
     if mentorship.state != "active":
         flash(_("This mentorship is closed; it can no longer be changed."), "error")
-        return redirect(_workspace_url(mentorship))
+        return redirect(workspace_url(mentorship))
     form = _session_form(mentorship)
     if form.validate_on_submit():
         try:
@@ -299,7 +293,7 @@ def new_session(mentorship_id: int):
                 flash(_("The session was logged.") if held else _("The session was planned."), "success")
             else:
                 flash(_("This session was already saved; nothing was added."), "info")
-            return redirect(_workspace_url(mentorship, f"session-{session.id}"))
+            return redirect(workspace_url(mentorship, f"session-{session.id}"))
     if form.errors and wants_json():
         return json_error(422, _("The session could not be saved."), form.errors)
     _zone, own_city = service.viewer_zone(current_user, mentorship)
@@ -315,7 +309,7 @@ def edit_session(mentorship_id: int, session_id: int):
     held = session.held or request.args.get("log") == "1"
     if mentorship.state != "active":
         flash(_("This mentorship is closed; it can no longer be changed."), "error")
-        return redirect(_workspace_url(mentorship))
+        return redirect(workspace_url(mentorship))
     form = _session_form(mentorship, session)
     if form.validate_on_submit():
         try:
@@ -325,7 +319,7 @@ def edit_session(mentorship_id: int, session_id: int):
             status = apply_errors(form, error)
         else:
             flash(_("The session was saved."), "success")
-            return redirect(_workspace_url(mentorship, f"session-{session.id}"))
+            return redirect(workspace_url(mentorship, f"session-{session.id}"))
     else:
         status = 422 if form.errors else 200
     _zone, own_city = service.viewer_zone(current_user, mentorship)
@@ -339,7 +333,7 @@ def cancel_session(mentorship_id: int, session_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.cancel_session(current_user, g.session_obj)
-    return _done("sessions", _("The planned session was cancelled."))
+    return done("sessions", _("The planned session was cancelled."))
 
 
 @bp.get("/<int:mentorship_id>/sessions/<int:session_id>.ics")
@@ -361,8 +355,8 @@ def _session_link(session: MentoringSession) -> str:
 @mentorship_required
 def session_feedback(mentorship_id: int, session_id: int):
     form = SessionFeedbackForm()
-    target = _workspace_url(g.mentorship, f"session-{session_id}")
-    return _save_feedback(form, target, session=g.session_obj)
+    target = workspace_url(g.mentorship, f"session-{session_id}")
+    return save_feedback(form, target, session=g.session_obj)
 
 
 # --- Links -------------------------------------------------------------------------------------
@@ -372,9 +366,9 @@ def session_feedback(mentorship_id: int, session_id: int):
 def add_link(mentorship_id: int):
     mentorship = g.mentorship
     form = LinkForm()
-    _valid_or_refuse(form, _("The link could not be saved."))
+    valid_or_refuse(form, _("The link could not be saved."))
     service.add_link(current_user, mentorship, title=form.title.data, url=form.url.data)
-    return _done("links")
+    return done("links")
 
 
 @bp.post("/<int:mentorship_id>/links/<int:link_id>/remove")
@@ -383,138 +377,17 @@ def remove_link(mentorship_id: int, link_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.remove_link(current_user, g.link)
-    return _done("links")
+    return done("links")
 
 
-# --- Close-out ---------------------------------------------------------------------------------
-
-@bp.route("/<int:mentorship_id>/close", methods=["GET", "POST"])
-@mentorship_required
-def close(mentorship_id: int):
-    """Complete or withdraw the mentorship, and give each city's final feedback."""
-    mentorship = g.mentorship
-    form = CloseForm()
-    feedback_form = CloseFeedbackForm(prefix="final")
-    if request.method == "GET":
-        form.version.data = str(mentorship.version)
-    open_goals = [goal for goal in mentorship.goals if goal.status == "open"]
-    goal_errors: dict = {}
-    if mentorship.state == "active" and form.submit.data and form.validate_on_submit():
-        try:
-            service.close(current_user, mentorship, state=form.state.data, reason=form.reason.data or "",
-                          outcome=form.outcome.data or "", version=form.version.data or None,
-                          goals={goal.id: request.form.get(f"goal-{goal.id}", "") for goal in open_goals})
-        except ServiceError as error:
-            goal_errors = {k: v for k, v in error.errors.items() if k.startswith("goal-")}
-            # Each goal's message goes under its goal; the others under their fields.
-            apply_errors(form, ServiceError(error.message, {
-                k: v for k, v in error.errors.items() if k not in goal_errors}))
-            status = error.status
-        else:
-            flash(_("The mentorship is closed."), "success")
-            return redirect(url_for("mentorships.close", mentorship_id=mentorship.id))
-    else:
-        status = 422 if form.errors else 200
-    side = service.side_of(current_user, mentorship)
-    given = db.session.scalar(select(Feedback).where(
-        Feedback.mentorship_id == mentorship.id, Feedback.at_close, Feedback.author_id == current_user.id))
-    return render_template("mentorships/close.html", mentorship=mentorship, form=form,
-                           feedback_form=feedback_form, side=side, given=given, open_goals=open_goals,
-                           goal_errors=goal_errors, closing_statuses=service.goal_status_labels(),
-                           states=service.state_labels(), maturity=service.maturity_before_after(mentorship),
-                           labels=area_labels(), can_reassess=service.can_reassess(current_user, mentorship),
-                           confirm=ConfirmForm(), level_names=[level_name(i) for i in range(5)],
-                           will_cancel=service.upcoming_planned(mentorship) if mentorship.state == "active" else [],
-                           zone=service.viewer_zone(current_user, mentorship)[0]), status
-
-
-@bp.post("/<int:mentorship_id>/close/feedback")
-@mentorship_required
-def close_feedback(mentorship_id: int):
-    form = CloseFeedbackForm(prefix="final")
-    target = url_for("mentorships.close", mentorship_id=g.mentorship.id)
-    return _save_feedback(form, target, at_close=True, rating=form.rating.data)
-
-
-def _save_feedback(form, target: str, **details):
+def save_feedback(form, target: str, **details):
     """Record a fit check (after a session) or the closing feedback, then go back to ``target``."""
     mentorship = g.mentorship
-    _valid_or_refuse(form, _("The feedback could not be saved."))
+    valid_or_refuse(form, _("The feedback could not be saved."))
     service.give_feedback(current_user, mentorship, fit=form.fit.data, comment=form.comment.data or "",
                           coordinators_only=form.coordinators_only.data,
                           link=external_url("mentorships.show", mentorship_id=mentorship.id), **details)
-    return _done("", _("Thank you for your feedback."), target)
-
-
-@bp.post("/<int:mentorship_id>/reassess")
-@mentorship_required
-def reassess(mentorship_id: int):
-    mentorship = g.mentorship
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    levels = {}
-    for key in mentorship.areas:  # "— no change —" (an empty value) is recorded as no change
-        raw = request.form.get(f"level-{key}")
-        if raw is not None:
-            levels[key] = None if raw == "" else int(raw) if raw.isdigit() else -1
-    service.reassess(current_user, mentorship, levels)
-    return _done("", _("The new maturity levels were saved."),
-                 url_for("mentorships.close", mentorship_id=mentorship.id))
-
-
-# --- Peer-Learning Note ------------------------------------------------------------------------
-
-@bp.route("/<int:mentorship_id>/note", methods=["GET", "POST"])
-@mentorship_required
-def note(mentorship_id: int):
-    """Edit the Peer-Learning Note (pre-filled from the workspace), then publish it."""
-    mentorship = g.mentorship
-    if mentorship.state != "completed":
-        flash(_("A Peer-Learning Note is written for a completed mentorship."), "info")
-        return redirect(_workspace_url(mentorship))
-    labels = area_labels()
-    note_obj = service.note_or_draft(mentorship, lambda key: labels.get(key, key))
-    form = NoteForm(obj=note_obj)
-    if form.validate_on_submit():
-        try:
-            service.save_note(current_user, mentorship, note_obj, form.markdown.data,
-                              publish=bool(form.publish.data))
-        except ServiceError as error:
-            apply_errors(form, error)
-        else:
-            flash(_("The note was published.") if form.publish.data else _("The draft was saved."), "success")
-            return redirect(url_for("mentorships.note", mentorship_id=mentorship.id))
-    return render_template("mentorships/note.html", mentorship=mentorship, form=form, note=note_obj,
-                           preview=render_markdown(form.markdown.data or "")), 422 if form.errors else 200
-
-
-@bp.get("/<int:mentorship_id>/note/print")
-@note_reader_required
-def note_print(mentorship_id: int):
-    return render_template("mentorships/note_print.html", mentorship=g.mentorship, note=g.note,
-                           html=render_markdown(g.note.markdown))
-
-
-@bp.get("/<int:mentorship_id>/note.md")
-@note_reader_required
-def note_markdown(mentorship_id: int):
-    mentorship = g.mentorship
-    stem = f"peer-learning-note-{mentorship.mentor_city.name}-{mentorship.mentee_city.name}"
-    return Response(g.note.markdown, mimetype="text/markdown",
-                    headers={"Content-Disposition": attachment(stem, "md")})
-
-
-@bp.get("/notes")
-@login_required
-def notes():
-    """Published Peer-Learning Notes, for every signed-in user of the programme."""
-    items = list(db.session.execute(
-        select(LearningNote, Mentorship).join(Mentorship, Mentorship.id == LearningNote.mentorship_id)
-        .where(LearningNote.published_at.is_not(None)).order_by(LearningNote.published_at.desc())
-    ).all())
-    cities = {c.id: c for c in db.session.scalars(select(City).where(
-        City.id.in_({m.mentor_city_id for _n, m in items} | {m.mentee_city_id for _n, m in items})))}
-    return render_template("mentorships/notes.html", items=items, cities=cities)
+    return done("", _("Thank you for your feedback."), target)
 
 
 # --- Calendar ----------------------------------------------------------------------------------
