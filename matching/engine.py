@@ -25,27 +25,23 @@ import time
 import numpy as np
 
 from .exceptions import Infeasible, InvalidInput
-from .explain import explain_pair, language_name
 from .graph import component_labels, n_components
 from .network import RoundNetwork
 from .params import MatchParams
+from .pricing import NEAR_MISS, scan_price, screen
+from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
-from .result import MatchResult, Pair, Unmatched
-from .scoring import RULES, build_model
+from .result import MatchResult
+from .scan import Scores, scan_all, scan_candidates
+from .scoring import build_model
 from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_lap
 
 __all__ = ["propose", "suggest_mentors"]
 
-BLOCK_ENTRIES = 1 << 20      # scores computed at once (4 MB of float32: elementwise passes stay in cache)
 FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many pairs
 DEFAULT_TOP_K = 16           # candidate mentors per mentee (32 above LARGE_ROUND mentees)
 LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
-PRICE_CACHE_ENTRIES = 1 << 27  # suspect columns' scores kept between pricing rounds (512 MB)
-PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
-NEAR_MISS = 0.05               # ... violating, or within this score of violating
-COL_SAMPLE_PAIRS = 1 << 26     # above this many pairs, mentee thresholds start from a sample
-ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 NETWORK_FULL_LIMIT = 1_000_000  # with rules: every eligible pair enters the network below this
 
@@ -76,309 +72,24 @@ def _scaling(model, params):
     return scale, big
 
 
-def _blocks(model, n_cols=None):
-    n_cols = model.n_mentees if n_cols is None else n_cols
-    step = max(1, min(model.n_mentors, BLOCK_ENTRIES // max(n_cols, 1)))
-    return [(s, min(s + step, model.n_mentors)) for s in range(0, model.n_mentors, step)]
 
 
-class _Scores:
-    """Block access to the masked scores (``-inf`` where not eligible), recomputed
-    from the features on each call (pricing needs only the suspect mentees' columns).
-
-    When every pair's score fits in ``cache_bytes`` (``keep_all``), the scan's blocks
-    are kept as it computes them: pricing then reads its columns instead of scoring
-    them again in every round (rounds with ties price almost every mentee).
-    """
-
-    def __init__(self, model, cache_bytes=4 * PRICE_CACHE_ENTRIES, keep_all=False):
-        self.model = model
-        self.cache_bytes = cache_bytes
-        self.price_cols = None   # the suspect mentees of the last pricing round ...
-        self.price_scores = None  # ... and their scores, (n_mentors, len(price_cols))
-        n_pairs = model.n_mentors * model.n_mentees
-        self.all_scores = (np.empty((model.n_mentors, model.n_mentees), np.float32)
-                           if keep_all and 4 * n_pairs <= cache_bytes else None)
-        self.kept_rows = 0       # rows of all_scores filled so far (the scan goes in order)
-
-    def block(self, s, e, cols=None):
-        ws = self.model.masked_block(s, e, cols)
-        if cols is None and self.all_scores is not None and s == self.kept_rows:
-            self.all_scores[s:e] = ws
-            self.kept_rows = e
-        return ws
-
-    def start_pricing(self, cols):
-        """Prepare column access for ``cols``: from the last round's scores when possible."""
-        self.pos = None
-        if self.all_scores is not None and self.kept_rows == self.model.n_mentors:
-            self.price_cols, self.price_scores = np.arange(self.model.n_mentees), self.all_scores
-            self.pos, self.reuse = np.asarray(cols), True
-            return
-        if self.price_cols is not None and len(cols):
-            pos = np.searchsorted(self.price_cols, cols)
-            pos = np.minimum(pos, len(self.price_cols) - 1)
-            if np.array_equal(self.price_cols[pos], cols):
-                self.pos = None if len(cols) == len(self.price_cols) else pos
-                self.reuse = True
-                return
-        self.reuse = False
-        self.view = self.model.column_view(cols)
-        keep = self.model.n_mentors * len(cols) * 4 <= self.cache_bytes
-        self.price_cols = np.asarray(cols) if keep else None
-        self.price_scores = np.empty((self.model.n_mentors, len(cols)), np.float32) if keep else None
-
-    def columns(self, s, e, cols):
-        if self.reuse:
-            ws = self.price_scores[s:e]
-            return ws if self.pos is None else ws[:, self.pos]
-        ws = self.view.masked_block(s, e)
-        if self.price_scores is not None:
-            self.price_scores[s:e] = ws
-        return ws
 
 
-def _order_by_col_then_value(c, v):
-    """Order of entries by column, best value first (deterministic)."""
-    if v.dtype == np.float32 and len(v):
-        # One float64 key sorts ~10x faster than lexsort; exact for float32 values.
-        lo, hi = float(v.min()), float(v.max())
-        key = c * (hi - lo + 1.0) + (hi - v.astype(np.float64))
-        return np.argsort(key)
-    return np.lexsort((-v, c))
 
 
-def _topk_cols(r, c, v, k):
-    """Keep the ``k`` best entries of each column."""
-    order = _order_by_col_then_value(c, v)
-    cs = c[order]
-    rank = np.arange(len(order)) - np.searchsorted(cs, cs)
-    keep = order[rank < k]
-    return r[keep], c[keep], v[keep]
 
 
-def _kth(c, v, k, n):
-    """k-th best value per column of sparse (c, v) (``-inf`` if fewer than k)."""
-    out = np.full(n, -np.inf)
-    if len(c) == 0:
-        return out
-    order = _order_by_col_then_value(c, v)
-    cs = c[order]
-    rank = np.arange(len(order)) - np.searchsorted(cs, cs)
-    sel = order[rank == k - 1]
-    out[c[sel]] = v[sel]
-    return out
 
 
-def _scan_all(model, scores, report, lo, hi):
-    """Every eligible pair (rows, cols, float32 scores) and eligible counts per mentee."""
-    rows, cols, vals = [], [], []
-    count = np.zeros(model.n_mentees, dtype=np.int64)
-    blocks = _blocks(model)
-    for b, (s, e) in enumerate(blocks):
-        ws = scores.block(s, e)
-        ok = ws > -np.inf
-        r, c = np.nonzero(ok)
-        rows.append(r + s)
-        cols.append(c)
-        vals.append(ws[r, c])
-        count += ok.sum(axis=0)
-        report(lo + (hi - lo) * (b + 1) / len(blocks), "scoring pairs")
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), count
 
 
-def _scan_candidates(model, scores, k, k_mentor, report, lo, hi):
-    """Exact top-``k`` mentors of each mentee and top-``k_mentor`` mentees of each mentor.
-
-    One pass over all pairs, block by block (a block holds whole mentor rows),
-    without sorting blocks: an entry is kept for its mentor only if it reaches a
-    lower bound of the mentor's ``k_mentor``-th best (taken beforehand on a sample
-    of mentees), for its mentee only if it beats the running ``k``-th best of that
-    mentee (a lower bound of the final one); the few kept entries are reduced to
-    the exact top lists by sorting.
-
-    Returns rows, cols, scores of the candidates, eligible counts per mentee, and
-    ``tau`` (per mentee) and ``sigma`` (per mentor): every pair left out scores at
-    most ``min(tau[j], sigma[i])`` (``-inf`` when every eligible pair is kept).
-    """
-    nm, ne = model.n_mentors, model.n_mentees
-    k = min(k, nm)
-    km = min(k_mentor, ne)
-    count = np.zeros(ne, dtype=np.int64)
-    blocks = _blocks(model)
-    sigma = np.full(nm, -np.inf, dtype=np.float32)
-    # Lower bound of each mentor's km-th best, from a sample of mentees (cheap: a
-    # partition of every full row would cost more than scoring it).
-    sigma_lo = np.full(nm, -np.inf, dtype=np.float32)
-    if km and ne > 2 * ROW_SAMPLE * km:
-        n_sample = max(4 * km, ne // ROW_SAMPLE)
-        sample = np.sort(np.random.default_rng(0).choice(ne, size=n_sample, replace=False))
-        view = model.column_view(sample)
-        for s, e in _blocks(model, n_sample):
-            part = view.masked_block(s, e)
-            sigma_lo[s:e] = np.sort(part, axis=1)[:, n_sample - km]   # sort: faster than partition with many -inf ties
-    thr = np.full(ne, -np.inf, dtype=np.float32)
-    if nm * ne > COL_SAMPLE_PAIRS and nm > 2 * k:
-        # Large round: start from the k-th best of each mentee over the first rows
-        # (a lower bound), else early blocks keep too much while the bound is weak.
-        h = min(nm, max(4096, nm // 8))
-        step = max(1, BLOCK_ENTRIES // h)
-        for a in range(0, ne, step):
-            part = model.column_view(np.arange(a, min(a + step, ne))).masked_block(0, h)
-            thr[a:a + part.shape[1]] = np.sort(np.ascontiguousarray(part.T), axis=1)[:, h - k]
-    pool_r, pool_c, pool_v = [], [], []
-    pending = 0
-    row_r, row_c, row_v = [], [], []
-    for b, (s, e) in enumerate(blocks):
-        ws = scores.block(s, e)
-        count += (ws > -np.inf).sum(axis=0)
-        if b == 0 and e - s > k and not np.isfinite(thr).any():
-            # Start from the k-th best over the first rows (a lower bound).
-            h = min(e - s, max(4 * k, 1024))
-            thr = np.sort(np.ascontiguousarray(ws[:h].T), axis=1)[:, h - k]
-            r, c = np.nonzero((ws >= thr[None, :]) & (ws > -np.inf))
-        else:
-            r, c = np.nonzero(ws > thr[None, :])
-        pool_r.append(r + s)
-        pool_c.append(c)
-        pool_v.append(ws[r, c])
-        pending += len(r)
-        if pending > 2 * k * ne or b == len(blocks) - 1:
-            pr, pc, pv = _topk_cols(np.concatenate(pool_r), np.concatenate(pool_c),
-                                    np.concatenate(pool_v), k)
-            pool_r, pool_c, pool_v, pending = [pr], [pc], [pv], 0
-            thr = _kth(pc, pv, k, ne).astype(np.float32)
-        if km:
-            if ne > 2 * ROW_SAMPLE * km:
-                rr, cc = np.nonzero(ws >= np.maximum(sigma_lo[s:e], np.float32(-3e38))[:, None])
-                vv = ws[rr, cc]
-                cc, rr, vv = _topk_cols(cc, rr, vv, km)      # exact top km of each row
-                sigma[s:e] = _kth(rr, vv, km, e - s)
-            elif ne > km:
-                sig = np.sort(ws, axis=1)[:, ne - km]
-                rr, cc = np.nonzero((ws >= sig[:, None]) & (ws > -np.inf))
-                sigma[s:e] = sig
-            else:
-                rr, cc = np.nonzero(ws > -np.inf)
-            row_r.append(rr + s)
-            row_c.append(cc)
-            row_v.append(ws[rr, cc])
-        report(lo + (hi - lo) * (b + 1) / len(blocks), "finding candidate mentors")
-    r1, c1, v1 = pool_r[0], pool_c[0], pool_v[0]
-    tau = np.where(count > k, _kth(c1, v1, k, ne), -np.inf)
-    if km:
-        r2, c2, v2 = np.concatenate(row_r), np.concatenate(row_c), np.concatenate(row_v)
-        sigma = sigma.astype(np.float64)
-    else:
-        r2 = c2 = np.zeros(0, np.int64)
-        v2 = np.zeros(0, np.float32)
-        sigma = np.full(nm, np.inf)
-    rows = np.concatenate([r1, r2])
-    colz = np.concatenate([c1, c2])
-    vals = np.concatenate([v1, v2])
-    keys, first = np.unique(rows * ne + colz, return_index=True)
-    return keys // ne, keys % ne, vals[first], count, tau, sigma
 
 
-def _screen(tau_w, sigma_w, u, v, tol):
-    """Mentees that may have a left-out pair with a positive reduced cost.
-
-    A left-out pair weighs at most ``min(tau_w[j], sigma_w[i])``, so its reduced
-    cost is at most ``max_i(min(tau_w[j], sigma_w[i]) - u_i) - v_j``, computed for
-    all mentees at once from the mentors sorted by ``sigma_w``.
-    """
-    order = np.argsort(sigma_w, kind="stable")
-    sw, su = sigma_w[order], u[order]
-    # Mentors with sigma >= T: contribute T - min u; the others sigma - u.
-    suffix_min_u = np.minimum.accumulate(su[::-1])[::-1]
-    prefix_max = np.maximum.accumulate(sw - su)
-    pos = np.searchsorted(sw, tau_w, side="left")
-    best = np.full(len(tau_w), -np.inf)
-    has_hi = pos < len(sw)
-    best[has_hi] = tau_w[has_hi] - suffix_min_u[pos[has_hi]]
-    has_lo = pos > 0
-    best[has_lo] = np.maximum(best[has_lo], prefix_max[pos[has_lo] - 1])
-    return np.flatnonzero(best - v > tol)
 
 
-def _scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, lo, hi,
-                per_mentee=PRICE_PER_MENTEE):
-    """Price the pairs outside the candidates in mentee columns ``cols`` with duals ``u, v``.
-
-    Returns the sum of positive reduced costs there and, if any is positive, the
-    pairs to add: the ``per_mentee`` best of each priced mentee with a reduced cost
-    above ``-near`` (violating or nearly) and the worst violator of each mentor;
-    nothing when no pair violates.
-    """
-    ne = model.n_mentees
-    total = 0.0
-    found_r, found_c, found_s, found_rc = [], [], [], []
-    if len(cols) == 0:
-        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    # Candidate pairs in these columns, by position in ``cols``.
-    kc = cand_keys % ne
-    at = np.searchsorted(cols, kc)
-    at_ok = (at < len(cols)) & (cols[np.minimum(at, len(cols) - 1)] == kc)
-    cand_r, cand_p = cand_keys[at_ok] // ne, at[at_ok]
-    vc = v[cols]
-    n_violated = 0
-    held = 0
-    blocks = _blocks(model, len(cols))
-    scores.start_pricing(cols)
-    for b, (s, e) in enumerate(blocks):
-        ws = scores.columns(s, e, cols)
-        rc = weigh(ws)
-        rc -= u(s, e) if callable(u) else u[s:e, None]
-        rc -= vc[None, :]
-        a, z = np.searchsorted(cand_r, [s, e])
-        rc[cand_r[a:z] - s, cand_p[a:z]] = -np.inf
-        violated = rc > tol
-        n_violated += int(np.count_nonzero(violated))
-        if n_violated:
-            total += float(rc[violated].sum())
-        # The best left-out pairs of each mentee in this block (violating or nearly:
-        # the duals move when pairs are added, so near misses save pricing rounds),
-        # and the worst violator of each mentor.
-        pr, pc = np.nonzero(rc > -near)
-        if len(pr):
-            val = rc[pr, pc]
-            keep_c = _topk_cols(np.arange(len(pr)), pc, val, per_mentee)[0]
-            keep_r = _topk_cols(np.arange(len(pr)), pr, val, 1)[0]
-            keep_r = keep_r[val[keep_r] > tol]
-            keep = np.union1d(keep_c, keep_r)
-            found_r.append(pr[keep] + s)
-            found_c.append(cols[pc[keep]])
-            found_s.append(ws[pr[keep], pc[keep]])
-            found_rc.append(val[keep])
-            held += len(keep)
-            if held > 4 * per_mentee * len(cols) + 4 * model.n_mentors:
-                # Keep memory bounded: only the best per mentee (and the worst violator
-                # per mentor) can be returned, so merge what is held so far.
-                found_r, found_c, found_s, found_rc = _merge_found(
-                    found_r, found_c, found_s, found_rc, per_mentee, tol)
-                held = len(found_r[0])
-        report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
-    if not found_r or n_violated == 0:
-        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    r, c = np.concatenate(found_r), np.concatenate(found_c)
-    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
-    keys, first = np.unique(r * ne + c, return_index=True)
-    r, c, sc, rcv = r[first], c[first], sc[first], rcv[first]
-    order = np.lexsort((-rcv, c))
-    rank = np.arange(len(order)) - np.searchsorted(c[order], c[order])
-    keep = order[rank < per_mentee]
-    return total, r[keep], c[keep], sc[keep]
 
 
-def _merge_found(found_r, found_c, found_s, found_rc, per_mentee, tol):
-    """Reduce priced pairs to the ``per_mentee`` best of each mentee and each mentor's worst violator."""
-    r, c = np.concatenate(found_r), np.concatenate(found_c)
-    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
-    idx = np.arange(len(r))
-    keep_c = _topk_cols(idx, c, rcv, per_mentee)[0]
-    keep_r = _topk_cols(idx, r, rcv, 1)[0]
-    keep = np.union1d(keep_c, keep_r[rcv[keep_r] > tol])
-    return [r[keep]], [c[keep]], [sc[keep]], [rcv[keep]]
 
 
 def _solve_components(model, rows, cols, weight):
@@ -425,16 +136,16 @@ def _solve(model, params, report):
     if method == "auto" and not np.all(model.demand == 1):
         method = "lp"
     info["method"] = "lap" if method in ("auto", "lap") else "lp"
-    scores = _Scores(model, cache_bytes=params.memory_budget // 2, keep_all=not full)
+    scores = Scores(model, cache_bytes=params.memory_budget // 2, keep_all=not full)
     times = {}
     t0 = time.perf_counter()
     if full:
-        rows, cols, vals, count = _scan_all(model, scores, report, 0.1, 0.4)
+        rows, cols, vals, count = scan_all(model, scores, report, 0.1, 0.4)
         info["pruned"] = False
     else:
         k = params.top_k or (DEFAULT_TOP_K if model.n_mentees <= LARGE_ROUND else 2 * DEFAULT_TOP_K)
         k_mentor = int(2 * model.capacity.max())
-        rows, cols, vals, count, tau, sigma = _scan_candidates(model, scores, k, k_mentor,
+        rows, cols, vals, count, tau, sigma = scan_candidates(model, scores, k, k_mentor,
                                                                report, 0.1, 0.4)
         info["pruned"] = True
         info["top_k"] = k
@@ -482,9 +193,9 @@ def _solve(model, params, report):
             order = np.argsort(rows * ne + cols)
             rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order],
                                                 weight[order], chosen[order])
-            suspect = _screen(tau_w, sigma_w, u, v, tol)
+            suspect = screen(tau_w, sigma_w, u, v, tol)
             info["priced_mentees"] += len(suspect)
-            outside, nr, nc, ns = _scan_price(model, scores, weigh, u, v, rows * ne + cols,
+            outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols,
                                               suspect, tol, NEAR_MISS * scale, report, 0.4, 0.9)
             info["pricing_rounds"] += 1
             t_price += time.perf_counter() - t
@@ -555,10 +266,10 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
         order = np.argsort(rows * ne + cols)
         rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order], weight[order],
                                             chosen[order])
-        suspect = _screen(tau_w, sigma_w, u_min, v, 0.5)
+        suspect = screen(tau_w, sigma_w, u_min, v, 0.5)
         info["priced_mentees"] += len(suspect)
         u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
-        outside, nr, nc, ns = _scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
+        outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
                                           0.5, NEAR_MISS * scale, report, 0.4, 0.9)
         info["pricing_rounds"] += 1
         t_price += time.perf_counter() - t
@@ -582,123 +293,18 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
     return rows[chosen], cols[chosen], vals[chosen], info, count
 
 
-def _rule_notes(model, params, i, j, binding):
-    """Codes and sentences of the programme's rules that shaped pair (mentor i, mentee j)."""
-    people = model.participants
-    mentor, mentee = people[model.mentors[i]], people[model.mentees[j]]
-    codes, notes = [], []
-    if params.cross_commission != "off" and mentor.commission and mentee.commission \
-            and mentor.commission != mentee.commission:
-        codes.append("cross_commission")
-        verb = "requires" if params.cross_commission == "required" else "rewards"
-        notes.append(f"The pair crosses commissions ({mentor.commission.replace('_', ' ')} and "
-                     f"{mentee.commission.replace('_', ' ')}), which this round {verb}.")
-    if binding is None:
-        return codes, notes
-    if params.priority_floor > 0 and mentee.priority > 1:
-        codes.append("priority_floor")
-        notes.append(f"It counts toward the share of places the round reserves for priority "
-                     f"mentees (at least {params.priority_floor:.0%}).")
-    if params.min_per_region > 0 and ("region", mentee.region or "(none)") in binding["floor"]:
-        codes.append("min_per_region")
-        notes.append(f"It counts toward the minimum of {params.min_per_region} pairs for "
-                     f"{mentee.region or 'cities without a region'}.")
-    if mentee.country in binding["country"]:
-        codes.append("max_per_country")
-        notes.append(f"{mentee.country} reached the round's limit of {params.max_per_country} "
-                     f"mentees per country.")
-    return codes, notes
 
 
-def _make_pairs(model, params, rows, cols, binding=None):
-    people = model.participants
-    pairs = []
-    if len(rows) == 0:
-        return pairs
-    parts, contrib = model.pair_components(np.asarray(rows), np.asarray(cols))
-    areas = [str(a) for a in model.features.areas_]
-    # Focus areas of every pair: contributing areas, largest first, ties by position.
-    order = np.argsort(-contrib, axis=1, kind="stable")
-    n_pos = (contrib > 0).sum(axis=1).tolist()
-    order = order.tolist()
-    names = list(parts)
-    values = list(zip(*(parts[name].tolist() for name in names)))
-    mentor_of = model.mentors[rows].tolist()
-    mentee_of = model.mentees[cols].tolist()
-    for e in range(len(rows)):
-        mentor, mentee = people[mentor_of[e]], people[mentee_of[e]]
-        comp = dict(zip(names, values[e]))
-        focus = tuple(areas[a] for a in order[e][:n_pos[e]])
-        text = explain_pair(mentor, mentee, focus, params.label, comp)
-        codes, notes = _rule_notes(model, params, rows[e], cols[e], binding)
-        pairs.append(Pair(mentor=mentor.id, mentee=mentee.id, score=float(sum(comp.values())),
-                          components=comp, areas=focus,
-                          explanation=" ".join([text, *notes]), rules=tuple(codes)))
-    pairs.sort(key=lambda p: (p.mentee, -p.score, p.mentor))
-    return pairs
 
 
-def _ineligible_detail(model, j, counts):
-    """The English sentence and the facts behind it for a mentee no mentor may help."""
-    p = model.participants[model.mentees[j]]
-    params = model.params
-    rule = next(r for r in RULES if counts[r] == 0)
-    facts = {"rule": rule, "candidates": 0}
-    if rule == "needs":
-        if not any(p.need.values()):
-            facts["rule"] = "no_need"
-            return f"{p.name} states no need in any area, so no mentor can be proposed.", facts
-        return (f"No mentor in this round teaches (at level 3-4, in its can-mentor areas) an area "
-                f"where {p.name} has a need above its own level."), facts
-    if rule == "language":
-        facts["languages"] = list(p.languages)
-        langs = ", ".join(language_name(c) for c in p.languages) or "none given"
-        return (f"No mentor who could help {p.name} shares one of its working languages "
-                f"({langs}); shared language is required."), facts
-    if rule == "country":
-        facts["country"] = p.country
-        return (f"The only mentors who could help {p.name} are in the same country ({p.country}); "
-                f"same-country pairs are not allowed."), facts
-    if rule == "exclusion":
-        return (f"The only mentors who could help {p.name} are excluded for it "
-                f"(exclude list or previous pairs)."), facts
-    if rule == "commission":
-        return (f"The only mentors who could help {p.name} take part through the same commission "
-                f"(or none); the round requires pairs that cross commissions."), facts
-    facts["min_score"] = float(params.min_score)
-    return f"No mentor who could help {p.name} reaches the minimum score of {params.min_score:g}.", facts
 
 
-def _mentor_country_blocked(net, model, j, binding):
-    """Whether a candidate mentor of mentee j has a free place but its country quota is full."""
-    country = net.mentee_country[j]
-    load = net.__dict__.get("_load")
-    if load is None:
-        used = [net.arcs[k][2]["edge"] for k in net.pair_arc if net.flow[k] > 0.5]
-        load = net._load = np.bincount(net.rows[used], minlength=model.n_mentors)
-    mentors = net.rows[net.cols == j]
-    return any(load[i] < model.capacity[i] and (i, country) in binding["mentor_country"]
-               for i in mentors.tolist())
 
 
-def _floor_label(group, params):
-    if group[0] == "priority":
-        return f"at least {params.priority_floor:.0%} of the places for priority mentees"
-    return f"at least {params.min_per_region} pairs for {group[1]}"
 
 
-def _floor_facts(group, params):
-    if group[0] == "priority":
-        return {"kind": "priority", "share": float(params.priority_floor)}
-    return {"kind": "region", "region": group[1], "pairs": int(params.min_per_region)}
 
 
-def _coverage_by(groups, matched):
-    out = {}
-    for key in sorted(set(groups)):
-        sel = [m for g, m in zip(groups, matched) if g == key]
-        out[key] = sum(sel) / len(sel)
-    return out
 
 
 def propose(participants, params=None, progress=None, *, area_labels=None):
@@ -786,39 +392,9 @@ def _propose(participants, params, progress, area_labels):
     got = np.bincount(cols, minlength=model.n_mentees)
     if binding is not None:  # a full country decided only if one of its mentees with a mentor waits
         binding["country"] &= set(net.mentee_country[(got == 0) & (np.asarray(count) > 0)].tolist())
-    pairs = _make_pairs(model, params, rows, cols, binding)
+    pairs = make_pairs(model, params, rows, cols, binding)
     people = model.participants
-    unmatched = []
-    for j in np.flatnonzero(got == 0).tolist():
-        mentee = people[model.mentees[j]]
-        candidates = int(count[j])
-        if candidates == 0:
-            detail, facts = _ineligible_detail(model, j, model.rule_counts(j))
-            unmatched.append(Unmatched(mentee.id, "no_eligible_mentor", detail, facts))
-        elif binding is not None and mentee.country in binding["country"]:
-            unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (
-                f"{candidates} mentor(s) could help {mentee.name}, but the round matches at "
-                f"most {params.max_per_country} mentees from {mentee.country} (a programme rule) "
-                f"and that many are matched."), {"candidates": candidates, "country": mentee.country,
-                                                 "max_per_country": params.max_per_country}))
-        elif binding is not None and _mentor_country_blocked(net, model, j, binding):
-            unmatched.append(Unmatched(mentee.id, "rule_max_per_mentor_country", (
-                f"{candidates} mentor(s) could help {mentee.name}, but those with a free place "
-                f"already take {params.max_per_mentor_country} mentee(s) from {mentee.country}, "
-                f"the most one mentor may take from a country (a programme rule)."),
-                {"candidates": candidates, "country": mentee.country,
-                 "max_per_mentor_country": params.max_per_mentor_country}))
-        else:
-            floor, floors = "", []
-            if binding is not None and binding["floor"]:
-                groups = sorted(binding["floor"])
-                floors = [_floor_facts(g, params) for g in groups]
-                floor = (" Some places are reserved by the programme's floors ("
-                         + ", ".join(_floor_label(g, params) for g in groups) + ").")
-            unmatched.append(Unmatched(mentee.id, "capacity", (
-                f"{candidates} mentor(s) could help {mentee.name}, but their places go to "
-                f"other mentees in the best round under the chosen objective." + floor),
-                {"candidates": candidates, "floors": floors}))
+    unmatched = unmatched_reasons(model, params, count, got, net, binding)
     mentees = [people[i] for i in model.mentees]
     matched = (got > 0).tolist()
     capacity_total = int(model.capacity.sum())
@@ -834,8 +410,8 @@ def _propose(participants, params, progress, area_labels):
         "n_mentees": model.n_mentees,
         "n_matched_mentees": int(sum(matched)),
         "coverage": sum(matched) / model.n_mentees,
-        "coverage_by_region": _coverage_by([m.region or "(none)" for m in mentees], matched),
-        "coverage_by_priority": _coverage_by([f"{m.priority:g}" for m in mentees], matched),
+        "coverage_by_region": coverage_by([m.region or "(none)" for m in mentees], matched),
+        "coverage_by_priority": coverage_by([f"{m.priority:g}" for m in mentees], matched),
         "mentor_load": {
             "mean": float(load.mean()), "max": int(load.max()),
             "n_used": int((load > 0).sum()), "n_full": int((load >= model.capacity).sum()),
@@ -909,5 +485,5 @@ def suggest_mentors(participants, mentee_id, params=None, k=5):
     ids = [participants[model.mentors[i]].id for i in rows]
     order = sorted(range(len(rows)), key=lambda e: (-float(score[rows[e], 0]), ids[e]))[:k]
     rows = rows[order]
-    pairs = _make_pairs(model, params, rows, np.zeros(len(rows), dtype=np.int64))
+    pairs = make_pairs(model, params, rows, np.zeros(len(rows), dtype=np.int64))
     return sorted(pairs, key=lambda p: (-p.score, p.mentor))

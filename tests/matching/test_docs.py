@@ -8,7 +8,8 @@ import pytest
 MODULES = ["matching", "matching.records", "matching.params", "matching.exceptions",
            "matching._frozen", "matching.features", "matching.scoring", "matching.graph",
            "matching.solvers", "matching.engine", "matching.explain", "matching.result",
-           "matching.datasets", "matching.cli", "matching.network"]
+           "matching.datasets", "matching.cli", "matching.network", "matching.scan",
+           "matching.pricing", "matching.reasons"]
 
 
 @pytest.mark.parametrize("name", MODULES)
