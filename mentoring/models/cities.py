@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentoring.models.base import Base, utcnow
@@ -41,6 +41,17 @@ class City(Base):
         CheckConstraint("mentor_capacity >= 0", name="mentor_capacity"),
         CheckConstraint("priority >= 1", name="priority"),
         Index("ix_city_region_country", "region", "country"),
+        # The directory's sorts (services/cities/directory.SORTS), each read in index order so a page of
+        # 25 never sorts every city; the ``status`` twins serve the verified-only directory of non-coordinators.
+        Index("ix_city_sort_name", func.lower(text("name")), "id"),
+        Index("ix_city_status_sort_name", "status", func.lower(text("name")), "id"),
+        Index("ix_city_sort_population", func.coalesce(text("population"), -1).desc(), "id"),
+        Index("ix_city_status_sort_population", "status", func.coalesce(text("population"), -1).desc(), "id"),
+        Index("ix_city_sort_updated", "updated_at", "id"),
+        Index("ix_city_status_sort_updated", "status", "updated_at", "id"),
+        Index("ix_city_status_sort_country", "status", "country", func.lower(text("name")), "id"),
+        # Covering index of the programme's figures by region (home page) and of the region filter.
+        Index("ix_city_figures", "region", "status", "mentor_capacity", "wants_mentor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,7 +214,8 @@ class Assessment(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
-        Index("ix_assessment_area_current", "area_id", "is_current", "maturity", "need"),
+        # Covering (city_id last) for the directory's "strong in" / "needs" filters: one range scan.
+        Index("ix_assessment_area_current", "area_id", "is_current", "maturity", "need", "city_id"),
         # Covering index for "these cities' current levels" (explanations of a page of proposals):
         # without it SQLite scans every city's row of each area through the index above.
         Index("ix_assessment_city_current", "city_id", "is_current", "area_id", "maturity", "need"),

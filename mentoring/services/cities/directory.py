@@ -15,9 +15,11 @@ from mentoring.models import (
 from mentoring.models.cities import CITY_STATUSES, REGIONS
 from mentoring.services import geography
 
+#: Each sort has its index (models/cities.py, ``ix_city_sort_*``), with the same expressions: a page is read in
+#: index order. Unknown populations (NULL) come last as -1 (populations are never negative).
 SORTS = {
     "name": (func.lower(City.name), City.id),
-    "population": (City.population.desc().nulls_last(), City.id),
+    "population": (func.coalesce(City.population, -1).desc(), City.id),
     "country": (City.country, func.lower(City.name), City.id),
     "updated": (City.updated_at.desc(), City.id.desc()),
 }
