@@ -7,13 +7,14 @@ from functools import lru_cache
 
 from babel import numbers
 from babel.dates import format_skeleton
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, has_app_context, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
     format_percent,
     get_locale,
+    get_translations,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -143,6 +144,26 @@ def select_options(choices, selected: str = "") -> Markup:
                            for value, label, html in _rendered_options(tuple(choices)))
 
 
+def translations():
+    """Flask-Babel's translations for the current locale, kept on the request's Babel context.
+
+    Flask-Babel looks the context, the domain, the locale and its catalogue up again on each of the
+    hundreds of ``_()`` of a page; here the catalogue is kept with the locale object it was found for,
+    so :func:`flask_babel.force_locale` (mail in the recipient's language) or ``refresh()`` — which
+    replace or drop that object — are seen at the next string.
+    """
+    ctx = g.__dict__.get("_flask_babel") if has_app_context() else None
+    if ctx is not None:
+        kept = ctx.__dict__.get("mentoring_translations")
+        if kept is not None and kept[0] is ctx.__dict__.get("babel_locale"):
+            return kept[1]
+    found = get_translations()
+    ctx = g.__dict__.get("_flask_babel") if has_app_context() else None
+    if ctx is not None and ctx.__dict__.get("babel_locale") is not None:
+        ctx.mentoring_translations = (ctx.babel_locale, found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     from mentoring.requests.routes import mentor_suggestions, preferences_met_in_round, request_mentor_url
 
@@ -159,6 +180,13 @@ def init_app(app: Flask) -> None:
         unread_counts=unread_counts,
     )
     app.context_processor(template_helpers)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,

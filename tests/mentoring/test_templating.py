@@ -1,0 +1,27 @@
+"""Template helpers shared by every page: the request's catalogue kept once, and still right."""
+from __future__ import annotations
+
+from flask import session
+from flask_babel import force_locale, refresh
+
+from mentoring.templating import translations
+
+
+def test_templates_follow_the_locale_within_one_request(app):
+    """The catalogue is kept for the request, yet mail written in the recipient's language
+    (``force_locale``) and a language changed mid-request (``refresh``) are translated right."""
+    template = app.jinja_env.from_string('{{ _("Sign out") }}|{{ ngettext("%(num)d filter", "%(num)d filters", 2) }}')
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert template.render() == "Se déconnecter|2 filtres"
+        assert translations() is translations()  # kept, not looked up again
+        with force_locale("es"):
+            assert template.render().startswith("Cerrar sesión|")
+        assert template.render().startswith("Se déconnecter|")
+        session["lang"] = "es"  # as the language switch does
+        refresh()
+        assert template.render().startswith("Cerrar sesión|")
+
+
+def test_templates_render_outside_a_request(app):
+    with app.app_context():
+        assert app.jinja_env.from_string('{{ _("Sign out") }}').render() == "Sign out"
