@@ -11,6 +11,7 @@ from __future__ import annotations
 from mentoring.services.cities.access import can_edit, can_view, is_member
 from mentoring.services.cities.directory import (
     SORTS,
+    DirectoryPage,
     directory_filters,
     directory_query,
     display_name,
@@ -50,7 +51,8 @@ from mentoring.services.cities.verification import (
 __all__ = [
     "IDENTITY_FIELDS", "MAX_MENTOR_CAPACITY", "MAX_POPULATION", "REASON_MAX", "SORTS", "STATUS_ACTIONS",
     "accept_invitation", "can_edit", "can_view", "change_status", "conflict_message", "current_assessments",
-    "directory_filters", "directory_query", "display_name", "has_homonym", "find_invitation", "identity_snapshot",
+    "DirectoryPage", "directory_filters", "directory_query", "display_name", "has_homonym", "find_invitation",
+    "identity_snapshot",
     "idle_mentor_areas", "invitation_problem",
     "invite_member", "is_member", "register_city", "remove_member", "safe_website", "set_assessments",
     "set_commissions", "set_languages", "status_label", "update_identity",

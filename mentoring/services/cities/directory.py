@@ -1,7 +1,10 @@
 """The directory's query: which cities a list shows for given filters, in which order."""
 from __future__ import annotations
 
-from sqlalchemy import func, inspect, select
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, cast, func, inspect, literal, select, union_all
 
 from mentoring.extensions import db
 from mentoring.models import (
@@ -77,6 +80,94 @@ def directory_query(filters: dict, *, coordinator: bool):
     return stmt.order_by(*SORTS[filters.get("sort") or "name"])
 
 
+# --- One page of the directory ---------------------------------------------------------------------
+
+#: The columns a row of the directory shows: the profile's texts and the rest stay in the database.
+ROW_COLUMNS = (City.id, City.name, City.country, City.region, City.subdivision, City.population, City.status,
+               City.is_demo, City.mentor_capacity, City.wants_mentor)
+
+
+@dataclass(slots=True)
+class DirectoryRow:
+    """A city as one row of the directory shows it (plain values: no ORM state to build per row)."""
+
+    id: int
+    name: str
+    country: str
+    region: str
+    subdivision: str
+    population: int | None
+    status: str
+    is_demo: bool
+    mentor_capacity: int
+    wants_mentor: bool
+    languages: list[str] = field(default_factory=list)  # codes, in the city's order
+    commission_ids: list[int] = field(default_factory=list)
+    offers: list[int] = field(default_factory=list)  # ids of the areas the city can mentor in (current)
+
+
+class DirectoryPage:
+    """A page of :class:`DirectoryRow` (``items``) with what the pager reads (``page``, ``pages``, ``total``,
+    ``has_prev``/``has_next``, ``prev_num``/``next_num``): three queries whatever the page or the filters —
+    the page's rows in the sort's index order, their count, and the rows' languages, commissions and offers."""
+
+    def __init__(self, stmt, page: int, per_page: int):
+        self.page, self.per_page = page, per_page
+        rows = [DirectoryRow(*row) for row in db.session.execute(
+            stmt.with_only_columns(*ROW_COLUMNS).limit(per_page).offset((page - 1) * per_page))]
+        self.total = db.session.scalar(select(func.count()).select_from(
+            stmt.with_only_columns(City.id).order_by(None).subquery())) or 0
+        _add_details(rows)
+        self.items = rows
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def _add_details(rows: list[DirectoryRow]) -> None:
+    """The rows' languages, commissions and offers, in one query (a UNION of three indexed lookups)."""
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
+    ids = list(by_id)
+    details = union_all(
+        select(CityLanguage.city_id.label("city_id"), literal("l").label("kind"), CityLanguage.code.label("value"),
+               CityLanguage.position.label("n"))
+        .where(CityLanguage.city_id.in_(ids)),
+        select(CityCommission.city_id, literal("c"), cast(CityCommission.commission_id, String),
+               CityCommission.commission_id)
+        .where(CityCommission.city_id.in_(ids)),
+        select(Assessment.city_id, literal("a"), cast(Assessment.area_id, String), Assessment.id)
+        .where(Assessment.city_id.in_(ids), Assessment.is_current, Assessment.can_mentor),
+    )
+    for city_id, kind, value, _n in sorted(db.session.execute(details), key=lambda d: (d[0], d[1], d[3])):
+        row = by_id[city_id]
+        if kind == "l":
+            row.languages.append(value)
+        elif kind == "c":
+            row.commission_ids.append(int(value))
+        else:
+            row.offers.append(int(value))
+    prime_homonyms((row.name, row.country) for row in rows if row.subdivision)
+
+
 # --- Telling homonyms apart -------------------------------------------------------------------------
 
 #: Names looked up per query (well under every database's limit on bound parameters).
@@ -91,12 +182,7 @@ def has_homonym(name: str, country: str) -> bool:
     city — so that any number of names on a page costs one query; a city loaded later costs one more for all
     those loaded meanwhile. Kept on the request rather than ``g``: tests and CLI runs share one app context.
     """
-    from flask import g, has_request_context, request
-
-    holder = request if has_request_context() else g
-    known: dict[tuple[str, str], bool] | None = getattr(holder, "_city_homonyms", None)
-    if known is None:
-        known = holder._city_homonyms = {}
+    known = _homonyms_known()
     key = (name, country)
     if key not in known:
         wanted = {key}
@@ -105,16 +191,38 @@ def has_homonym(name: str, country: str) -> bool:
                 loaded = inspect(obj).dict  # never loads an expired attribute
                 if "name" in loaded and "country" in loaded:
                     wanted.add((loaded["name"], loaded["country"]))
-        wanted -= known.keys()
-        names = sorted({n for n, _c in wanted})
-        found: set[tuple[str, str]] = set()
-        for start in range(0, len(names), _HOMONYM_BATCH):
-            found.update((row_name, row_country) for row_name, row_country in db.session.execute(
-                select(City.name, City.country).where(City.name.in_(names[start:start + _HOMONYM_BATCH]))
-                .group_by(City.name, City.country).having(func.count() > 1)
-            ))
-        known.update((pair, pair in found) for pair in wanted)
+        _look_up_homonyms(known, wanted)
     return known[key]
+
+
+def prime_homonyms(pairs) -> None:
+    """Answer :func:`has_homonym` for these ``(name, country)`` pairs in one query (rows that are no
+    :class:`City` objects, so not seen in the session: the directory's)."""
+    _look_up_homonyms(_homonyms_known(), set(pairs))
+
+
+def _homonyms_known() -> dict[tuple[str, str], bool]:
+    from flask import g, has_request_context, request
+
+    holder = request if has_request_context() else g
+    known = getattr(holder, "_city_homonyms", None)
+    if known is None:
+        known = holder._city_homonyms = {}
+    return known
+
+
+def _look_up_homonyms(known: dict, wanted: set) -> None:
+    wanted = wanted - known.keys()
+    if not wanted:
+        return
+    names = sorted({n for n, _c in wanted})
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(names), _HOMONYM_BATCH):
+        found.update((row_name, row_country) for row_name, row_country in db.session.execute(
+            select(City.name, City.country).where(City.name.in_(names[start:start + _HOMONYM_BATCH]))
+            .group_by(City.name, City.country).having(func.count() > 1)
+        ))
+    known.update((pair, pair in found) for pair in wanted)
 
 
 def display_name(city) -> str:
