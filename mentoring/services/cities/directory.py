@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, func, inspect, literal, select, union_all
+from sqlalchemy import String, bindparam, cast, func, inspect, literal, select, union_all
 
 from mentoring.extensions import db
 from mentoring.models import (
@@ -141,23 +141,27 @@ class DirectoryPage:
         return self.page + 1 if self.has_next else None
 
 
+_IDS = bindparam("ids", expanding=True)
+#: A page's languages (in order), commissions and offers; built once (statements cost more to build than to run).
+_DETAILS = union_all(
+    select(CityLanguage.city_id.label("city_id"), literal("l").label("kind"), CityLanguage.code.label("value"),
+           CityLanguage.position.label("n"))
+    .where(CityLanguage.city_id.in_(_IDS)),
+    select(CityCommission.city_id, literal("c"), cast(CityCommission.commission_id, String),
+           CityCommission.commission_id)
+    .where(CityCommission.city_id.in_(_IDS)),
+    select(Assessment.city_id, literal("a"), cast(Assessment.area_id, String), Assessment.id)
+    .where(Assessment.city_id.in_(_IDS), Assessment.is_current, Assessment.can_mentor),
+)
+
+
 def _add_details(rows: list[DirectoryRow]) -> None:
     """The rows' languages, commissions and offers, in one query (a UNION of three indexed lookups)."""
     by_id = {row.id: row for row in rows}
     if not by_id:
         return
-    ids = list(by_id)
-    details = union_all(
-        select(CityLanguage.city_id.label("city_id"), literal("l").label("kind"), CityLanguage.code.label("value"),
-               CityLanguage.position.label("n"))
-        .where(CityLanguage.city_id.in_(ids)),
-        select(CityCommission.city_id, literal("c"), cast(CityCommission.commission_id, String),
-               CityCommission.commission_id)
-        .where(CityCommission.city_id.in_(ids)),
-        select(Assessment.city_id, literal("a"), cast(Assessment.area_id, String), Assessment.id)
-        .where(Assessment.city_id.in_(ids), Assessment.is_current, Assessment.can_mentor),
-    )
-    for city_id, kind, value, _n in sorted(db.session.execute(details), key=lambda d: (d[0], d[1], d[3])):
+    for city_id, kind, value, _n in sorted(db.session.execute(_DETAILS, {"ids": list(by_id)}),
+                                           key=lambda d: (d[0], d[1], d[3])):
         row = by_id[city_id]
         if kind == "l":
             row.languages.append(value)
@@ -172,6 +176,8 @@ def _add_details(rows: list[DirectoryRow]) -> None:
 
 #: Names looked up per query (well under every database's limit on bound parameters).
 _HOMONYM_BATCH = 500
+_HOMONYMS = (select(City.name, City.country).where(City.name.in_(bindparam("names", expanding=True)))
+             .group_by(City.name, City.country).having(func.count() > 1))
 
 
 def has_homonym(name: str, country: str) -> bool:
@@ -219,9 +225,7 @@ def _look_up_homonyms(known: dict, wanted: set) -> None:
     found: set[tuple[str, str]] = set()
     for start in range(0, len(names), _HOMONYM_BATCH):
         found.update((row_name, row_country) for row_name, row_country in db.session.execute(
-            select(City.name, City.country).where(City.name.in_(names[start:start + _HOMONYM_BATCH]))
-            .group_by(City.name, City.country).having(func.count() > 1)
-        ))
+            _HOMONYMS, {"names": names[start:start + _HOMONYM_BATCH]}))
     known.update((pair, pair in found) for pair in wanted)
 
 
