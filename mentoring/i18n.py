@@ -1,8 +1,8 @@
 """Languages: the user's choice, then the session's, then the browser's; localised formatting."""
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import get_locale as babel_locale
 from flask_login import current_user
 
 from mentoring.extensions import babel
@@ -19,6 +19,21 @@ def select_locale() -> str:
     if session.get("lang") in languages:
         return session["lang"]
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def get_locale():
+    """Flask-Babel's ``get_locale()``, read straight from its request context once it is known.
+
+    A page asks a hundred times (labels, numbers, dates); Flask-Babel goes through ``g`` and its
+    babel context each time. ``force_locale`` and ``refresh`` set or drop the same attribute read here.
+    """
+    if has_app_context():
+        ctx = g.__dict__.get("_flask_babel")
+        if ctx is not None:
+            locale = ctx.__dict__.get("babel_locale")
+            if locale is not None:
+                return locale
+    return babel_locale()
 
 
 def localized(labels: dict | None, fallback: str = "") -> str:

@@ -13,7 +13,6 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_percent,
-    get_locale,
     get_translations,
 )
 from flask_babel import gettext as _
@@ -21,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from mentoring.i18n import get_locale
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.messages import unread_counts
 from mentoring.services.proposals import state_label

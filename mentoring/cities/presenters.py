@@ -5,11 +5,12 @@ Plain functions of model objects and submitted values; the views in :mod:`.route
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mentoring.extensions import db
+from mentoring.i18n import get_locale
 from mentoring.models import City
 from mentoring.services import cities as service
 from mentoring.services import geography, taxonomy
