@@ -126,22 +126,25 @@ def number(value, format=None) -> str:
 
 
 @lru_cache(maxsize=64)
-def _rendered_options(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, Markup], ...]:
-    """Each choice as (value, label, ``<option>`` HTML), rendered once per list (so once per language)."""
+def _rendered_options(choices: tuple[tuple[str, str], ...]) -> str:
+    """Every ``<option>`` of a list, as one string rendered once per list (so once per language)."""
     option = Markup('<option value="{}">{}</option>')
-    return tuple((str(value), label, option.format(value, label)) for value, label in choices)
+    return str(Markup("").join(option.format(value, label) for value, label in choices))
 
 
 def select_options(choices, selected: str = "") -> Markup:
     """The ``<option>`` elements of ``choices`` ((value, label) pairs), ``selected`` marked.
 
     Long lists (250 countries, 180 languages) cost a Jinja loop iteration, two escapes and a test
-    each on every page; here they are rendered once per list and language and only joined.
+    each on every page; here they are rendered once per list and language, and the chosen one is
+    marked by replacing its opening tag (values are unique in a list).
     """
+    html = _rendered_options(tuple(choices))
     selected = str(selected or "")
-    chosen = Markup('<option value="{}" selected>{}</option>')
-    return Markup("").join(chosen.format(value, label) if selected and value == selected else html
-                           for value, label, html in _rendered_options(tuple(choices)))
+    if selected:
+        tag = str(Markup('<option value="{}">').format(selected))
+        html = html.replace(tag, tag[:-1] + " selected>", 1)
+    return Markup(html)
 
 
 def translations():

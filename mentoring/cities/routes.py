@@ -118,6 +118,8 @@ def directory():
         subdivision_choices=geography.subdivisions(filters["country"]) if filters["country"] else (),
         statuses=CITY_STATUSES,
         active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
+        # Each row links to /cities/<id>: the route built once, not once per row.
+        profile_url_prefix=url_for("cities.profile", city_id=0).removesuffix("0"),
     )
 
 

@@ -25,3 +25,15 @@ def test_templates_follow_the_locale_within_one_request(app):
 def test_templates_render_outside_a_request(app):
     with app.app_context():
         assert app.jinja_env.from_string('{{ _("Sign out") }}').render() == "Sign out"
+
+
+def test_long_choice_lists_mark_the_chosen_option_once_and_escape_every_label(app):
+    from mentoring.templating import select_options
+
+    choices = [("FR", "France"), ("CI", "Côte d'Ivoire"), ("X\"Y", "<b>odd</b>")]
+    with app.app_context():
+        assert str(select_options(choices, "CI")).count(" selected") == 1
+        assert '<option value="CI" selected>Côte d&#39;Ivoire</option>' in select_options(choices, "CI")
+        assert '<option value="X&#34;Y" selected>&lt;b&gt;odd&lt;/b&gt;</option>' in select_options(choices, 'X"Y')
+        assert " selected" not in select_options(choices, "ZZ") and " selected" not in select_options(choices)
+        assert " selected" not in select_options(choices)  # the cached list was not changed by a choice
