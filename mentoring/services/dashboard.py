@@ -274,12 +274,10 @@ def programme(user: User, now: datetime | None = None) -> Programme:
         .order_by(MatchRound.created_at.desc(), MatchRound.id.desc()).limit(LATEST_ROUNDS)
     ))
     stale = proposal_service.waiting_for_endorsement()
-    silent = list(db.session.scalars(
-        workspace.filtered_mentorships(user, state="active", silent=True, now=now)
-    ))
+    silent = _listed(workspace.filtered_mentorships(user, state="active", silent=True, now=now))
     overdue = [
         Overdue(m, workspace.overdue_goals(m, now.date()))
-        for m in db.session.scalars(workspace.filtered_mentorships(user, overdue=True, now=now))
+        for m in _listed(workspace.filtered_mentorships(user, overdue=True, now=now), Mentorship.goals)
     ]
     figures = [regions[key] for key in regions]
     return Programme(
@@ -290,6 +288,19 @@ def programme(user: User, now: datetime | None = None) -> Programme:
         active_mentorships=sum(r.active for r in figures),
         rounds=rounds, stale=stale, silent=silent, overdue=overdue, regions=figures,
     )
+
+
+def _listed(filtered, *also) -> list[Mentorship]:
+    """The mentorships of the workspace's ``filtered`` statement with what the home lists show: both
+    cities (and ``also``), not every session and goal the statement loads — a silent mentorship of a
+    year has hundreds of sessions."""
+    ids = filtered.with_only_columns(Mentorship.id).order_by(None)
+    return list(db.session.scalars(
+        select(Mentorship).where(Mentorship.id.in_(ids))
+        .options(selectinload(Mentorship.mentor_city), selectinload(Mentorship.mentee_city),
+                 *(selectinload(relation) for relation in also))
+        .order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
+    ))
 
 
 def region_chart_data(figures: list[RegionFigures], labels: dict[str, str], texts: dict[str, str]) -> dict:
