@@ -17,6 +17,7 @@ block by block to bound memory.
 
 import dataclasses
 import functools
+from itertools import chain
 
 import numpy as np
 
@@ -275,23 +276,29 @@ def build_model(participants, params, mentee_ids=None):
     Infeasible
         When the round has no potential mentor or no potential mentee.
     """
-    mentors = np.asarray([i for i, p in enumerate(participants)
-                          if p.is_mentor], dtype=np.int64)
-    mentees = np.asarray([i for i, p in enumerate(participants)
-                          if (p.is_mentee if mentee_ids is None else p.id in mentee_ids)], dtype=np.int64)
+    n = len(participants)
+    if mentee_ids is None:
+        wants = np.fromiter((p.wants_mentor for p in participants), dtype=bool, count=n)
+    else:
+        wants = np.fromiter((p.id in mentee_ids for p in participants), dtype=bool, count=n)
+    mentees = np.flatnonzero(wants)
     if len(mentees) == 0:
         raise Infeasible("no city asks for a mentor (set wants_mentor to true for mentees)")
-    if len(mentors) == 0:
-        raise Infeasible("no city can mentor: a mentor needs capacity > 0 and a can_mentor area "
-                         "where its maturity is 3 or 4")
     # The text projection works on small dense matrices, where a second BLAS thread
     # costs more in synchronisation than it saves (and makes timings erratic).
     with _blas_controller().limit(limits=1, user_api="blas"):
         features = CityFeatures(random_state=params.random_state).fit(participants)
         raw = features.transform(participants)
+    # Participant.is_mentor: capacity and an area taught at level 3-4 (the teach block).
+    cap_all = np.fromiter((p.capacity for p in participants), dtype=np.int64, count=n)
+    mentors = np.flatnonzero((cap_all > 0) & raw[:, features.feature_slices_["teach"]].any(axis=1))
+    if len(mentors) == 0:
+        raise Infeasible("no city can mentor: a mentor needs capacity > 0 and a can_mentor area "
+                         "where its maturity is 3 or 4")
     f = features.feature_slices_
     teach, mat, need = raw[:, f["teach"]], raw[:, f["maturity"]], raw[:, f["need"]]
-    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
+    priority = np.fromiter((participants[i].priority for i in mentees.tolist()), dtype=np.float64,
+                           count=len(mentees))
     prefs = build_preferences(participants, mentors, mentees, priority,
                               [str(a) for a in features.areas_], params)
     need_m = need[mentees] if prefs is None or prefs.need_weight is None else need[mentees] * prefs.need_weight
@@ -300,32 +307,34 @@ def build_model(participants, params, mentee_ids=None):
     scale = np.divide(1.0, denom, out=np.zeros_like(denom), where=denom > 0)
     gap_thr = np.hstack([need_m * (mat[mentees] < t) * scale
                          for t in range(1, N_LEVELS + 1)]).astype(np.float32)
-    languages = sorted({lang for p in participants for lang in p.languages})
+    languages = sorted(set(chain.from_iterable(p.languages for p in participants)))
     lcol = {lang: k for k, lang in enumerate(languages)}
-    lang = np.zeros((len(participants), max(len(languages), 1)), dtype=np.float32)
-    for i, p in enumerate(participants):
-        for code in p.languages:
-            lang[i, lcol[code]] = 1.0
+    sizes = np.fromiter((len(p.languages) for p in participants), dtype=np.intp, count=n)
+    lang_of = np.fromiter(map(lcol.__getitem__, chain.from_iterable(p.languages for p in participants)),
+                          dtype=np.intp, count=int(sizes.sum()))
+    speaker = np.repeat(np.arange(n), sizes)
+    lang = np.zeros((n, max(len(languages), 1)), dtype=np.float32)
+    lang[speaker, lang_of] = 1.0
     countries = {c: k for k, c in enumerate(sorted({p.country for p in participants}))}
-    country = np.asarray([countries[p.country] for p in participants], dtype=np.int64)
-    index = {p.id: i for i, p in enumerate(participants)}
-    mentor_pos = np.full(len(participants), -1)
+    country = np.fromiter((countries[p.country] for p in participants), dtype=np.int64, count=n)
+    mentor_pos = np.full(n, -1)
     mentor_pos[mentors] = np.arange(len(mentors))
-    mentee_pos = np.full(len(participants), -1)
+    mentee_pos = np.full(n, -1)
     mentee_pos[mentees] = np.arange(len(mentees))
     # The exclusion graph's edges (see graph.exclusion_graph), both directions.
-    keys = []
-    for ia, p in enumerate(participants):
-        for q in p.exclude:
-            ib = index.get(q)
-            if ib is None or ib == ia:
-                continue
-            for x, y in ((ia, ib), (ib, ia)):
-                if mentor_pos[x] >= 0 and mentee_pos[y] >= 0:
-                    keys.append(mentor_pos[x] * len(mentees) + mentee_pos[y])
-    for i in np.intersect1d(mentors, mentees):     # never paired with itself
-        keys.append(mentor_pos[i] * len(mentees) + mentee_pos[i])
-    capacity = np.asarray([participants[i].capacity for i in mentors], dtype=np.int64)
+    pairs = [(ia, q) for ia, p in enumerate(participants) if p.exclude for q in p.exclude]
+    keys = np.zeros(0, dtype=np.int64)
+    if pairs:
+        index = {p.id: i for i, p in enumerate(participants)}
+        ia = np.fromiter((x for x, _ in pairs), dtype=np.int64, count=len(pairs))
+        ib = np.fromiter((index.get(q, -1) for _, q in pairs), dtype=np.int64, count=len(pairs))
+        ok = (ib >= 0) & (ib != ia)
+        x, y = np.r_[ia[ok], ib[ok]], np.r_[ib[ok], ia[ok]]
+        ok = (mentor_pos[x] >= 0) & (mentee_pos[y] >= 0)
+        keys = mentor_pos[x[ok]] * len(mentees) + mentee_pos[y[ok]]
+    both = np.intersect1d(mentors, mentees)        # never paired with itself
+    keys = np.r_[keys, mentor_pos[both] * len(mentees) + mentee_pos[both]]
+    capacity = cap_all[mentors]
     w = params.weights
     # Threshold columns equal for every mentor are merged (teach levels are 0, 3 or
     # 4, so [>= 1] = [>= 2] = [>= 3]); columns no mentor has are dropped.
@@ -348,13 +357,12 @@ def build_model(participants, params, mentee_ids=None):
     if len(languages) <= 64:
         dt = np.uint8 if len(languages) <= 8 else np.uint16 if len(languages) <= 16 else \
             np.uint32 if len(languages) <= 32 else np.uint64
-        bits = np.zeros(len(participants), dtype=dt)
-        for i, p in enumerate(participants):
-            for code in p.languages:
-                bits[i] |= dt(1) << dt(lcol[code])
+        bits = np.zeros(n, dtype=dt)
+        np.bitwise_or.at(bits, speaker, np.left_shift(1, lang_of).astype(dt))
         lang_bits = (bits[mentors], bits[mentees])
     commissions = {c: k + 1 for k, c in enumerate(sorted({p.commission for p in participants} - {""}))}
-    commission = np.asarray([commissions.get(p.commission, 0) for p in participants], dtype=np.int32)
+    commission = np.fromiter((commissions.get(p.commission, 0) for p in participants), dtype=np.int32,
+                             count=n)
     cdt = np.int16 if len(countries) < 2 ** 15 else np.int64
     country_code = (country[mentors].astype(cdt), country[mentees].astype(cdt))
     cl = cr = class_ok = None
@@ -387,7 +395,7 @@ def build_model(participants, params, mentee_ids=None):
         lang_left=lang[mentors], lang_right=lang[mentees],
         country_left=country[mentors], country_right=country[mentees],
         priority=priority,
-        excluded=np.unique(np.asarray(keys, dtype=np.int64)), raw=raw,
+        excluded=np.unique(keys), raw=raw,
         comp_left=comp_left, comp_right=comp_right, text_right=text_right,
         ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
         lang_bits=lang_bits, country_code=country_code,
