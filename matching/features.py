@@ -6,7 +6,7 @@ and of the needs, and context features (region, log population).
 :class:`LevelThresholds` is the numeric step behind the complementarity score.
 """
 
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -84,8 +84,7 @@ def _area_matrix(maps, col):
     total = int(sizes.sum())
     if total == 0:
         return out
-    get = col.get
-    cols = np.fromiter((get(a, -1) for a in chain.from_iterable(maps)), dtype=np.intp, count=total)
+    cols = np.fromiter(map(col.get, chain.from_iterable(maps), repeat(-1)), dtype=np.intp, count=total)
     rows = np.repeat(np.arange(len(maps)), sizes)
     if isinstance(maps[0], tuple):
         values = np.ones(total, dtype=np.float32)

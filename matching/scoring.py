@@ -338,8 +338,10 @@ def build_model(participants, params, mentee_ids=None):
     w = params.weights
     # Threshold columns equal for every mentor are merged (teach levels are 0, 3 or
     # 4, so [>= 1] = [>= 2] = [>= 3]); columns no mentor has are dropped.
-    distinct, group = np.unique(teach_thr, axis=1, return_inverse=True)
-    group = np.ravel(group)
+    packed = np.ascontiguousarray(np.packbits(teach_thr.T.astype(bool), axis=1))
+    _, first, group = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
+                                return_index=True, return_inverse=True)
+    distinct, group = teach_thr[:, first], np.ravel(group)
     used = np.flatnonzero(distinct.any(axis=0))
     merge = np.zeros((teach_thr.shape[1], len(used)), dtype=np.float64)
     keep = np.isin(group, used)

@@ -26,7 +26,7 @@ __all__ = ["HASH_DIM", "IDF_BUCKETS", "SVD_SAMPLE", "TextVectors", "char_ngram_h
 
 HASH_DIM = 1024        # signed-hash space of the n-grams (a sparse random projection)
 IDF_BUCKETS = 1 << 20  # buckets of the collection frequencies behind the idf weights
-SVD_SAMPLE = 1024      # texts whose principal directions make the projection
+SVD_SAMPLE = 512       # texts whose principal directions make the projection
 CHUNK_UNITS = 1 << 16  # UTF-16 code units tokenised at once (the passes stay in cache)
 _HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd: the polynomial word hash base (mod 2**64)
 
@@ -66,6 +66,19 @@ def _word_units():
         table[0xD800:0xE000] = True
         _CACHE["word"] = table
     return table
+
+
+def _is_word(u, table):
+    """Word mask of UTF-16 code units: ASCII letters and digits by arithmetic, others by table."""
+    x = u | np.uint16(0x20)
+    x -= np.uint16(0x61)
+    w = x < 26
+    x = u - np.uint16(0x30)
+    w |= x < 10
+    high = np.flatnonzero(u >= 0x80)
+    if len(high):
+        w[high] = table[u[high]]
+    return w
 
 
 def _powers(n):
@@ -182,7 +195,8 @@ def tokenize(texts, max_chars=2000):
     for a, b in zip(cuts[:-1], cuts[1:]):
         text = "\x00" + "\x00".join(t[:max_chars] for t in texts[a:b]) + "\x00"
         u = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
-        edges = np.flatnonzero(np.not_equal((w := word[u])[1:], w[:-1])) + 1
+        w = _is_word(u, word)
+        edges = np.flatnonzero(np.not_equal(w[1:], w[:-1])) + 1
         st, en = edges[0::2], edges[1::2]
         if len(u) == len(text):           # no surrogate pair: text starts from the lengths
             starts = ends[a:b] - lengths[a:b] - (ends[a] - lengths[a]) + 1
@@ -277,9 +291,12 @@ class TextVectors:
         # Inverse collection frequency of each n-gram bucket (occurrences counted with the
         # multiplicity of their text): common n-grams weigh little.
         per_word = np.asarray(counts.T @ mult).ravel()
-        cf = np.bincount((hashes >> np.uint32(12)).astype(np.intp), weights=per_word[wid],
-                         minlength=IDF_BUCKETS)
-        self.idf = (np.log((1.0 + mult.sum()) / (1.0 + cf)) + 1.0).astype(np.float32)
+        bucket = (hashes >> np.uint32(12)).astype(np.intp)
+        used, at = np.unique(bucket, return_inverse=True)
+        cf = np.bincount(at, weights=per_word[wid], minlength=len(used))
+        total = 1.0 + mult.sum()
+        self.idf = np.full(IDF_BUCKETS, np.log(total) + 1.0, dtype=np.float32)   # unseen n-grams
+        self.idf[used] = np.log(total / (1.0 + cf)) + 1.0
         vectors = self._word_matrix(words)
         n = len(texts)
         if n <= SVD_SAMPLE:
