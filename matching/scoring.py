@@ -75,6 +75,9 @@ class ScoringModel:
     country_code: tuple = None       # (mentor, mentee) small int country codes
     commission_code: tuple = None    # (mentor, mentee) int codes, 0 = no commission
     prefs: object = None             # matching.preferences.PreferenceModel, None: none stated
+    lin_left: np.ndarray = None      # [comp_left | ctx_left]: the linear part in one product
+    lin_right: np.ndarray = None     # [comp_right | ctx_right_w]
+    comp_bits: tuple = None          # (mentor, mentee) bit masks of the threshold columns, if <= 64
 
     @property
     def n_mentors(self):
@@ -94,7 +97,8 @@ class ScoringModel:
 
         Cost O(rows * cols * (2A + d + c)) in BLAS plus a few elementwise passes.
         """
-        return self._compute(start, stop, cols, None)
+        score, bad = self._compute(start, stop, cols, None)
+        return score, ~bad
 
     def column_view(self, cols):
         """The same model restricted to mentees ``cols`` (sorted positions).
@@ -106,7 +110,8 @@ class ScoringModel:
         view = dataclasses.replace(self)
         view.__dict__.pop("_buffers", None)
         for name in ("mentees", "demand", "gap_thr", "needs_text", "ctx_right", "lang_right",
-                     "country_right", "priority", "comp_right", "text_right", "ctx_right_w"):
+                     "country_right", "priority", "comp_right", "text_right", "ctx_right_w",
+                     "lin_right"):
             value = getattr(self, name)
             if value is not None:
                 setattr(view, name, np.ascontiguousarray(value[cols]))
@@ -114,6 +119,8 @@ class ScoringModel:
             view.class_right = self.class_right[cols]
         if self.lang_bits is not None:
             view.lang_bits = (self.lang_bits[0], self.lang_bits[1][cols])
+        if self.comp_bits is not None:
+            view.comp_bits = (self.comp_bits[0], self.comp_bits[1][cols])
         view.country_code = (self.country_code[0], self.country_code[1][cols])
         view.commission_code = (self.commission_code[0], self.commission_code[1][cols])
         if self.prefs is not None:
@@ -127,71 +134,84 @@ class ScoringModel:
             view.excluded = np.sort(self.excluded[sel] // n * len(cols) + at[sel])
         return view
 
-    def masked_block(self, start, stop, cols=None):
+    def masked_block(self, start, stop, cols=None, out=None):
         """Scores of mentors ``start:stop`` x mentees ``cols``, ``-inf`` where not eligible.
 
-        The returned array is a reused buffer: valid until the next call.
+        Written to ``out`` (C-contiguous float32) when given, else to a reused buffer
+        valid until the next call.
         """
-        score, eligible = self._compute(start, stop, cols, self.__dict__.setdefault("_buffers", {}))
-        np.copyto(score, np.float32(-np.inf), where=np.logical_not(eligible, out=eligible))
+        buffers = self.__dict__.setdefault("_buffers", {})
+        score, bad = self._compute(start, stop, cols, buffers, out)
+        # Scores are >= 0, so as unsigned integers they are below the bits of -inf:
+        # max(bits(score), bad * bits(-inf)) is -inf where not eligible, else the score.
+        mark = _buffer(buffers, "mark", score.shape, np.uint32)
+        np.multiply(bad, np.uint32(0xFF800000), out=mark)
+        as_bits = score.view(np.uint32)
+        np.maximum(as_bits, mark, out=as_bits)
         return score
 
-    def _compute(self, start, stop, cols, buffers):
+    def _compute(self, start, stop, cols, buffers, score_out=None):
+        """Scores (float32, >= 0) and the mask of the pairs that are *not* eligible."""
         p = self.params
         cols = slice(None) if cols is None else cols
         n_cols = self.n_mentees if isinstance(cols, slice) else len(cols)
         shape = (stop - start, n_cols)
+        rows = slice(start, stop)
 
-        def out(name):
-            if buffers is None:
-                return None
-            buf = buffers.get(name)
-            if buf is None or buf.size < shape[0] * shape[1]:
-                buf = buffers[name] = np.empty(shape[0] * shape[1], np.float32)
-            return buf[:shape[0] * shape[1]].reshape(shape)
+        def out(name, dtype=np.float32):
+            if name == "score" and score_out is not None:
+                return score_out
+            return None if buffers is None else _buffer(buffers, name, shape, dtype)
 
-        score = np.matmul(self.comp_left[start:stop], self.comp_right[cols].T, out=out("score"))
-        eligible = score > 0
+        if self.text_right.shape[1]:
+            score = np.matmul(self.practices[rows], self.text_right[cols].T, out=out("score"))
+            as_int = score.view(np.int32)          # max(0, cosine): negative floats are
+            np.maximum(as_int, 0, out=as_int)      # negative as int32 (-0.0 becomes +0.0)
+            score += np.matmul(self.lin_left[rows], self.lin_right[cols].T, out=out("tmp"))
+        else:
+            score = np.matmul(self.lin_left[rows], self.lin_right[cols].T, out=out("score"))
+        # Complementarity > 0 exactly when a threshold column is set on both sides.
+        if self.comp_bits is not None:
+            left, right = self.comp_bits[0][rows], self.comp_bits[1][cols]
+            both = np.bitwise_and.outer(left, right, out=out("bits", left.dtype))
+            bad = np.equal(both, 0, out=out("bad", bool))
+        else:
+            comp = np.matmul(self.comp_left[rows], self.comp_right[cols].T, out=out("tmp"))
+            bad = np.less_equal(comp, 0, out=out("bad", bool))
         if self.lang_bits is not None:
             if p.require_shared_language:
-                eligible &= np.bitwise_and.outer(self.lang_bits[0][start:stop],
-                                                 self.lang_bits[1][cols]).astype(bool)
+                shared = np.bitwise_and.outer(self.lang_bits[0][rows], self.lang_bits[1][cols],
+                                              out=out("lang", self.lang_bits[0].dtype))
+                bad |= np.equal(shared, 0, out=out("flag", bool))
             if not p.allow_same_country:
-                eligible &= self.country_code[0][start:stop, None] != self.country_code[1][None, cols]
+                bad |= np.equal.outer(self.country_code[0][rows], self.country_code[1][cols],
+                                      out=out("flag", bool))
         else:
-            eligible &= self.class_ok[self.class_left[start:stop, None], self.class_right[None, cols]]
-        if self.text_right.shape[1]:
-            text = np.matmul(self.practices[start:stop], self.text_right[cols].T, out=out("tmp"))
-            np.maximum(text, 0, out=text)
-            score += text
-        if self.ctx_right_w.shape[1]:
-            score += np.matmul(self.ctx_left[start:stop], self.ctx_right_w[cols].T, out=out("tmp"))
+            bad |= ~self.class_ok[self.class_left[rows, None], self.class_right[None, cols]]
         if p.cross_commission != "off":
-            left, right = self.commission_code[0][start:stop], self.commission_code[1][cols]
+            left, right = self.commission_code[0][rows], self.commission_code[1][cols]
             cross = (left[:, None] != right[None, :]) & (left[:, None] > 0) & (right[None, :] > 0)
             if p.cross_commission == "required":
-                eligible &= cross
+                bad |= ~cross
             elif p.cross_commission_bonus > 0:
                 score += cross * np.float32(p.cross_commission_bonus)
         if self.prefs is not None:
             self.prefs.add(score, start, stop, cols, self.n_mentees, out("tmp"))
         if p.min_score > 0:
-            eligible &= score >= np.float32(p.min_score)
-        if len(self.excluded) and isinstance(cols, slice) and cols == slice(None):
+            bad |= score < np.float32(p.min_score)
+        if len(self.excluded):
             n = self.n_mentees
             lo, hi = np.searchsorted(self.excluded, [start * n, stop * n])
             keys = self.excluded[lo:hi]
-            eligible[keys // n - start, keys % n] = False
-        elif len(self.excluded):
-            n = self.n_mentees
-            lo, hi = np.searchsorted(self.excluded, [start * n, stop * n])
-            keys = self.excluded[lo:hi]
-            where = np.full(n, -1, dtype=np.int64)
-            where[np.arange(n)[cols]] = np.arange(eligible.shape[1])
-            at = where[keys % n]
-            sel = at >= 0
-            eligible[keys[sel] // n - start, at[sel]] = False
-        return score, eligible
+            if isinstance(cols, slice) and cols == slice(None):
+                bad[keys // n - start, keys % n] = True
+            else:
+                where = np.full(n, -1, dtype=np.int64)
+                where[np.arange(n)[cols]] = np.arange(bad.shape[1])
+                at = where[keys % n]
+                sel = at >= 0
+                bad[keys[sel] // n - start, at[sel]] = True
+        return score, bad
 
     def pair_components(self, i, j):
         """Float64 components of pair (mentor ``i``, mentee ``j``) (index arrays).
@@ -200,18 +220,18 @@ class ScoringModel:
         contributions ``need * gap`` (shape (n, A)) used to explain the pair.
         """
         f = self.features.feature_slices_
-        raw = self.raw.astype(np.float64)
         li, lj = self.mentors[i], self.mentees[j]
-        teach = raw[li][:, f["teach"]]
-        mat = raw[lj][:, f["maturity"]]
-        need = raw[lj][:, f["need"]]
+        left, right = self.raw[li].astype(np.float64), self.raw[lj].astype(np.float64)
+        teach = left[:, f["teach"]]
+        mat = right[:, f["maturity"]]
+        need = right[:, f["need"]]
         if self.prefs is not None and self.prefs.need_weight is not None:
             need = need * self.prefs.need_weight[j]
         contrib = need * np.maximum(0.0, teach - mat)
         denom = np.sum(need * (N_LEVELS - mat), axis=1)
         comp = np.divide(contrib.sum(axis=1), denom, out=np.zeros(len(li)), where=denom > 0)
-        text = np.maximum(0.0, np.sum(raw[li][:, f["practices"]] * raw[lj][:, f["needs_text"]], axis=1))
-        ctx = np.sum(raw[li][:, f["context"]] * raw[lj][:, f["context"]], axis=1)
+        text = np.maximum(0.0, np.sum(left[:, f["practices"]] * right[:, f["needs_text"]], axis=1))
+        ctx = np.sum(left[:, f["context"]] * right[:, f["context"]], axis=1)
         w, prio = self.params.weights, self.priority[j]
         parts = {"complementarity": prio * w["complementarity"] * comp,
                  "text": prio * w["text"] * text,
@@ -249,6 +269,15 @@ class ScoringModel:
             ok &= score[:, 0] >= np.float32(p.min_score)
         counts["min_score"] = int(ok.sum())
         return counts
+
+
+def _buffer(buffers, name, shape, dtype):
+    """A reused work array of ``shape`` (grown when too small)."""
+    size = shape[0] * shape[1]
+    buf = buffers.get(name)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = buffers[name] = np.empty(size, dtype)
+    return buf[:size].reshape(shape)
 
 
 @functools.lru_cache(maxsize=1)
@@ -385,6 +414,14 @@ def build_model(participants, params, mentee_ids=None):
                     class_ok[a, b] = False
                 if not params.allow_same_country and ca == cb:
                     class_ok[a, b] = False
+    ctx_left = np.ascontiguousarray(raw[mentors][:, f["context"]])
+    comp_bits = None
+    if comp_left.shape[1] <= 64:
+        q = comp_left.shape[1]
+        dt = np.uint8 if q <= 8 else np.uint16 if q <= 16 else np.uint32 if q <= 32 else np.uint64
+        weights = np.left_shift(1, np.arange(q)).astype(dt)
+        comp_bits = (np.bitwise_or.reduce(np.where(comp_left > 0, weights, dt(0)), axis=1),
+                     np.bitwise_or.reduce(np.where(comp_right > 0, weights, dt(0)), axis=1))
     return ScoringModel(
         participants=participants, params=params, features=features,
         mentors=mentors, mentees=mentees, capacity=capacity,
@@ -392,7 +429,7 @@ def build_model(participants, params, mentee_ids=None):
         teach_thr=teach_thr, gap_thr=gap_thr,
         practices=np.ascontiguousarray(raw[mentors][:, f["practices"]]),
         needs_text=np.ascontiguousarray(raw[mentees][:, f["needs_text"]]),
-        ctx_left=np.ascontiguousarray(raw[mentors][:, f["context"]]),
+        ctx_left=ctx_left,
         ctx_right=np.ascontiguousarray(raw[mentees][:, f["context"]]),
         lang_left=lang[mentors], lang_right=lang[mentees],
         country_left=country[mentors], country_right=country[mentees],
@@ -401,4 +438,8 @@ def build_model(participants, params, mentee_ids=None):
         comp_left=comp_left, comp_right=comp_right, text_right=text_right,
         ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
         lang_bits=lang_bits, country_code=country_code,
-        commission_code=(commission[mentors], commission[mentees]), prefs=prefs)
+        commission_code=(commission[mentors], commission[mentees]), prefs=prefs,
+        lin_left=np.ascontiguousarray(np.hstack([comp_left, ctx_left[:, :ctx_right_w.shape[1]]]),
+                                      dtype=np.float32),
+        lin_right=np.ascontiguousarray(np.hstack([comp_right, ctx_right_w]), dtype=np.float32),
+        comp_bits=comp_bits)
