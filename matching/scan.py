@@ -231,7 +231,7 @@ def scan_candidates(model, scores, k, k_mentor, report, lo, hi):
         step = max(1, BLOCK_ENTRIES // h)
         for a in range(0, ne, step):
             part = model.column_view(np.arange(a, min(a + step, ne))).masked_block(0, h)
-            thr[a:a + part.shape[1]] = np.partition(part, h - k, axis=0)[h - k]
+            thr[a:a + part.shape[1]] = np.partition(np.ascontiguousarray(part.T), h - k, axis=1)[:, h - k]
     pool_r, pool_c, pool_v = [], [], []
     pending = 0
     row_r, row_c, row_v = [], [], []
@@ -245,7 +245,7 @@ def scan_candidates(model, scores, k, k_mentor, report, lo, hi):
         if b == 0 and e - s > k and not np.isfinite(thr).any():
             # Start from the k-th best over the first rows (a lower bound).
             h = min(e - s, max(4 * k, 1024))
-            thr = np.partition(ws[:h], h - k, axis=0)[h - k]
+            thr = np.partition(np.ascontiguousarray(ws[:h].T), h - k, axis=1)[:, h - k]
             idx = np.flatnonzero((ws >= thr[None, :]) & ok)
         else:
             idx = np.flatnonzero(ws > thr[None, :])
