@@ -103,11 +103,12 @@ class CityFeatures(TransformerMixin, BaseEstimator):
     maturity where the city can mentor at level >= 3, else 0) per area; ``practices``
     and ``needs_text``, L2-normalised embeddings of idf-weighted character n-grams
     (n-grams within word boundaries still match across English, French, Spanish and
-    Portuguese: "digital", "digitale", "digitales", "digitais"): the n-grams are hashed
-    (:func:`char_ngram_hashes`, linear in the text volume, at most ``max_chars``
-    characters per text) with random signs into ``HASH_DIM`` columns (a sparse random
-    projection), then projected on the principal directions of (a sample of) the
-    round's texts, at most ``text_components`` of them; ``context``, a region one-hot and a smooth
+    Portuguese: "digital", "digitale", "digitales", "digitais"): texts are split into
+    words and the n-grams of each distinct word hashed once (:mod:`matching.text`, linear
+    in the text volume, at most ``max_chars`` characters per text) with random signs into
+    ``HASH_DIM`` columns (a sparse random projection), then projected on the principal
+    directions of (a sample of) the round's texts, at most ``text_components`` of them;
+    ``context``, a region one-hot and a smooth
     encoding of log10 population, scaled so the dot product of two rows is
     ``0.5 * same_region + 0.5 * population_similarity``.
 
