@@ -244,7 +244,7 @@ def scan_candidates(model, scores, k, k_mentor, report, lo, hi):
             count += np.add.reduce(ok[a:a + 255].view(np.uint8), axis=0, dtype=np.uint8)
         if b == 0 and e - s > k and not np.isfinite(thr).any():
             # Start from the k-th best over the first rows (a lower bound).
-            h = min(e - s, max(4 * k, 1024))
+            h = min(e - s, max(4 * k, 256))
             thr = np.partition(np.ascontiguousarray(ws[:h].T), h - k, axis=1)[:, h - k]
             idx = np.flatnonzero((ws >= thr[None, :]) & ok)
         else:
