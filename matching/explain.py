@@ -1,6 +1,8 @@
 """Plain-English explanations of pairs."""
 
-__all__ = ["explain_pair", "language_name"]
+from .preferences import explain_preferences
+
+__all__ = ["Phrases", "explain_pair", "language_name"]
 
 _LANGUAGES = {
     "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
@@ -30,7 +32,47 @@ def _join(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def explain_pair(mentor, mentee, areas, label, components):
+class Phrases:
+    """The pieces of the sentences, memoised: a round's explanations repeat the same few
+    (an area's label at a level, a need level, a pair of language lists)."""
+
+    def __init__(self, label):
+        self.label = label
+        self.strength = {}
+        self.needs = {}
+        self.shared = {}
+
+    def strength_of(self, level, area):
+        key = (level, area)
+        text = self.strength.get(key)
+        if text is None:
+            text = self.strength[key] = f"{_LEVEL.get(level, 'strong')} in {self.label(area)}"
+        return text
+
+    def need_text(self, levels):
+        text = self.needs.get(levels)
+        if text is None:
+            needs = [_NEED.get(n, "some") for n in levels]
+            if len(needs) == 1:
+                text = f"a {needs[0]} need"
+            elif len(set(needs)) == 1:
+                text = f"{needs[0]} needs"
+            else:
+                text = _join(needs) + " needs respectively"
+            self.needs[levels] = text
+        return text
+
+    def shared_text(self, mentor_languages, mentee_languages):
+        key = (mentor_languages, mentee_languages)
+        text = self.shared.get(key)
+        if text is None:
+            shared = [c for c in mentee_languages if c in mentor_languages]
+            text = self.shared[key] = ("They share " + _join(language_name(c) for c in shared)
+                                       if shared else "")
+        return text
+
+
+def explain_pair(mentor, mentee, areas, label, components, phrases=None):
     """One or two sentences saying why a mentor suits a mentee.
 
     Parameters
@@ -41,6 +83,8 @@ def explain_pair(mentor, mentee, areas, label, components):
     label : callable
         Area key to readable label.
     components : dict of str to float
+    phrases : Phrases, optional
+        Memoised sentence pieces shared by the pairs of a round (built from ``label``).
 
     Examples
     --------
@@ -52,25 +96,22 @@ def explain_pair(mentor, mentee, areas, label, components):
     >>> explain_pair(a, b, ["open_data"], lambda k: k.replace("_", " "), {"text": 0.0})
     'Lyon is leading in open data, where Dakar has a high need. They share French.'
     """
-    strengths = [f"{_LEVEL.get(mentor.maturity.get(a, 0), 'strong')} in {label(a)}" for a in areas[:3]]
-    needs = [_NEED.get(mentee.need.get(a, 0), "some") for a in areas[:3]]
-    if len(needs) == 1:
-        need_text = f"a {needs[0]} need"
-    elif len(set(needs)) == 1:
-        need_text = f"{needs[0]} needs"
-    else:
-        need_text = _join(needs) + " needs respectively"
-    first = f"{mentor.name} is {_join(strengths)}, where {mentee.name} has {need_text}."
+    ph = phrases if phrases is not None else Phrases(label)
+    top = areas[:3]
+    mat, need = mentor.maturity, mentee.need
+    strengths = [ph.strength_of(mat.get(a, 0), a) for a in top]
+    first = (f"{mentor.name} is {_join(strengths)}, where {mentee.name} has "
+             f"{ph.need_text(tuple(need.get(a, 0) for a in top))}.")
     extra = []
-    shared = [c for c in mentee.languages if c in mentor.languages]
+    shared = ph.shared_text(mentor.languages, mentee.languages)
     if shared:
-        extra.append("They share " + _join(language_name(c) for c in shared))
+        extra.append(shared)
     if mentor.region and mentor.region == mentee.region:
         extra.append(("both are in " if extra else "Both are in ") + mentor.region)
     if components.get("text", 0.0) > 0.05:
         extra.append("the mentor's practices echo the mentee's stated needs" if extra
                       else "The mentor's practices echo the mentee's stated needs")
-    from .preferences import explain_preferences
-
-    wishes = explain_preferences(mentor, mentee, components)
-    return first + (" " + _join(extra) + "." if extra else "") + "".join(" " + w for w in wishes)
+    text = first + (" " + _join(extra) + "." if extra else "")
+    if len(components) > 3:                      # preference components: their sentences
+        text += "".join(" " + w for w in explain_preferences(mentor, mentee, components))
+    return text

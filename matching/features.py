@@ -6,120 +6,16 @@ and of the needs, and context features (region, log population).
 :class:`LevelThresholds` is the numeric step behind the complementarity score.
 """
 
-import unicodedata
+from itertools import chain, repeat
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .records import Participant
+from .text import HASH_DIM, TextVectors, char_ngram_hashes
 
-__all__ = ["CityFeatures", "LevelThresholds", "char_ngram_hashes"]
-
-HASH_DIM = 1024        # signed-hash space of the n-grams (a sparse random projection)
-IDF_BUCKETS = 1 << 20  # buckets of the collection frequencies behind the idf weights
-SVD_SAMPLE = 4000      # distinct texts whose principal directions make the projection
-EMBED_CHUNK = 16384    # texts hashed at once (bounds the dense work arrays: 64 MB)
-KEEP_WINDOWS = 1 << 24  # n-gram windows kept between the two passes of fit (else re-hashed)
-
-
-_FOLDED = {0: 0}  # code point -> folded code point, filled for the characters met so far
-
-
-def _fold_char(c):
-    ch = chr(c)
-    if not ch.isalnum():
-        return 32
-    base = "".join(x for x in unicodedata.normalize("NFKD", ch.lower()) if not unicodedata.combining(x))
-    return ord(base[0]) if len(base) >= 1 else c
-
-
-def _fold_table(present):
-    """Code point -> lower-case base letter (accents stripped), 32 for non-word characters.
-
-    Only the code points in ``present`` (those of the texts at hand) are worked out, once
-    per process: a table of the whole Basic Multilingual Plane would cost a second.
-    """
-    for c in present.tolist():
-        if c not in _FOLDED:
-            _FOLDED[c] = _fold_char(c)
-    table = np.full(0x10000, 32, dtype=np.uint32)
-    table[present] = [_FOLDED[c] for c in present.tolist()]
-    return table
-
-
-def char_ngram_hashes(texts, ngram_range=(3, 5), max_chars=2000):
-    """32-bit hashes of the character n-grams of each text, within word boundaries.
-
-    Like scikit-learn's ``char_wb`` analyser (lower case, accents stripped, words padded
-    with a space, n-grams never across words) but vectorised over the whole corpus in
-    numpy: time and memory are linear in the total text volume, and each text counts
-    for at most ``max_chars`` characters.
-
-    Returns
-    -------
-    docs : ndarray of int32
-        Text position of each n-gram occurrence (one non-decreasing run per n-gram size).
-    hashes : ndarray of uint32
-
-    Examples
-    --------
-    >>> docs, hashes = char_ngram_hashes(["Données", "donnees"], ngram_range=(3, 3))
-    >>> docs.tolist()
-    [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]
-    >>> bool((hashes[:7] == hashes[7:]).all())
-    True
-    """
-    corpus = " " + " \x00 ".join(t[:max_chars] for t in texts) + " "
-    t = np.frombuffer(corpus.encode("utf-32-le"), dtype=np.uint32)
-    small = t < 0x10000
-    codes = np.where(small, t, 0)
-    t = np.where(small, _fold_table(np.flatnonzero(np.bincount(codes, minlength=1)))[codes], t)
-    blank = t == 32
-    keep = ~blank
-    keep[1:] |= ~blank[:-1]                             # runs of blanks -> one space
-    keep[0] = True
-    t = t[keep]
-    brk = t == 0
-    stop = brk | (t == 32)
-    doc = np.cumsum(brk, dtype=np.int32)
-    csum = np.cumsum(stop, dtype=np.int32)
-    n = len(t)
-    lo, hi = ngram_range
-    hashes, docs = [], []
-    h = t ^ np.uint32(0x811C9DC5)
-    mul = np.uint32(0x01000193)
-    for k in range(1, hi):
-        m = n - k
-        h = h[:m] * mul
-        h ^= t[k:k + m]
-        size = k + 1
-        if size < lo:
-            continue
-        # No text break in the window and no blank strictly inside it.
-        ok = csum[size - 2:size - 2 + m] == csum[:m]
-        ok &= ~brk[:m]
-        ok &= ~brk[size - 1:size - 1 + m]
-        x = h[ok]
-        x ^= x >> np.uint32(15)
-        x *= np.uint32(0x2C1B3C6D + 2 * size)
-        x ^= x >> np.uint32(12)
-        hashes.append(x)
-        docs.append(doc[:m][ok])
-    if not hashes:
-        return np.zeros(0, np.int32), np.zeros(0, np.uint32)
-    # One sorted run per n-gram size.
-    return np.concatenate(docs), np.concatenate(hashes)
-
-
-def _idf_bucket(hashes):
-    return (hashes >> np.uint32(12)).astype(np.intp)
-
-
-def _runs(docs):
-    """Boundaries of the non-decreasing runs of ``docs``."""
-    return np.r_[0, np.flatnonzero(docs[1:] < docs[:-1]) + 1, len(docs)]
+__all__ = ["CityFeatures", "LevelThresholds", "char_ngram_hashes", "HASH_DIM"]
 
 N_LEVELS = 4          # maturity levels 1..4 above "not started"
 MAX_NEED = 3
@@ -173,9 +69,30 @@ class LevelThresholds(TransformerMixin, BaseEstimator):
 
 
 def _as_records(X):
-    out = []
-    for item in X:
-        out.append(item if isinstance(item, Participant) else Participant.from_dict(item))
+    if isinstance(X, list) and all(type(item) is Participant for item in X):
+        return X
+    return [item if isinstance(item, Participant) else Participant.from_dict(item) for item in X]
+
+
+def _area_matrix(maps, col):
+    """Dense (n, len(col)) float32 of per-record area -> level mappings (or area tuples: 1).
+
+    Areas not in ``col`` are ignored.
+    """
+    out = np.zeros((len(maps), len(col)), dtype=np.float32)
+    sizes = np.fromiter(map(len, maps), dtype=np.intp, count=len(maps))
+    total = int(sizes.sum())
+    if total == 0:
+        return out
+    cols = np.fromiter(map(col.get, chain.from_iterable(maps), repeat(-1)), dtype=np.intp, count=total)
+    rows = np.repeat(np.arange(len(maps)), sizes)
+    if isinstance(maps[0], tuple):
+        values = np.ones(total, dtype=np.float32)
+    else:
+        values = np.fromiter(chain.from_iterable(m.values() for m in maps), dtype=np.float32,
+                             count=total)
+    sel = cols >= 0
+    out[rows[sel], cols[sel]] = values[sel]
     return out
 
 
@@ -186,11 +103,12 @@ class CityFeatures(TransformerMixin, BaseEstimator):
     maturity where the city can mentor at level >= 3, else 0) per area; ``practices``
     and ``needs_text``, L2-normalised embeddings of idf-weighted character n-grams
     (n-grams within word boundaries still match across English, French, Spanish and
-    Portuguese: "digital", "digitale", "digitales", "digitais"): the n-grams are hashed
-    (:func:`char_ngram_hashes`, linear in the text volume, at most ``max_chars``
-    characters per text) with random signs into ``HASH_DIM`` columns (a sparse random
-    projection), then projected on the principal directions of (a sample of) the
-    round's texts, at most ``text_components`` of them; ``context``, a region one-hot and a smooth
+    Portuguese: "digital", "digitale", "digitales", "digitais"): texts are split into
+    words and the n-grams of each distinct word hashed once (:mod:`matching.text`, linear
+    in the text volume, at most ``max_chars`` characters per text) with random signs into
+    ``HASH_DIM`` columns (a sparse random projection), then projected on the principal
+    directions of (a sample of) the round's texts, at most ``text_components`` of them;
+    ``context``, a region one-hot and a smooth
     encoding of log10 population, scaled so the dot product of two rows is
     ``0.5 * same_region + 0.5 * population_similarity``.
 
@@ -262,73 +180,29 @@ class CityFeatures(TransformerMixin, BaseEstimator):
         if not records:
             raise ValueError("CityFeatures needs at least one record to fit")
         if self.areas is None:
-            keys = set()
-            for p in records:
-                keys.update(p.maturity, p.need, p.can_mentor)
+            keys = set(chain.from_iterable(p.maturity for p in records))
+            keys.update(chain.from_iterable(p.need for p in records))
+            keys.update(chain.from_iterable(p.can_mentor for p in records))
             areas = sorted(keys)
         else:
             areas = list(self.areas)
         self.areas_ = np.asarray(areas, dtype=object)
-        self.regions_ = np.asarray(sorted({p.region for p in records if p.region}), dtype=object)
+        self.regions_ = np.asarray(sorted({p.region for p in records} - {""}), dtype=object)
         # Texts repeat across cities (and between fit and transform): the corpus is
-        # hashed once per distinct text, counted with its multiplicity.
+        # embedded once per distinct text, counted with its multiplicity.
         counts = {}
-        for p in records:
-            for t in (p.practices, p.needs_text):
-                if t.strip():
-                    counts[t] = counts.get(t, 0) + 1
+        for t in chain((p.practices for p in records), (p.needs_text for p in records)):
+            counts[t] = counts.get(t, 0) + 1
+        uniq = [t for t in counts if t.strip()]
         self.idf_ = None
         self.text_projection_ = None
-        self._embedding_cache = {}
-        if counts:
-            uniq = list(counts)
-            mult = np.asarray([counts[t] for t in uniq], dtype=np.float64)
-            # Pass 1: collection frequencies (kept hashes are reused by pass 2).
-            chunks = [(a, uniq[a:a + EMBED_CHUNK]) for a in range(0, len(uniq), EMBED_CHUNK)]
-            cf = np.zeros(IDF_BUCKETS)
-            kept, n_kept = {}, 0
-            for a, part in chunks:
-                docs, hashes = char_ngram_hashes(part, tuple(self.ngram_range), self.max_chars)
-                cf += np.bincount(_idf_bucket(hashes), weights=mult[a + docs], minlength=IDF_BUCKETS)
-                if n_kept + len(hashes) <= KEEP_WINDOWS:
-                    kept[a] = (docs, hashes)
-                    n_kept += len(hashes)
-            # Inverse collection frequency of each n-gram bucket (occurrences counted with
-            # the multiplicity of their text): common n-grams weigh little.
-            self.idf_ = (np.log((1.0 + mult.sum()) / (1.0 + cf)) + 1.0).astype(np.float32)
-
-            def hashed_chunk(a, part):
-                docs, hashes = kept.pop(a, None) or char_ngram_hashes(
-                    part, tuple(self.ngram_range), self.max_chars)
-                return self._hashed(docs, hashes, len(part))
-            rng = np.random.default_rng(self.random_state)
-            sample = np.arange(len(uniq)) if len(uniq) <= SVD_SAMPLE else \
-                np.sort(rng.choice(len(uniq), size=SVD_SAMPLE, replace=False))
-            if len(chunks) == 1:
-                hashed_all = hashed_chunk(*chunks[0])
-                rows = hashed_all[sample]
-            else:
-                hashed_all = None
-                picked = [uniq[i] for i in sample]
-                docs, hashes = char_ngram_hashes(picked, tuple(self.ngram_range), self.max_chars)
-                rows = self._hashed(docs, hashes, len(picked))
-            if len(uniq) <= self.text_components:
-                # Few distinct texts: an exact orthonormal basis of the row space keeps
-                # every cosine between fitted texts (in the hashed space) unchanged.
-                _, sv, vt = np.linalg.svd(rows.astype(np.float64), full_matrices=False)
-                rank = int(np.sum(sv > 1e-10 * max(sv.max(), 1e-300)))
-                self.text_projection_ = np.ascontiguousarray(vt[:max(rank, 1)].T, dtype=np.float32)
-            else:
-                # Principal directions of a sample of texts (duplicates weigh as
-                # sqrt(multiplicity)): a small dense eigenproblem whatever the corpus size.
-                weighted = rows * np.sqrt(mult[sample]).astype(np.float32)[:, None]
-                _, _, vt = randomized_svd(weighted, self.text_components, n_iter=4,
-                                          random_state=self.random_state)
-                self.text_projection_ = np.ascontiguousarray(vt.T, dtype=np.float32)
-            self._embedding_cache = {}
-            for a, part in chunks:
-                emb = self._project(hashed_all if hashed_all is not None else hashed_chunk(a, part))
-                self._embedding_cache.update(zip(part, emb))
+        self._text_rows, self._text_emb = {}, None
+        if uniq:
+            self._text = TextVectors(self.text_components, self.ngram_range, self.max_chars,
+                                     self.random_state)
+            self._text_emb = self._text.fit_embed(uniq, [counts[t] for t in uniq])
+            self._text_rows = {t: i for i, t in enumerate(uniq)}
+            self.idf_, self.text_projection_ = self._text.idf, self._text.projection
         n_areas, d = len(self.areas_), self._text_dim()
         n_ctx = len(self.regions_) + len(_POP_CENTERS)
         blocks = [("maturity", n_areas), ("need", n_areas), ("teach", n_areas),
@@ -343,87 +217,45 @@ class CityFeatures(TransformerMixin, BaseEstimator):
     def _text_dim(self):
         return 0 if self.text_projection_ is None else self.text_projection_.shape[1]
 
-    def _hashed(self, docs, hashes, n_docs):
-        """L2-normalised idf-weighted n-gram counts, signed-hashed into HASH_DIM columns."""
-        out = np.empty((n_docs, HASH_DIM), dtype=np.float32)
-        weight = self.idf_[_idf_bucket(hashes)]
-        np.negative(weight, out=weight, where=(hashes & np.uint32(HASH_DIM)).astype(bool))
-        key = (hashes & np.uint32(HASH_DIM - 1)).astype(np.int32)
-        key += docs * np.int32(HASH_DIM) if n_docs * HASH_DIM < 2 ** 31 else 0
-        cuts = _runs(docs)
-        step = 512                      # 4 MB of bins: the scattered adds stay in cache
-        starts = np.arange(0, n_docs + step, step, dtype=docs.dtype)
-        bounds = [lo + np.searchsorted(docs[lo:hi], starts) for lo, hi in zip(cuts[:-1], cuts[1:])]
-        for c, a in enumerate(range(0, n_docs, step)):
-            rows = min(step, n_docs - a)
-            parts = [(b[c], b[c + 1]) for b in bounds]
-            k = np.concatenate([key[i:j] for i, j in parts])
-            if n_docs * HASH_DIM < 2 ** 31:
-                k -= np.int32(a * HASH_DIM)
-            else:
-                k += np.concatenate([docs[i:j] - a for i, j in parts]) * np.int32(HASH_DIM)
-            w = np.concatenate([weight[i:j] for i, j in parts])
-            out[a:a + rows] = np.bincount(k, weights=w, minlength=rows * HASH_DIM
-                                          ).reshape(rows, HASH_DIM)
-        norm = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norm, out=out, where=norm > 0)
-        return out
-
-    def _project(self, hashed):
-        emb = np.asarray(hashed @ self.text_projection_, dtype=np.float32)
-        norm = np.linalg.norm(emb, axis=1, keepdims=True)
-        np.divide(emb, norm, out=emb, where=norm > 0)
-        return emb
-
     def _embed(self, texts):
-        d = self._text_dim()
-        out = np.zeros((len(texts), d), dtype=np.float32)
-        if d == 0:
+        """Embeddings of ``texts`` (fitted ones from the fit, the others embedded now)."""
+        out = np.zeros((len(texts), self._text_dim()), dtype=np.float32)
+        if out.shape[1] == 0:
             return out
-        cache = getattr(self, "_embedding_cache", {})
-        new = list(dict.fromkeys(t for t in texts if t.strip() and t not in cache))
-        known = dict(cache)
-        for a in range(0, len(new), EMBED_CHUNK):
-            part = new[a:a + EMBED_CHUNK]
-            docs, hashes = char_ngram_hashes(part, tuple(self.ngram_range), self.max_chars)
-            known.update(zip(part, self._project(self._hashed(docs, hashes, len(part)))))
-        idx = [i for i, t in enumerate(texts) if t.strip()]
-        if idx:
-            out[idx] = np.stack([known[texts[i]] for i in idx])
+        get = self._text_rows.get
+        idx = np.fromiter((get(t, -1) for t in texts), dtype=np.intp, count=len(texts))
+        known = idx >= 0
+        out[known] = self._text_emb[idx[known]]
+        other = np.flatnonzero(~known).tolist()
+        new = list(dict.fromkeys(texts[i] for i in other if texts[i].strip()))
+        if new:
+            emb = self._text.embed(new)
+            row = {t: k for k, t in enumerate(new)}
+            for i in other:
+                if texts[i] in row:
+                    out[i] = emb[row[texts[i]]]
         return out
 
     def transform(self, X):
         """Return the feature matrix, shape ``(n_records, n_features_out_)``, float32."""
         check_is_fitted(self)
         records = _as_records(X)
-        n, areas = len(records), list(self.areas_)
-        col = {a: j for j, a in enumerate(areas)}
-        mat = np.zeros((n, len(areas)), dtype=np.float32)
-        need = np.zeros_like(mat)
-        teach = np.zeros_like(mat)
-        get = col.get
-        found = {
-            "m": [(i, get(a), v) for i, p in enumerate(records) for a, v in p.maturity.items()],
-            "n": [(i, get(a), v) for i, p in enumerate(records) for a, v in p.need.items()],
-            # Participant.teaching_areas: listed and at maturity >= 3.
-            "t": [(i, get(a), p.maturity.get(a, 0)) for i, p in enumerate(records)
-                  for a in p.can_mentor if p.maturity.get(a, 0) >= 3],
-        }
-        for key, target in (("m", mat), ("n", need), ("t", teach)):
-            items = [t for t in found[key] if t[1] is not None]
-            if items:
-                arr = np.asarray(items, dtype=np.int64)
-                target[arr[:, 0], arr[:, 1]] = arr[:, 2]
+        n = len(records)
+        col = {a: j for j, a in enumerate(self.areas_)}
+        mat = _area_matrix([p.maturity for p in records], col)
+        need = _area_matrix([p.need for p in records], col)
+        # Participant.teaching_areas: listed and at maturity >= 3.
+        can = _area_matrix([p.can_mentor for p in records], col)
+        teach = np.where((can > 0) & (mat >= 3), mat, np.float32(0))
         region_col = {r: j for j, r in enumerate(self.regions_)}
         region = np.zeros((n, len(self.regions_)), dtype=np.float32)
-        for i, p in enumerate(records):
-            if p.region in region_col:
-                region[i, region_col[p.region]] = 1.0
-        logpop = np.log10(np.maximum([p.population for p in records], 1.0))
+        at = np.fromiter((region_col.get(p.region, -1) for p in records), dtype=np.intp, count=n)
+        region[np.flatnonzero(at >= 0), at[at >= 0]] = 1.0
+        population = np.fromiter((p.population for p in records), dtype=np.float64, count=n)
+        logpop = np.log10(np.maximum(population, 1.0))
         pop = np.exp(-0.5 * ((logpop[:, None] - _POP_CENTERS[None, :]) / _POP_WIDTH) ** 2)
         pop /= np.linalg.norm(pop, axis=1, keepdims=True)
-        unknown = np.asarray([p.population == 0 for p in records])
-        pop[unknown] = 0.0
+        pop[population == 0] = 0.0
         context = np.hstack([region, pop.astype(np.float32)]) * np.float32(np.sqrt(0.5))
         return np.hstack([mat, need, teach, self._embed([p.practices for p in records]),
                           self._embed([p.needs_text for p in records]), context]).astype(np.float32)

@@ -6,7 +6,7 @@ web application writes the same reasons in the reader's language.
 
 import numpy as np
 
-from .explain import explain_pair, language_name
+from .explain import Phrases, explain_pair, language_name
 from .result import Pair, Unmatched
 from .scoring import RULES
 
@@ -55,15 +55,19 @@ def make_pairs(model, params, rows, cols, binding=None):
     values = list(zip(*(parts[name].tolist() for name in names)))
     mentor_of = model.mentors[rows].tolist()
     mentee_of = model.mentees[cols].tolist()
+    phrases = Phrases(params.label)
+    # Rules shape a pair only with cross-commission pairs or a rule network.
+    with_rules = binding is not None or params.cross_commission != "off"
+    rows_l, cols_l = np.asarray(rows).tolist(), np.asarray(cols).tolist()
     for e in range(len(rows)):
         mentor, mentee = people[mentor_of[e]], people[mentee_of[e]]
         comp = dict(zip(names, values[e]))
-        focus = tuple(areas[a] for a in order[e][:n_pos[e]])
-        text = explain_pair(mentor, mentee, focus, params.label, comp)
-        codes, notes = rule_notes(model, params, rows[e], cols[e], binding)
+        focus = tuple([areas[a] for a in order[e][:n_pos[e]]])
+        text = explain_pair(mentor, mentee, focus, params.label, comp, phrases)
+        codes, notes = rule_notes(model, params, rows_l[e], cols_l[e], binding) if with_rules else ((), ())
         pairs.append(Pair(mentor=mentor.id, mentee=mentee.id, score=float(sum(comp.values())),
                           components=comp, areas=focus,
-                          explanation=" ".join([text, *notes]), rules=tuple(codes)))
+                          explanation=" ".join([text, *notes]) if notes else text, rules=tuple(codes)))
     pairs.sort(key=lambda p: (p.mentee, -p.score, p.mentor))
     return pairs
 

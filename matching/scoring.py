@@ -17,6 +17,7 @@ block by block to bound memory.
 
 import dataclasses
 import functools
+from itertools import chain
 
 import numpy as np
 
@@ -74,6 +75,9 @@ class ScoringModel:
     country_code: tuple = None       # (mentor, mentee) small int country codes
     commission_code: tuple = None    # (mentor, mentee) int codes, 0 = no commission
     prefs: object = None             # matching.preferences.PreferenceModel, None: none stated
+    lin_left: np.ndarray = None      # [comp_left | ctx_left]: the linear part in one product
+    lin_right: np.ndarray = None     # [comp_right | ctx_right_w]
+    comp_bits: tuple = None          # (mentor, mentee) bit masks of the threshold columns, if <= 64
 
     @property
     def n_mentors(self):
@@ -93,7 +97,8 @@ class ScoringModel:
 
         Cost O(rows * cols * (2A + d + c)) in BLAS plus a few elementwise passes.
         """
-        return self._compute(start, stop, cols, None)
+        score, bad = self._compute(start, stop, cols, None)
+        return score, ~bad
 
     def column_view(self, cols):
         """The same model restricted to mentees ``cols`` (sorted positions).
@@ -105,7 +110,8 @@ class ScoringModel:
         view = dataclasses.replace(self)
         view.__dict__.pop("_buffers", None)
         for name in ("mentees", "demand", "gap_thr", "needs_text", "ctx_right", "lang_right",
-                     "country_right", "priority", "comp_right", "text_right", "ctx_right_w"):
+                     "country_right", "priority", "comp_right", "text_right", "ctx_right_w",
+                     "lin_right"):
             value = getattr(self, name)
             if value is not None:
                 setattr(view, name, np.ascontiguousarray(value[cols]))
@@ -113,6 +119,8 @@ class ScoringModel:
             view.class_right = self.class_right[cols]
         if self.lang_bits is not None:
             view.lang_bits = (self.lang_bits[0], self.lang_bits[1][cols])
+        if self.comp_bits is not None:
+            view.comp_bits = (self.comp_bits[0], self.comp_bits[1][cols])
         view.country_code = (self.country_code[0], self.country_code[1][cols])
         view.commission_code = (self.commission_code[0], self.commission_code[1][cols])
         if self.prefs is not None:
@@ -126,71 +134,84 @@ class ScoringModel:
             view.excluded = np.sort(self.excluded[sel] // n * len(cols) + at[sel])
         return view
 
-    def masked_block(self, start, stop, cols=None):
+    def masked_block(self, start, stop, cols=None, out=None):
         """Scores of mentors ``start:stop`` x mentees ``cols``, ``-inf`` where not eligible.
 
-        The returned array is a reused buffer: valid until the next call.
+        Written to ``out`` (C-contiguous float32) when given, else to a reused buffer
+        valid until the next call.
         """
-        score, eligible = self._compute(start, stop, cols, self.__dict__.setdefault("_buffers", {}))
-        np.copyto(score, np.float32(-np.inf), where=np.logical_not(eligible, out=eligible))
+        buffers = self.__dict__.setdefault("_buffers", {})
+        score, bad = self._compute(start, stop, cols, buffers, out)
+        # Scores are >= 0, so as unsigned integers they are below the bits of -inf:
+        # max(bits(score), bad * bits(-inf)) is -inf where not eligible, else the score.
+        mark = _buffer(buffers, "mark", score.shape, np.uint32)
+        np.multiply(bad, np.uint32(0xFF800000), out=mark)
+        as_bits = score.view(np.uint32)
+        np.maximum(as_bits, mark, out=as_bits)
         return score
 
-    def _compute(self, start, stop, cols, buffers):
+    def _compute(self, start, stop, cols, buffers, score_out=None):
+        """Scores (float32, >= 0) and the mask of the pairs that are *not* eligible."""
         p = self.params
         cols = slice(None) if cols is None else cols
         n_cols = self.n_mentees if isinstance(cols, slice) else len(cols)
         shape = (stop - start, n_cols)
+        rows = slice(start, stop)
 
-        def out(name):
-            if buffers is None:
-                return None
-            buf = buffers.get(name)
-            if buf is None or buf.size < shape[0] * shape[1]:
-                buf = buffers[name] = np.empty(shape[0] * shape[1], np.float32)
-            return buf[:shape[0] * shape[1]].reshape(shape)
+        def out(name, dtype=np.float32):
+            if name == "score" and score_out is not None:
+                return score_out
+            return None if buffers is None else _buffer(buffers, name, shape, dtype)
 
-        score = np.matmul(self.comp_left[start:stop], self.comp_right[cols].T, out=out("score"))
-        eligible = score > 0
+        if self.text_right.shape[1]:
+            score = np.matmul(self.practices[rows], self.text_right[cols].T, out=out("score"))
+            as_int = score.view(np.int32)          # max(0, cosine): negative floats are
+            np.maximum(as_int, 0, out=as_int)      # negative as int32 (-0.0 becomes +0.0)
+            score += np.matmul(self.lin_left[rows], self.lin_right[cols].T, out=out("tmp"))
+        else:
+            score = np.matmul(self.lin_left[rows], self.lin_right[cols].T, out=out("score"))
+        # Complementarity > 0 exactly when a threshold column is set on both sides.
+        if self.comp_bits is not None:
+            left, right = self.comp_bits[0][rows], self.comp_bits[1][cols]
+            both = np.bitwise_and.outer(left, right, out=out("bits", left.dtype))
+            bad = np.equal(both, 0, out=out("bad", bool))
+        else:
+            comp = np.matmul(self.comp_left[rows], self.comp_right[cols].T, out=out("tmp"))
+            bad = np.less_equal(comp, 0, out=out("bad", bool))
         if self.lang_bits is not None:
             if p.require_shared_language:
-                eligible &= np.bitwise_and.outer(self.lang_bits[0][start:stop],
-                                                 self.lang_bits[1][cols]).astype(bool)
+                shared = np.bitwise_and.outer(self.lang_bits[0][rows], self.lang_bits[1][cols],
+                                              out=out("lang", self.lang_bits[0].dtype))
+                bad |= np.equal(shared, 0, out=out("flag", bool))
             if not p.allow_same_country:
-                eligible &= self.country_code[0][start:stop, None] != self.country_code[1][None, cols]
+                bad |= np.equal.outer(self.country_code[0][rows], self.country_code[1][cols],
+                                      out=out("flag", bool))
         else:
-            eligible &= self.class_ok[self.class_left[start:stop, None], self.class_right[None, cols]]
-        if self.text_right.shape[1]:
-            text = np.matmul(self.practices[start:stop], self.text_right[cols].T, out=out("tmp"))
-            np.maximum(text, 0, out=text)
-            score += text
-        if self.ctx_right_w.shape[1]:
-            score += np.matmul(self.ctx_left[start:stop], self.ctx_right_w[cols].T, out=out("tmp"))
+            bad |= ~self.class_ok[self.class_left[rows, None], self.class_right[None, cols]]
         if p.cross_commission != "off":
-            left, right = self.commission_code[0][start:stop], self.commission_code[1][cols]
+            left, right = self.commission_code[0][rows], self.commission_code[1][cols]
             cross = (left[:, None] != right[None, :]) & (left[:, None] > 0) & (right[None, :] > 0)
             if p.cross_commission == "required":
-                eligible &= cross
+                bad |= ~cross
             elif p.cross_commission_bonus > 0:
                 score += cross * np.float32(p.cross_commission_bonus)
         if self.prefs is not None:
             self.prefs.add(score, start, stop, cols, self.n_mentees, out("tmp"))
         if p.min_score > 0:
-            eligible &= score >= np.float32(p.min_score)
-        if len(self.excluded) and isinstance(cols, slice) and cols == slice(None):
+            bad |= score < np.float32(p.min_score)
+        if len(self.excluded):
             n = self.n_mentees
             lo, hi = np.searchsorted(self.excluded, [start * n, stop * n])
             keys = self.excluded[lo:hi]
-            eligible[keys // n - start, keys % n] = False
-        elif len(self.excluded):
-            n = self.n_mentees
-            lo, hi = np.searchsorted(self.excluded, [start * n, stop * n])
-            keys = self.excluded[lo:hi]
-            where = np.full(n, -1, dtype=np.int64)
-            where[np.arange(n)[cols]] = np.arange(eligible.shape[1])
-            at = where[keys % n]
-            sel = at >= 0
-            eligible[keys[sel] // n - start, at[sel]] = False
-        return score, eligible
+            if isinstance(cols, slice) and cols == slice(None):
+                bad[keys // n - start, keys % n] = True
+            else:
+                where = np.full(n, -1, dtype=np.int64)
+                where[np.arange(n)[cols]] = np.arange(bad.shape[1])
+                at = where[keys % n]
+                sel = at >= 0
+                bad[keys[sel] // n - start, at[sel]] = True
+        return score, bad
 
     def pair_components(self, i, j):
         """Float64 components of pair (mentor ``i``, mentee ``j``) (index arrays).
@@ -199,18 +220,18 @@ class ScoringModel:
         contributions ``need * gap`` (shape (n, A)) used to explain the pair.
         """
         f = self.features.feature_slices_
-        raw = self.raw.astype(np.float64)
         li, lj = self.mentors[i], self.mentees[j]
-        teach = raw[li][:, f["teach"]]
-        mat = raw[lj][:, f["maturity"]]
-        need = raw[lj][:, f["need"]]
+        left, right = self.raw[li].astype(np.float64), self.raw[lj].astype(np.float64)
+        teach = left[:, f["teach"]]
+        mat = right[:, f["maturity"]]
+        need = right[:, f["need"]]
         if self.prefs is not None and self.prefs.need_weight is not None:
             need = need * self.prefs.need_weight[j]
         contrib = need * np.maximum(0.0, teach - mat)
         denom = np.sum(need * (N_LEVELS - mat), axis=1)
         comp = np.divide(contrib.sum(axis=1), denom, out=np.zeros(len(li)), where=denom > 0)
-        text = np.maximum(0.0, np.sum(raw[li][:, f["practices"]] * raw[lj][:, f["needs_text"]], axis=1))
-        ctx = np.sum(raw[li][:, f["context"]] * raw[lj][:, f["context"]], axis=1)
+        text = np.maximum(0.0, np.sum(left[:, f["practices"]] * right[:, f["needs_text"]], axis=1))
+        ctx = np.sum(left[:, f["context"]] * right[:, f["context"]], axis=1)
         w, prio = self.params.weights, self.priority[j]
         parts = {"complementarity": prio * w["complementarity"] * comp,
                  "text": prio * w["text"] * text,
@@ -250,6 +271,15 @@ class ScoringModel:
         return counts
 
 
+def _buffer(buffers, name, shape, dtype):
+    """A reused work array of ``shape`` (grown when too small)."""
+    size = shape[0] * shape[1]
+    buf = buffers.get(name)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = buffers[name] = np.empty(size, dtype)
+    return buf[:size].reshape(shape)
+
+
 @functools.lru_cache(maxsize=1)
 def _blas_controller():
     from threadpoolctl import ThreadpoolController
@@ -275,23 +305,29 @@ def build_model(participants, params, mentee_ids=None):
     Infeasible
         When the round has no potential mentor or no potential mentee.
     """
-    mentors = np.asarray([i for i, p in enumerate(participants)
-                          if p.is_mentor], dtype=np.int64)
-    mentees = np.asarray([i for i, p in enumerate(participants)
-                          if (p.is_mentee if mentee_ids is None else p.id in mentee_ids)], dtype=np.int64)
+    n = len(participants)
+    if mentee_ids is None:
+        wants = np.fromiter((p.wants_mentor for p in participants), dtype=bool, count=n)
+    else:
+        wants = np.fromiter((p.id in mentee_ids for p in participants), dtype=bool, count=n)
+    mentees = np.flatnonzero(wants)
     if len(mentees) == 0:
         raise Infeasible("no city asks for a mentor (set wants_mentor to true for mentees)")
-    if len(mentors) == 0:
-        raise Infeasible("no city can mentor: a mentor needs capacity > 0 and a can_mentor area "
-                         "where its maturity is 3 or 4")
     # The text projection works on small dense matrices, where a second BLAS thread
     # costs more in synchronisation than it saves (and makes timings erratic).
     with _blas_controller().limit(limits=1, user_api="blas"):
         features = CityFeatures(random_state=params.random_state).fit(participants)
         raw = features.transform(participants)
+    # Participant.is_mentor: capacity and an area taught at level 3-4 (the teach block).
+    cap_all = np.fromiter((p.capacity for p in participants), dtype=np.int64, count=n)
+    mentors = np.flatnonzero((cap_all > 0) & raw[:, features.feature_slices_["teach"]].any(axis=1))
+    if len(mentors) == 0:
+        raise Infeasible("no city can mentor: a mentor needs capacity > 0 and a can_mentor area "
+                         "where its maturity is 3 or 4")
     f = features.feature_slices_
     teach, mat, need = raw[:, f["teach"]], raw[:, f["maturity"]], raw[:, f["need"]]
-    priority = np.asarray([participants[i].priority for i in mentees], dtype=np.float64)
+    priority = np.fromiter((participants[i].priority for i in mentees.tolist()), dtype=np.float64,
+                           count=len(mentees))
     prefs = build_preferences(participants, mentors, mentees, priority,
                               [str(a) for a in features.areas_], params)
     need_m = need[mentees] if prefs is None or prefs.need_weight is None else need[mentees] * prefs.need_weight
@@ -300,37 +336,41 @@ def build_model(participants, params, mentee_ids=None):
     scale = np.divide(1.0, denom, out=np.zeros_like(denom), where=denom > 0)
     gap_thr = np.hstack([need_m * (mat[mentees] < t) * scale
                          for t in range(1, N_LEVELS + 1)]).astype(np.float32)
-    languages = sorted({lang for p in participants for lang in p.languages})
+    languages = sorted(set(chain.from_iterable(p.languages for p in participants)))
     lcol = {lang: k for k, lang in enumerate(languages)}
-    lang = np.zeros((len(participants), max(len(languages), 1)), dtype=np.float32)
-    for i, p in enumerate(participants):
-        for code in p.languages:
-            lang[i, lcol[code]] = 1.0
+    sizes = np.fromiter((len(p.languages) for p in participants), dtype=np.intp, count=n)
+    lang_of = np.fromiter(map(lcol.__getitem__, chain.from_iterable(p.languages for p in participants)),
+                          dtype=np.intp, count=int(sizes.sum()))
+    speaker = np.repeat(np.arange(n), sizes)
+    lang = np.zeros((n, max(len(languages), 1)), dtype=np.float32)
+    lang[speaker, lang_of] = 1.0
     countries = {c: k for k, c in enumerate(sorted({p.country for p in participants}))}
-    country = np.asarray([countries[p.country] for p in participants], dtype=np.int64)
-    index = {p.id: i for i, p in enumerate(participants)}
-    mentor_pos = np.full(len(participants), -1)
+    country = np.fromiter((countries[p.country] for p in participants), dtype=np.int64, count=n)
+    mentor_pos = np.full(n, -1)
     mentor_pos[mentors] = np.arange(len(mentors))
-    mentee_pos = np.full(len(participants), -1)
+    mentee_pos = np.full(n, -1)
     mentee_pos[mentees] = np.arange(len(mentees))
     # The exclusion graph's edges (see graph.exclusion_graph), both directions.
-    keys = []
-    for ia, p in enumerate(participants):
-        for q in p.exclude:
-            ib = index.get(q)
-            if ib is None or ib == ia:
-                continue
-            for x, y in ((ia, ib), (ib, ia)):
-                if mentor_pos[x] >= 0 and mentee_pos[y] >= 0:
-                    keys.append(mentor_pos[x] * len(mentees) + mentee_pos[y])
-    for i in np.intersect1d(mentors, mentees):     # never paired with itself
-        keys.append(mentor_pos[i] * len(mentees) + mentee_pos[i])
-    capacity = np.asarray([participants[i].capacity for i in mentors], dtype=np.int64)
+    pairs = [(ia, q) for ia, p in enumerate(participants) if p.exclude for q in p.exclude]
+    keys = np.zeros(0, dtype=np.int64)
+    if pairs:
+        index = {p.id: i for i, p in enumerate(participants)}
+        ia = np.fromiter((x for x, _ in pairs), dtype=np.int64, count=len(pairs))
+        ib = np.fromiter((index.get(q, -1) for _, q in pairs), dtype=np.int64, count=len(pairs))
+        ok = (ib >= 0) & (ib != ia)
+        x, y = np.r_[ia[ok], ib[ok]], np.r_[ib[ok], ia[ok]]
+        ok = (mentor_pos[x] >= 0) & (mentee_pos[y] >= 0)
+        keys = mentor_pos[x[ok]] * len(mentees) + mentee_pos[y[ok]]
+    both = np.intersect1d(mentors, mentees)        # never paired with itself
+    keys = np.r_[keys, mentor_pos[both] * len(mentees) + mentee_pos[both]]
+    capacity = cap_all[mentors]
     w = params.weights
     # Threshold columns equal for every mentor are merged (teach levels are 0, 3 or
     # 4, so [>= 1] = [>= 2] = [>= 3]); columns no mentor has are dropped.
-    distinct, group = np.unique(teach_thr, axis=1, return_inverse=True)
-    group = np.ravel(group)
+    packed = np.ascontiguousarray(np.packbits(teach_thr.T.astype(bool), axis=1))
+    _, first, group = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
+                                return_index=True, return_inverse=True)
+    distinct, group = teach_thr[:, first], np.ravel(group)
     used = np.flatnonzero(distinct.any(axis=0))
     merge = np.zeros((teach_thr.shape[1], len(used)), dtype=np.float64)
     keep = np.isin(group, used)
@@ -348,13 +388,12 @@ def build_model(participants, params, mentee_ids=None):
     if len(languages) <= 64:
         dt = np.uint8 if len(languages) <= 8 else np.uint16 if len(languages) <= 16 else \
             np.uint32 if len(languages) <= 32 else np.uint64
-        bits = np.zeros(len(participants), dtype=dt)
-        for i, p in enumerate(participants):
-            for code in p.languages:
-                bits[i] |= dt(1) << dt(lcol[code])
+        bits = np.zeros(n, dtype=dt)
+        np.bitwise_or.at(bits, speaker, np.left_shift(1, lang_of).astype(dt))
         lang_bits = (bits[mentors], bits[mentees])
     commissions = {c: k + 1 for k, c in enumerate(sorted({p.commission for p in participants} - {""}))}
-    commission = np.asarray([commissions.get(p.commission, 0) for p in participants], dtype=np.int32)
+    commission = np.fromiter((commissions.get(p.commission, 0) for p in participants), dtype=np.int32,
+                             count=n)
     cdt = np.int16 if len(countries) < 2 ** 15 else np.int64
     country_code = (country[mentors].astype(cdt), country[mentees].astype(cdt))
     cl = cr = class_ok = None
@@ -375,6 +414,14 @@ def build_model(participants, params, mentee_ids=None):
                     class_ok[a, b] = False
                 if not params.allow_same_country and ca == cb:
                     class_ok[a, b] = False
+    ctx_left = np.ascontiguousarray(raw[mentors][:, f["context"]])
+    comp_bits = None
+    if comp_left.shape[1] <= 64:
+        q = comp_left.shape[1]
+        dt = np.uint8 if q <= 8 else np.uint16 if q <= 16 else np.uint32 if q <= 32 else np.uint64
+        weights = np.left_shift(1, np.arange(q)).astype(dt)
+        comp_bits = (np.bitwise_or.reduce(np.where(comp_left > 0, weights, dt(0)), axis=1),
+                     np.bitwise_or.reduce(np.where(comp_right > 0, weights, dt(0)), axis=1))
     return ScoringModel(
         participants=participants, params=params, features=features,
         mentors=mentors, mentees=mentees, capacity=capacity,
@@ -382,13 +429,17 @@ def build_model(participants, params, mentee_ids=None):
         teach_thr=teach_thr, gap_thr=gap_thr,
         practices=np.ascontiguousarray(raw[mentors][:, f["practices"]]),
         needs_text=np.ascontiguousarray(raw[mentees][:, f["needs_text"]]),
-        ctx_left=np.ascontiguousarray(raw[mentors][:, f["context"]]),
+        ctx_left=ctx_left,
         ctx_right=np.ascontiguousarray(raw[mentees][:, f["context"]]),
         lang_left=lang[mentors], lang_right=lang[mentees],
         country_left=country[mentors], country_right=country[mentees],
         priority=priority,
-        excluded=np.unique(np.asarray(keys, dtype=np.int64)), raw=raw,
+        excluded=np.unique(keys), raw=raw,
         comp_left=comp_left, comp_right=comp_right, text_right=text_right,
         ctx_right_w=ctx_right_w, class_left=cl, class_right=cr, class_ok=class_ok,
         lang_bits=lang_bits, country_code=country_code,
-        commission_code=(commission[mentors], commission[mentees]), prefs=prefs)
+        commission_code=(commission[mentors], commission[mentees]), prefs=prefs,
+        lin_left=np.ascontiguousarray(np.hstack([comp_left, ctx_left[:, :ctx_right_w.shape[1]]]),
+                                      dtype=np.float32),
+        lin_right=np.ascontiguousarray(np.hstack([comp_right, ctx_right_w]), dtype=np.float32),
+        comp_bits=comp_bits)

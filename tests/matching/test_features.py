@@ -91,3 +91,47 @@ def test_translated_pairs_stay_closer_than_unrelated_texts(city):
     assert np.mean(topic[nearest] == topic) >= 0.8
     # ... and translations are on average far closer than texts on other topics.
     assert sim[same & off].mean() > sim[~same].mean() + 0.2
+
+
+def test_text_module_doctests():
+    import doctest
+
+    import matching.text
+
+    failures, _ = doctest.testmod(matching.text, optionflags=doctest.ELLIPSIS)
+    assert failures == 0
+
+
+def test_tokenize_counts_every_word_across_chunks_and_scripts():
+    # Enough text for several chunks, with accents, Arabic, an emoji (a surrogate pair
+    # in UTF-16: characters outside the BMP count as word characters) and a text longer
+    # than max_chars: counts match a plain Python split.
+    import re
+
+    from matching.text import CHUNK_UNITS, tokenize
+
+    rng = np.random.default_rng(0)
+    vocab = ["données", "ouvertes", "Open", "open", "البيانات", "x1", "😀ok", "São", "a"]
+    texts = [" ".join(rng.choice(vocab, size=rng.integers(0, 60))) + rng.choice([".", "!", ""])
+             for _ in range(3 * CHUNK_UNITS // 200)]
+    texts.append("open " * 1000)
+    counts, words = tokenize(texts, max_chars=2000)
+    dense = counts.toarray()
+    for i, text in enumerate(texts):
+        expected = {}
+        for w in re.findall(r"(?:[^\W_]|[\U00010000-\U0010FFFF])+", text[:2000]):
+            expected[w] = expected.get(w, 0) + 1
+        got = {words[j]: dense[i, j] for j in np.flatnonzero(dense[i])}
+        assert got == expected, i
+
+
+def test_unseen_texts_embed_like_fitted_ones(city):
+    # transform() embeds texts it did not see at fit time the same way as fitted ones.
+    cities = [city(f"c{i}", practices=t) for i, t in enumerate(
+        ["open data portal", "portail de données ouvertes", "smart mobility", "waste trucks"])]
+    est = CityFeatures(random_state=0).fit(cities)
+    fitted = est.transform(cities)
+    again = est.transform([city("x", practices="open data portal"), city("y", practices="new words")])
+    np.testing.assert_allclose(again[0], fitted[0], atol=1e-6)
+    s = est.feature_slices_["practices"]
+    assert abs(np.linalg.norm(again[1, s]) - 1) < 1e-5
