@@ -16,9 +16,11 @@ a constant number of queries (one for the areas, one for the assessments).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
+from babel import Locale
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -86,13 +88,22 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
+@functools.lru_cache(maxsize=16)
+def _babel_locale(identifier: str) -> Locale | None:
+    """The parsed locale (``format_list`` parses its argument again on every call otherwise)."""
+    try:
+        return Locale.parse(identifier)
+    except (ValueError, LookupError):  # an unknown locale: plain commas
+        return None
+
+
 def _join(items: list[str]) -> str:
     if not items:
         return ""
-    try:
-        return format_list(items, locale=_locale())
-    except (ValueError, LookupError):  # an unknown locale: plain commas
-        return ", ".join(items)
+    locale = _babel_locale(_locale())
+    if len(items) == 1 or locale is None:
+        return items[0] if len(items) == 1 else ", ".join(items)
+    return format_list(items, locale=locale)
 
 
 def _language(code: str, locale: str) -> str:
@@ -114,12 +125,18 @@ def load_levels(city_ids, area_keys) -> Levels:
     return {(city_id, key): (maturity, need) for city_id, key, maturity, need in rows}
 
 
+_LEVEL_TEXTS: dict[tuple[str, int], str] = {}
+
+
 def _level_text(level: int) -> str:
-    try:
-        name = level_name(level)
-    except (IndexError, KeyError, TypeError):
-        return str(level)
-    return _("%(number)d (%(name)s)", number=level, name=name)
+    """"3 (Advanced)" in the reader's language (kept per language: the taxonomy file does not change)."""
+    key = (_locale(), level)
+    if key not in _LEVEL_TEXTS:
+        try:
+            _LEVEL_TEXTS[key] = _("%(number)d (%(name)s)", number=level, name=level_name(level))
+        except (IndexError, KeyError, TypeError):
+            return str(level)
+    return _LEVEL_TEXTS[key]
 
 
 def _first_sentence(mentor: str, mentee: str, area: str, level: int | None, need: int | None) -> str:
