@@ -20,7 +20,6 @@ import functools
 import math
 from dataclasses import dataclass, field
 
-from babel import Locale
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -88,22 +87,19 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
-@functools.lru_cache(maxsize=16)
-def _babel_locale(identifier: str) -> Locale | None:
-    """The parsed locale (``format_list`` parses its argument again on every call otherwise)."""
+@functools.lru_cache(maxsize=4096)
+def _joined(items: tuple[str, ...], locale: str) -> str:
+    """``format_list`` once per list and language (Babel resolves the list style on every call)."""
     try:
-        return Locale.parse(identifier)
+        return format_list(list(items), locale=locale)
     except (ValueError, LookupError):  # an unknown locale: plain commas
-        return None
+        return ", ".join(items)
 
 
 def _join(items: list[str]) -> str:
     if not items:
         return ""
-    locale = _babel_locale(_locale())
-    if len(items) == 1 or locale is None:
-        return items[0] if len(items) == 1 else ", ".join(items)
-    return format_list(items, locale=locale)
+    return items[0] if len(items) == 1 else _joined(tuple(str(item) for item in items), _locale())
 
 
 def _language(code: str, locale: str) -> str:
