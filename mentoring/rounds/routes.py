@@ -159,7 +159,7 @@ def show(round_id: int):
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         summary=summary, unmatched=unmatched, unmatched_total=len(summary.unmatched) if status == "done" else 0,
         met=summary.met, met_shown=met_shown, cities=cities, area_labels=_labels(), regions=REGION_LABELS,
-        explanations=explanations.explain_many(items), status=status, stale=stale,
+        explanations=explanations.explain_many(items, kept_with=summary.preferences), status=status, stale=stale,
         facts=rows.city_facts(c for p in items for c in (p.mentor_city, p.mentee_city)),
         score_text=rows.score_text, proposal_url=rows.link_pattern("rounds.proposal", "proposal_id"),
         approve_url=rows.link_pattern("rounds.approve", "proposal_id"),

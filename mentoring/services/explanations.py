@@ -25,6 +25,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from mentoring import cache
 from mentoring.extensions import db
 from mentoring.models import Assessment, CapabilityArea, City
 from mentoring.services import rule_reasons
@@ -211,19 +212,38 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
     return out
 
 
-def explain_many(pairs) -> dict:
+def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
     """Explanations of many pairs in two queries; ``pairs`` are proposals (or objects with
     ``mentor_city``, ``mentee_city``, ``areas``, ``components``, ``explanation``), keyed by ``id``.
 
     The cities' languages must be loaded already (``selectinload(City.languages)``).
+
+    ``kept_with``: keep each proposal's explanation (per process) under everything it is written from:
+    the language, the proposal's and both cities' versions (every update of either increments them:
+    areas, components, rules, languages, region, population), the names as shown, the areas' labels and
+    levels read for it, plus ``kept_with`` (the caller's fingerprint of the stated preferences) — and
+    write it again when any of them changes. The round page passes it: the same rows are read again and again.
     """
     pairs = list(pairs)
     labels = area_labels()
     city_ids = {p.mentor_city_id for p in pairs} | {p.mentee_city_id for p in pairs}
     area_keys = {key for p in pairs for key in (p.areas or [])}
     levels = load_levels(city_ids, area_keys)
-    return {
-        p.id: explain(p.mentor_city, p.mentee_city, p.areas, p.components, stored=p.explanation,
-                      levels=levels, labels=labels, rules=getattr(p, "rules", None))
-        for p in pairs
-    }
+    out = {}
+    locale = _locale() if kept_with is not None else ""
+    for p in pairs:
+        def write(p=p):
+            return explain(p.mentor_city, p.mentee_city, p.areas, p.components, stored=p.explanation,
+                           levels=levels, labels=labels, rules=getattr(p, "rules", None))
+        if kept_with is None:
+            out[p.id] = write()
+            continue
+        mentor, mentee = p.mentor_city, p.mentee_city
+        key = (str(db.engine.url), locale, kept_with, p.id, p.version, mentor.id, mentor.version, mentee.id,
+               mentee.version, display_name(mentor), display_name(mentee),
+               tuple((labels.get(a), levels.get((mentor.id, a)), levels.get((mentee.id, a))) for a in p.areas or ()))
+        out[p.id] = _kept.get_or_compute(key, write)
+    return out
+
+
+_kept = cache.Memo(maxsize=4096)

@@ -44,6 +44,8 @@ class Summary:
     unmatched: tuple[tuple[int, dict], ...]
     #: The sum of the versions of the cities ``met`` read, when it was computed.
     cities_version: int
+    #: The stated preferences' fingerprint it was computed under (the rows' explanations name them too).
+    preferences: tuple
 
     @property
     def total(self) -> int:
@@ -73,7 +75,8 @@ def _compute(round_: MatchRound, key: tuple) -> Summary:
         Proposal.round_id == round_.id, Proposal.state.in_(LIVE_STATES))).all()
     mentees = [int(u["mentee"]) for u in (round_.unmatched or []) if str(u.get("mentee", "")).isdigit()]
     met = preferences.met(pairs, mentees)
-    return Summary(by_state, met, tuple(unmatched.unmatched_reasons(round_)), _cities_version(met.depends_on))
+    return Summary(by_state, met, tuple(unmatched.unmatched_reasons(round_)), _cities_version(met.depends_on),
+                   preferences=key[-1])
 
 
 def summary(round_: MatchRound) -> Summary:

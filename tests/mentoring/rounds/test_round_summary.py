@@ -73,3 +73,28 @@ def test_stated_preferences_and_a_partners_languages_update_the_preferences_met(
         mentor.updated_at = utcnow()
         db.session.commit()
     assert "2 of 2 stated preferences met" in _met(_page(client, round_id))
+
+
+def _why(soup, proposal_id):
+    row = [tr for tr in soup.select("table.proposals tbody tr") if tr.select(f"#sel-{proposal_id}")][0]
+    return row.select("td.why")[0].text
+
+
+def test_a_rows_explanation_follows_its_focus_areas_and_its_cities(app, client, world, coordinator):
+    round_id = open_and_run(app, coordinator)
+    login(client, coordinator)
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.round_id == round_id,
+                                                     Proposal.mentee_city_id == world.cities["Dakar"].id))
+        mentor_id, version = p.mentor_city_id, p.version
+    before = _why(_page(client, round_id), p.id)
+    assert "They share" in before
+    client.post(f"/rounds/proposals/{p.id}/areas", data={"areas-version": version, "areas-areas": ["broadband"]})
+    after = _why(_page(client, round_id), p.id)
+    assert "Broadband" in after and after != before
+    with app.app_context():  # the mentor city no longer speaks the mentee's languages
+        mentor = db.session.get(City, mentor_id)
+        mentor.languages = [CityLanguage(code="ja", position=0)]
+        mentor.updated_at = utcnow()
+        db.session.commit()
+    assert "They have no working language in common." in _why(_page(client, round_id), p.id)
