@@ -219,10 +219,11 @@ def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
     The cities' languages must be loaded already (``selectinload(City.languages)``).
 
     ``kept_with``: keep each proposal's explanation (per process) under everything it is written from:
-    the language, the proposal's and both cities' versions (every update of either increments them:
-    areas, components, rules, languages, region, population), the names as shown, the areas' labels and
-    levels read for it, plus ``kept_with`` (the caller's fingerprint of the stated preferences) — and
-    write it again when any of them changes. The round page passes it: the same rows are read again and again.
+    the language, the proposal's version and creation time (a row deleted and its id reused is another
+    proposal), its components, rules and stored sentence, the areas' labels and levels read for it, both
+    cities' versions, names as shown, regions, populations and languages, plus ``kept_with`` (the caller's
+    fingerprint of the stated preferences) — and write it again when any of them changes. The round page
+    passes it: the same rows are read again and again.
     """
     pairs = list(pairs)
     labels = area_labels()
@@ -239,9 +240,11 @@ def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
             out[p.id] = write()
             continue
         mentor, mentee = p.mentor_city, p.mentee_city
-        key = (str(db.engine.url), locale, kept_with, p.id, p.version, mentor.id, mentor.version, mentee.id,
-               mentee.version, display_name(mentor), display_name(mentee),
-               tuple((labels.get(a), levels.get((mentor.id, a)), levels.get((mentee.id, a))) for a in p.areas or ()))
+        key = (str(db.engine.url), locale, kept_with, p.id, p.version, p.created_at, p.explanation,
+               repr(p.components), repr(getattr(p, "rules", None)),
+               tuple((labels.get(a), levels.get((mentor.id, a)), levels.get((mentee.id, a))) for a in p.areas or ()),
+               *((c.id, c.version, display_name(c), c.region, c.population, tuple(c.language_codes))
+                 for c in (mentor, mentee)))
         out[p.id] = _kept.get_or_compute(key, write)
     return out
 
