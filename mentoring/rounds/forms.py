@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -20,6 +21,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
+from wtforms.widgets import html_params
 
 from mentoring.forms import MultiCheckboxField
 from mentoring.services.geography import REGION_LABELS
@@ -151,8 +153,26 @@ class ReasonForm(DecisionForm):
                            validators=[DataRequired(message=_l("Please give a reason.")), Length(max=2000)])
 
 
+_BOX = Markup('<li><input{checked} id="{id}" name="{name}" type="checkbox" value="{value}"> '
+              '<label for="{id}">{label}</label></li>')
+
+
+class CheckboxList:
+    """The markup of ``ListWidget(prefix_label=False)`` with ``CheckboxInput``, one ``Markup.format`` a box:
+    WTForms builds each box's attributes and label through ``html_params`` and field objects, a quarter of
+    the proposal page's time for the 25 focus areas."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        boxes = Markup("").join(
+            _BOX.format(checked=Markup(" checked") if checked else "", id=f"{field.id}-{n}", name=field.name,
+                        value=value, label=label)
+            for n, (value, label, checked, _render_kw) in enumerate(field.iter_choices()))
+        return Markup("<ul {}>{}</ul>").format(html_params(**kwargs), boxes)
+
+
 class AreasForm(DecisionForm):
-    areas = MultiCheckboxField(_l("Focus areas"),
+    areas = MultiCheckboxField(_l("Focus areas"), widget=CheckboxList(),
                                validators=[DataRequired(message=_l("Choose at least one focus area."))])
 
 

@@ -13,7 +13,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from mentoring import jobs
 from mentoring.access import coordinator_required, login_required, owner_required
@@ -22,7 +22,7 @@ from mentoring.extensions import db
 from mentoring.forms import choices
 from mentoring.i18n import localized
 from mentoring.models import City, Commission, MatchRound, Proposal
-from mentoring.rounds import bp
+from mentoring.rounds import bp, rows
 from mentoring.rounds.forms import (
     REGION_LABELS,
     ActionForm,
@@ -40,6 +40,7 @@ from mentoring.services import (
     matchmaking,
     messages,
     proposal_filters,
+    round_summary,
     rule_reasons,
 )
 from mentoring.services import proposals as proposal_service
@@ -54,6 +55,8 @@ from mentoring.urls import safe_next
 PER_PAGE = 20
 #: Unmatched mentees listed on the round page (the count shows them all; each has its own manual page).
 UNMATCHED_SHOWN = 50
+#: Cities listed under "Stated preferences" (the totals count them all).
+MET_SHOWN = 50
 
 
 def _proposal_or_404(proposal_id: int) -> Proposal:
@@ -122,23 +125,44 @@ def _filters() -> dict:
     return filters
 
 
+def _cities(ids) -> dict[int, City]:
+    ids = set(ids)
+    return {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))} if ids else {}
+
+
 @bp.get("/<int:round_id>")
 @coordinator_required
 def show(round_id: int):
-    round_ = _round_or_404(round_id)
+    # The engine's unmatched list is read only when the round's summary is computed again.
+    round_ = db.get_or_404(MatchRound, round_id, options=[defer(MatchRound.unmatched)])
     filters = _filters()
-    # Every filter is part of the query: pagination counts and pages the filtered rows.
+    summary = round_summary.summary(round_)
+    # Every filter is part of the query: pagination counts and pages the filtered rows. Without a filter
+    # other than the state, the summary's counts by state are the total (no count over the round).
+    counted = not (filters["region"] or filters["area"] or filters["min_score"] is not None)
     page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters), per_page=PER_PAGE,
-                       error_out=False)
+                       error_out=False, count=not counted)
+    if counted:
+        page.total = summary.by_state.get(filters["state"], 0) if filters["state"] else summary.total
     items = page.items
     stale = matchmaking.is_stale(round_)
     status = matchmaking.display_status(round_)
     elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
-    unmatched = unmatched_reasons.describe(unmatched_reasons.unmatched_mentees(round_)) if status == "done" else []
+    unmatched_shown = summary.unmatched[:UNMATCHED_SHOWN] if status == "done" else ()
+    met_shown = summary.met.cities[:MET_SHOWN] if status == "done" else ()
+    # The cities of the rows shown, in one query (the summary keeps ids and numbers only).
+    cities = _cities([city_id for city_id, _reason in unmatched_shown]
+                     + [c for row in met_shown for c in (row.city_id, *row.granted)])
+    unmatched = unmatched_reasons.describe([{"city": cities[city_id], **reason}
+                                            for city_id, reason in unmatched_shown if city_id in cities])
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
-        unmatched=unmatched, unmatched_shown=UNMATCHED_SHOWN, area_labels=_labels(), regions=REGION_LABELS,
-        explanations=explanations.explain_many(items), status=status, stale=stale,
+        summary=summary, unmatched=unmatched, unmatched_total=len(summary.unmatched) if status == "done" else 0,
+        met=summary.met, met_shown=met_shown, cities=cities, area_labels=_labels(), regions=REGION_LABELS,
+        explanations=explanations.explain_many(items, kept_with=summary.preferences), status=status, stale=stale,
+        facts=rows.city_facts(c for p in items for c in (p.mentor_city, p.mentee_city)),
+        score_text=rows.score_text, proposal_url=rows.link_pattern("rounds.proposal", "proposal_id"),
+        approve_url=rows.link_pattern("rounds.approve", "proposal_id"),
         round_rules=rule_reasons.rules_summary(round_.params),
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),

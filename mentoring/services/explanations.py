@@ -16,6 +16,7 @@ a constant number of queries (one for the areas, one for the assessments).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from mentoring import cache
 from mentoring.extensions import db
 from mentoring.models import Assessment, CapabilityArea, City
 from mentoring.services import rule_reasons
@@ -86,13 +88,19 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
+@functools.lru_cache(maxsize=4096)
+def _joined(items: tuple[str, ...], locale: str) -> str:
+    """``format_list`` once per list and language (Babel resolves the list style on every call)."""
+    try:
+        return format_list(list(items), locale=locale)
+    except (ValueError, LookupError):  # an unknown locale: plain commas
+        return ", ".join(items)
+
+
 def _join(items: list[str]) -> str:
     if not items:
         return ""
-    try:
-        return format_list(items, locale=_locale())
-    except (ValueError, LookupError):  # an unknown locale: plain commas
-        return ", ".join(items)
+    return items[0] if len(items) == 1 else _joined(tuple(str(item) for item in items), _locale())
 
 
 def _language(code: str, locale: str) -> str:
@@ -114,12 +122,18 @@ def load_levels(city_ids, area_keys) -> Levels:
     return {(city_id, key): (maturity, need) for city_id, key, maturity, need in rows}
 
 
+_LEVEL_TEXTS: dict[tuple[str, int], str] = {}
+
+
 def _level_text(level: int) -> str:
-    try:
-        name = level_name(level)
-    except (IndexError, KeyError, TypeError):
-        return str(level)
-    return _("%(number)d (%(name)s)", number=level, name=name)
+    """"3 (Advanced)" in the reader's language (kept per language: the taxonomy file does not change)."""
+    key = (_locale(), level)
+    if key not in _LEVEL_TEXTS:
+        try:
+            _LEVEL_TEXTS[key] = _("%(number)d (%(name)s)", number=level, name=level_name(level))
+        except (IndexError, KeyError, TypeError):
+            return str(level)
+    return _LEVEL_TEXTS[key]
 
 
 def _first_sentence(mentor: str, mentee: str, area: str, level: int | None, need: int | None) -> str:
@@ -198,19 +212,41 @@ def explain(mentor: City, mentee: City, areas, components: dict | None, *, store
     return out
 
 
-def explain_many(pairs) -> dict:
+def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
     """Explanations of many pairs in two queries; ``pairs`` are proposals (or objects with
     ``mentor_city``, ``mentee_city``, ``areas``, ``components``, ``explanation``), keyed by ``id``.
 
     The cities' languages must be loaded already (``selectinload(City.languages)``).
+
+    ``kept_with``: keep each proposal's explanation (per process) under everything it is written from:
+    the language, the proposal's version and creation time (a row deleted and its id reused is another
+    proposal), its components, rules and stored sentence, the areas' labels and levels read for it, both
+    cities' versions, names as shown, regions, populations and languages, plus ``kept_with`` (the caller's
+    fingerprint of the stated preferences) — and write it again when any of them changes. The round page
+    passes it: the same rows are read again and again.
     """
     pairs = list(pairs)
     labels = area_labels()
     city_ids = {p.mentor_city_id for p in pairs} | {p.mentee_city_id for p in pairs}
     area_keys = {key for p in pairs for key in (p.areas or [])}
     levels = load_levels(city_ids, area_keys)
-    return {
-        p.id: explain(p.mentor_city, p.mentee_city, p.areas, p.components, stored=p.explanation,
-                      levels=levels, labels=labels, rules=getattr(p, "rules", None))
-        for p in pairs
-    }
+    out = {}
+    locale = _locale() if kept_with is not None else ""
+    for p in pairs:
+        def write(p=p):
+            return explain(p.mentor_city, p.mentee_city, p.areas, p.components, stored=p.explanation,
+                           levels=levels, labels=labels, rules=getattr(p, "rules", None))
+        if kept_with is None:
+            out[p.id] = write()
+            continue
+        mentor, mentee = p.mentor_city, p.mentee_city
+        key = (str(db.engine.url), locale, kept_with, p.id, p.version, p.created_at, p.explanation,
+               repr(p.components), repr(getattr(p, "rules", None)),
+               tuple((labels.get(a), levels.get((mentor.id, a)), levels.get((mentee.id, a))) for a in p.areas or ()),
+               *((c.id, c.version, display_name(c), c.region, c.population, tuple(c.language_codes))
+                 for c in (mentor, mentee)))
+        out[p.id] = _kept.get_or_compute(key, write)
+    return out
+
+
+_kept = cache.Memo(maxsize=4096)

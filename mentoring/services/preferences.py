@@ -120,17 +120,22 @@ def avoids(city_a: int, city_b: int) -> bool:
 
 # --- After a round: which preferences were met ------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class CityMet:
-    city: City
+    """One city's stated preferences and how many the pairs honour; ``granted``: the preferred
+    partners it was paired with (city ids, named on the page)."""
+    city_id: int
     stated: int = 0
     met: int = 0
-    notes: list[str] = field(default_factory=list)
+    granted: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class MetReport:
-    cities: list[CityMet]
+    """Per city that stated something (by name), and ``depends_on``: every city whose row the figures
+    read (the stating cities, their partners and the partners they named), for the round page's cache."""
+    cities: tuple[CityMet, ...] = ()
+    depends_on: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def stated(self) -> int:
@@ -151,42 +156,57 @@ def met(pairs, city_ids=()) -> MetReport:
     languages once (met when a partner speaks the first of them), focus areas are not counted
     (they weight the need, they do not name a partner), and each avoided city once (met when
     the city is not paired with it — always, since avoid-lists are hard rules).
+
+    Reads only the cities that stated something, their partners and the partners they named (three
+    queries whatever the round's size), never every city of the round.
     """
-    pairs = [(int(a), int(b)) for a, b in pairs]
+    from mentoring.models import CityLanguage
+
     partners: dict[int, set[int]] = {}
     for mentor, mentee in pairs:
+        mentor, mentee = int(mentor), int(mentee)
         partners.setdefault(mentor, set()).add(mentee)
         partners.setdefault(mentee, set()).add(mentor)
     stated = for_cities(set(partners) | {int(c) for c in city_ids})
-    wanted = set(stated) | {c for p in stated.values() for c in p.preferred_city_ids + p.avoided_city_ids}
-    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(wanted | set(partners))))}
+    if not stated:
+        return MetReport()
+    wanted = set(stated)
+    for city_id, preference in stated.items():
+        wanted |= partners.get(city_id, set()) | set(preference.preferred_city_ids)
+    cities = {row.id: row for row in db.session.execute(
+        select(City.id, City.name, City.region).where(City.id.in_(wanted)))}
+    first_languages = {p.languages[0] for p in stated.values() if p.languages}
+    speaks: dict[int, set[str]] = {}
+    if first_languages:
+        for city_id, code in db.session.execute(select(CityLanguage.city_id, CityLanguage.code).where(
+                CityLanguage.city_id.in_(wanted), CityLanguage.code.in_(first_languages))):
+            speaks.setdefault(city_id, set()).add(code)
     report = []
     for city_id, preference in sorted(stated.items(), key=lambda kv: cities[kv[0]].name if kv[0] in cities else ""):
         if city_id not in cities:
             continue
-        mine = partners.get(city_id, set())
-        row = CityMet(city=cities[city_id])
+        paired = partners.get(city_id, set())
+        mine = {p for p in paired if p in cities}
+        count = met_count = 0
+        granted = []
         for other in preference.preferred_city_ids:
             if other in cities:
-                row.stated += 1
+                count += 1
                 if other in mine:
-                    row.met += 1
-                    row.notes.append(_("paired with %(city)s, as it asked", city=display_name(cities[other])))
+                    met_count += 1
+                    granted.append(other)
         if preference.regions:
-            row.stated += 1
-            if any(cities[p].region in preference.regions for p in mine if p in cities):
-                row.met += 1
+            count += 1
+            met_count += any(cities[p].region in preference.regions for p in mine)
         if preference.languages:
-            row.stated += 1
-            if any(preference.languages[0] in cities[p].language_codes for p in mine if p in cities):
-                row.met += 1
+            count += 1
+            met_count += any(preference.languages[0] in speaks.get(p, ()) for p in mine)
         for other in preference.avoided_city_ids:
-            row.stated += 1
-            if other not in mine:
-                row.met += 1
-        if row.stated:
-            report.append(row)
-    return MetReport(report)
+            count += 1
+            met_count += other not in paired
+        if count:
+            report.append(CityMet(city_id, count, met_count, tuple(granted)))
+    return MetReport(tuple(report), frozenset(cities))
 
 
 # --- For the engine -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from mentoring.models import (
     City,
@@ -87,8 +87,8 @@ def round_proposals_query(round_id: int, filters: dict):
         select(Proposal)
         .where(Proposal.round_id == round_id)
         .options(
-            selectinload(Proposal.mentor_city).selectinload(City.languages),
-            selectinload(Proposal.mentee_city).selectinload(City.languages),
+            joinedload(Proposal.mentor_city).selectinload(City.languages),
+            joinedload(Proposal.mentee_city).selectinload(City.languages),
         )
         .order_by(Proposal.score.desc(), Proposal.id)
     )

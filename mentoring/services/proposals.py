@@ -24,7 +24,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mentoring import rules
 from mentoring.extensions import db
@@ -111,8 +111,8 @@ def proposals_for_user(user) -> list[Proposal]:
                 or_(Proposal.mentor_city_id.in_(city_ids), Proposal.mentee_city_id.in_(city_ids)),
                 Proposal.state.in_(("approved", "endorsed", "declined")),
             )
-            .options(selectinload(Proposal.mentor_city).selectinload(City.languages),
-                     selectinload(Proposal.mentee_city).selectinload(City.languages))
+            .options(joinedload(Proposal.mentor_city).selectinload(City.languages),
+                     joinedload(Proposal.mentee_city).selectinload(City.languages))
             .order_by(Proposal.decided_at.desc(), Proposal.id.desc())
         )
     )

@@ -17,7 +17,7 @@ from mentoring.models import City, MatchRound, Proposal
 from mentoring.services.geography import REGION_LABELS, country_name, language_name
 from mentoring.services.proposals import LIVE_STATES
 
-__all__ = ["describe", "reason_label", "unmatched_mentees"]
+__all__ = ["describe", "reason_label", "unmatched_mentees", "unmatched_reasons", "with_cities"]
 
 
 def reason_label(code: str) -> str:
@@ -132,19 +132,16 @@ def describe(items: list[dict]) -> list[dict]:
     return out
 
 
-def unmatched_mentees(round_: MatchRound) -> list[dict]:
-    """Mentees of the round without a live pair, each with the reason they are unmatched.
+def unmatched_reasons(round_: MatchRound) -> list[tuple[int, dict]]:
+    """``(mentee city id, reason)`` of the round's mentees without a live pair, by city name.
 
-    From the engine (no eligible mentor, capacity) and from decisions (rejected, declined).
+    From the engine (no eligible mentor, capacity) and from decisions (rejected, declined, expired).
+    Ids and reasons only (the names are read for the order): the round page keeps this list for the
+    round's state and loads the cities of the rows it shows.
     """
-    live = {
-        row
-        for row in db.session.scalars(
-            select(Proposal.mentee_city_id).where(
-                Proposal.round_id == round_.id, Proposal.state.in_(LIVE_STATES)
-            )
-        )
-    }
+    live = set(db.session.scalars(
+        select(Proposal.mentee_city_id).where(Proposal.round_id == round_.id, Proposal.state.in_(LIVE_STATES))
+    ))
     reasons: dict[int, dict] = {}
     for item in round_.unmatched or []:
         reasons[int(item["mentee"])] = {
@@ -152,24 +149,31 @@ def unmatched_mentees(round_: MatchRound) -> list[dict]:
             "detail": item.get("detail", ""),
             "facts": item.get("facts") or {},
         }
-    for proposal in db.session.scalars(
-        select(Proposal)
+    for state, mentee_id, decision_reason, decline_reason in db.session.execute(
+        select(Proposal.state, Proposal.mentee_city_id, Proposal.decision_reason, Proposal.decline_reason)
         .where(Proposal.round_id == round_.id, Proposal.state.in_(("rejected", "declined", "expired")))
         .order_by(Proposal.updated_at)
     ):
-        if proposal.state == "expired":
-            reasons[proposal.mentee_city_id] = {"reason": "expired", "detail": ""}
-        elif proposal.state == "rejected":
-            reasons[proposal.mentee_city_id] = {"reason": "rejected", "detail": proposal.decision_reason or ""}
+        if state == "expired":
+            reasons[mentee_id] = {"reason": "expired", "detail": ""}
+        elif state == "rejected":
+            reasons[mentee_id] = {"reason": "rejected", "detail": decision_reason or ""}
         else:
-            reasons[proposal.mentee_city_id] = {"reason": "declined", "detail": proposal.decline_reason or ""}
+            reasons[mentee_id] = {"reason": "declined", "detail": decline_reason or ""}
     ids = [city_id for city_id in reasons if city_id not in live]
-    cities = {
-        c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))
-    } if ids else {}
-    out = []
-    for city_id in ids:
-        if city_id in cities:
-            out.append({"city": cities[city_id], **reasons[city_id]})
-    out.sort(key=lambda item: item["city"].name)
-    return out
+    names = {city_id: name for city_id, name in db.session.execute(
+        select(City.id, City.name).where(City.id.in_(ids)))} if ids else {}
+    return sorted(((city_id, reasons[city_id]) for city_id in ids if city_id in names),
+                  key=lambda item: (names[item[0]], item[0]))
+
+
+def with_cities(reasons: list[tuple[int, dict]]) -> list[dict]:
+    """``reasons`` (from :func:`unmatched_reasons`) as items with their ``city``, in one query."""
+    ids = [city_id for city_id, _reason in reasons]
+    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))} if ids else {}
+    return [{"city": cities[city_id], **reason} for city_id, reason in reasons if city_id in cities]
+
+
+def unmatched_mentees(round_: MatchRound) -> list[dict]:
+    """Mentees of the round without a live pair, each with its ``city`` and the reason they are unmatched."""
+    return with_cities(unmatched_reasons(round_))
