@@ -168,11 +168,10 @@ def translations():
 
 
 def init_app(app: Flask) -> None:
-    from mentoring.requests.routes import mentor_suggestions, preferences_met_in_round, request_mentor_url
+    from mentoring.requests.routes import mentor_suggestions, request_mentor_url
 
     app.jinja_env.globals.update(
         request_mentor_url=request_mentor_url,
-        preferences_met_in_round=preferences_met_in_round,
         mentor_suggestions=mentor_suggestions,
         main_navigation=main_navigation,
         select_options=select_options,

@@ -270,11 +270,6 @@ def request_mentor_url(city) -> str | None:
     return url_for("requests.new", mentor_city_id=city.id)
 
 
-def preferences_met_in_round(round_):
-    """For the round page: how many stated preferences the round's pairs honour, per city."""
-    return preferences_service.met_in_round(round_)
-
-
 def mentor_suggestions(city, k: int = 5) -> list[dict]:
     """For a representative's home: the mentor cities that would suit ``city`` best now, explained."""
     from mentoring.services import explanations, suggestions
