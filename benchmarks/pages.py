@@ -64,12 +64,14 @@ end
 # --- Filling the database -------------------------------------------------------------------------
 
 def _survey(area_keys: list[str], cities: int, round_commission: str, others: list[str], round_cities: int,
-            rng: random.Random) -> bytes:
-    """The survey file of ``cities`` real places (``benchmarks/survey.py``'s, GeoNames' most populous cities
-    then numbered copies) with a ``commissions`` column: the round's commission for the first ones."""
+            rng: random.Random, taken: set[tuple[str, str]]) -> bytes:
+    """The survey file of ``cities`` new places (``benchmarks/survey.py``'s, GeoNames' most populous cities
+    then numbered copies; none of ``taken``, the demo's (name, country)) with a ``commissions`` column: the
+    round's commission for the first ones."""
     from benchmarks.survey import survey
 
-    rows = list(csv.reader(io.StringIO(survey(area_keys, cities))))
+    rows = list(csv.reader(io.StringIO(survey(area_keys, cities + len(taken)))))
+    rows = rows[:1] + [row for row in rows[1:] if (row[0].lower(), row[1]) not in taken][:cities]
     in_round = round_cities * 20 // 19  # a few more than the round needs: some are left out by their profile
     out = io.StringIO()
     writer = csv.writer(out)
@@ -79,13 +81,15 @@ def _survey(area_keys: list[str], cities: int, round_commission: str, others: li
     return out.getvalue().encode()
 
 
-def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
-    """The demo, ``cities`` GeoNames places, a round on ``round_cities`` of them, a 100-session mentorship."""
+def fill(app, cities: int, round_cities: int, seed: int = 11, *, sessions: int = 100, goals: int = 20) -> dict:
+    """The demo, ``cities`` GeoNames places, a round on ``round_cities`` of them, and a mentorship with
+    ``sessions`` sessions (nine in ten held, each with a fit check) and ``goals`` goals."""
     from mentoring.extensions import db
     from mentoring.models import (
         CapabilityArea,
         City,
         Commission,
+        Feedback,
         MatchRound,
         Mentorship,
         Proposal,
@@ -96,7 +100,8 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
     from mentoring.services.demo import load_demo
     from mentoring.services.survey import import_csv
     from mentoring.services.taxonomy import load_commissions, load_taxonomy
-    from mentoring.services.workspace import goals, sessions
+    from mentoring.services.workspace import goals as goal_service
+    from mentoring.services.workspace import sessions as session_service
     from mentoring.services.workspace.create import create_mentorship
 
     rng = random.Random(seed)
@@ -113,7 +118,8 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
         # The cities through the app's own survey import (issue 9 made it a bulk import: seconds, not minutes).
         start = time.perf_counter()
-        data = _survey(area_keys, cities, round_commission, others, round_cities, rng)
+        taken = {(name.lower(), country) for name, country in db.session.execute(select(City.name, City.country))}
+        data = _survey(area_keys, cities, round_commission, others, round_cities, rng, taken)
         with app.test_request_context():
             summary = import_csv(data, coordinator)
         db.session.commit()
@@ -133,31 +139,41 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         info["round_s"] = time.perf_counter() - start
         info["round_id"] = round_.id
         info["proposals"] = db.session.scalar(select(func.count()).where(Proposal.round_id == round_.id))
-        info["proposal_id"] = db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id)
-                                                .order_by(Proposal.score.desc()).limit(1))
+        # The best pair of two imported cities (a demo city has members and contacts: a page of another shape).
+        demo = select(City.id).where(City.is_demo)
+        info["proposal_id"] = db.session.scalar(
+            select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.mentor_city_id.not_in(demo),
+                                      Proposal.mentee_city_id.not_in(demo))
+            .order_by(Proposal.score.desc(), Proposal.id).limit(1))
         info["round_cities"] = len(matchmaking.participants(round_))
 
-        # A long-running mentorship: 100 sessions and 20 goals, through the workspace services.
+        # A long-running mentorship (100 sessions and 20 goals), through the workspace services.
         mentor, mentee = ids[-1], ids[-2]  # numbered copies: in no round, no mentorship yet
         db.session.execute(update(City).where(City.id == mentor).values(mentor_capacity=5))
         mentorship = create_mentorship(coordinator, mentor_city_id=mentor, mentee_city_id=mentee,
                                        areas=area_keys[:3], start_date=date(2025, 1, 6))
-        for n in range(100):
-            data = sessions.SessionData(local_start=datetime(2025, 1, 7, 14) + timedelta(days=3 * n),
+        for n in range(sessions):
+            data = session_service.SessionData(local_start=datetime(2025, 1, 7, 14) + timedelta(days=3 * n),
                                         timezone="UTC", duration_minutes=60, format="video",
                                         areas=(area_keys[n % 3],), attendees="Both teams",
                                         notes=f"Session {n}: **progress** on the plan.", outcomes="Agreed steps.",
                                         next_steps="Share the draft.")
-            sessions.record_session(coordinator, mentorship, data, held=n < 90, idempotency_key=f"bench-{n}",
-                                    now=datetime(2025, 10, 3, tzinfo=UTC))
-        for n in range(20):
-            goals.add_goal(coordinator, mentorship, area_key=area_keys[n % 3],
-                           statement=f"Goal {n}: publish data set {n}.")
+            session, _created = session_service.record_session(
+                coordinator, mentorship, data, held=n < sessions * 9 // 10, idempotency_key=f"bench-{n}",
+                now=datetime(2025, 1, 7, 14, tzinfo=UTC) + timedelta(days=3 * (sessions * 9 // 10) - 1))
+            if session.held:  # a fit check after each held session (rows: the authors are not members here)
+                db.session.add(Feedback(mentorship_id=mentorship.id, session_id=session.id, city_id=mentee,
+                                        fit=("good", "unsure", "poor")[n % 3], comment=f"Fit check {n}."))
+        for n in range(goals):
+            goal_service.add_goal(coordinator, mentorship, area_key=area_keys[n % 3],
+                                  statement=f"Goal {n}: publish data set {n}.")
         db.session.commit()
-        info["mentorship_id"] = mentorship.id
-        info["city_id"] = ids[0]
+        info["mentorship_id"], info["sessions"], info["goals"] = mentorship.id, sessions, goals
+        # A city of the round (its best pair's mentor): at any size, a profile with a proposal and assessments.
+        info["city_id"] = db.session.scalar(select(Proposal.mentor_city_id).where(Proposal.id == info["proposal_id"]))
         info["demo_round_id"] = db.session.scalar(select(MatchRound.id).order_by(MatchRound.id).limit(1))
         info["mentorships"] = db.session.scalar(select(func.count(Mentorship.id)))
+        db.session.remove()  # (its connection back to the pool first, so that disposing closes it)
         db.engine.dispose()
     return info
 
@@ -182,9 +198,9 @@ def pages(info: dict) -> list[tuple[str, str, str]]:
         ("my mentorships", "representative", "/mentorships/"),
         ("proposals for my city", "representative", "/rounds/proposals/mine"),
         (f"round page ({info['round_cities']} cities)", "coordinator", f"/rounds/{r}"),
-        ("round proposals, filtered", "coordinator", f"/rounds/{r}?state=proposed&page=3"),
+        ("round proposals, filtered", "coordinator", f"/rounds/{r}?state=proposed&page=2"),
         ("proposal page", "coordinator", f"/rounds/proposals/{p}"),
-        ("workspace (100 sessions, 20 goals)", "coordinator", f"/mentorships/{m}"),
+        (f"workspace ({info['sessions']} sessions, {info['goals']} goals)", "coordinator", f"/mentorships/{m}"),
     ]
 
 
@@ -194,13 +210,14 @@ ROLE_EMAILS = {
 }
 
 
-def count_in_process(app, info: dict) -> dict[str, tuple[int, float, int]]:
-    """Queries, KiB and status of one request per page (after a warm-up), in this process."""
+def count_in_process(app, info: dict) -> list[tuple[str, str, str, int, float, int]]:
+    """``(label, role, path, queries, KiB, status)`` of one request per page (after a warm-up), in this
+    process (also what ``tests/mentoring/test_pages_scale.py`` checks at two sizes)."""
     from mentoring.extensions import db
     from mentoring.models import User
     from tests.conftest import login
 
-    out = {}
+    out = []
     with app.app_context():
         users = {role: db.session.scalar(select(User).where(User.email == email))
                  for role, email in ROLE_EMAILS.items()}
@@ -217,7 +234,7 @@ def count_in_process(app, info: dict) -> dict[str, tuple[int, float, int]]:
         if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE")):
             statements.append(statement)
 
-    for _label, role, path in pages(info):
+    for label, role, path in pages(info):
         clients[role].get(path)
         statements.clear()
         event.listen(engine, "before_cursor_execute", before)
@@ -225,7 +242,7 @@ def count_in_process(app, info: dict) -> dict[str, tuple[int, float, int]]:
             response = clients[role].get(path)
         finally:
             event.remove(engine, "before_cursor_execute", before)
-        out[path + role] = (len(statements), len(response.get_data()) / 1024, response.status_code)
+        out.append((label, role, path, len(statements), len(response.get_data()) / 1024, response.status_code))
     return out
 
 
@@ -372,8 +389,7 @@ def run(backend: str, args, workdir: Path) -> None:
         hello = drive(trivial.url + "/hello", "", args.duration, args.connections, lua)
         table = drive(trivial.url + "/table", "", args.duration, args.connections, lua)
         rows = [("trivial \"hello\"", hello, 0, 0.0), ("trivial 50-row table", table, 0, 2.5)]
-        for label, role, path in pages(info):
-            queries, kib, status = counts[path + role]
+        for label, role, path, queries, kib, status in counts:
             result = drive(project.url + path, cookies[role], args.duration, args.connections, lua)
             if status != 200:
                 label += f" [{status}]"
