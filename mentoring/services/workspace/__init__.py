@@ -42,6 +42,7 @@ from mentoring.services.workspace.labels import (
     rating_labels,
     session_format_labels,
     state_labels,
+    view_labels,
 )
 from mentoring.services.workspace.mentors import (
     assign_mentor,
@@ -85,7 +86,6 @@ from mentoring.services.workspace.timeline import (
     SessionPage,
     session_counts,
     session_page,
-    view_labels,
 )
 from mentoring.services.workspace.zones import (
     PLAN_AHEAD_YEARS,

@@ -56,3 +56,10 @@ def fit_labels() -> dict[str, str]:
 @_per_language
 def state_labels() -> dict[str, str]:
     return {"active": _("Active"), "completed": _("Completed"), "withdrawn": _("Withdrawn")}
+
+
+@_per_language
+def view_labels() -> dict[str, str]:
+    """The filters of the workspace's sessions (:data:`.timeline.SESSION_VIEWS`)."""
+    return {"": _("Coming up and latest"), "upcoming": _("Planned, to come"), "held": _("Held"),
+            "to_log": _("Past, not logged yet"), "cancelled": _("Cancelled"), "all": _("All sessions")}

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, not_, select
 from sqlalchemy.engine import Row
 
@@ -29,17 +28,6 @@ UPCOMING_SHOWN = 3  # planned sessions shown above the log on the workspace's fi
 PER_PAGE = 10
 
 S = MentoringSession
-
-
-def view_labels() -> dict[str, str]:
-    return {
-        "": _("Coming up and latest"),
-        "upcoming": _("Planned, to come"),
-        "held": _("Held"),
-        "to_log": _("Past, not logged yet"),
-        "cancelled": _("Cancelled"),
-        "all": _("All sessions"),
-    }
 
 
 def _conditions() -> dict[str, object]:
