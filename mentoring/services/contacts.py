@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from zoneinfo import available_timezones
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from mentoring import rules
 from mentoring.extensions import db
@@ -20,7 +21,6 @@ from mentoring.models import (
     City,
     CityMember,
     Mentorship,
-    MentorshipMentor,
     ProgrammeContact,
     Proposal,
     User,
@@ -103,29 +103,51 @@ class Person:
 
 def people_of(city: City, *, mentorship: Mentorship | None = None) -> list[Person]:
     """The city's people as the paired city sees them: contacts, representatives, assigned mentors."""
-    people: list[Person] = []
-    seen: set[str] = set()
-    zone = city.timezone
-    for contact in city_contacts(city.id):
-        seen.add(contact.email)
-        people.append(Person(contact.name, contact.role or _("Programme contact"),
-                             contact.email if contact.show_email else None,
-                             list(contact.languages or []), contact.timezone or zone))
-    members = db.session.execute(
-        select(User, CityMember.role).join(CityMember, CityMember.user_id == User.id)
-        .where(CityMember.city_id == city.id, User.active).order_by(CityMember.role.desc(), User.name))
-    assigned = set()
-    if mentorship is not None:
-        assigned = {m.user_id for m in db.session.scalars(select(MentorshipMentor).where(
-            MentorshipMentor.mentorship_id == mentorship.id))}
-    for user, role in members:
-        if user.email in seen or (role == "mentor" and mentorship is not None and user.id not in assigned):
-            continue
-        seen.add(user.email)
-        label = _("Representative") if role == "representative" else _("Mentor")
-        people.append(Person(user.name, label, user.email if preferences.shows_email(user) else None,
-                             [user.locale] if user.locale else [], zone))
-    return people
+    return _people_of_cities([city], mentorship)[city.id]
+
+
+def _people_of_cities(cities: list[City], mentorship: Mentorship | None) -> dict[int, list[Person]]:
+    """:func:`people_of` for several cities at once, in three queries whatever their number."""
+    ids = {"city_ids": [city.id for city in cities]}
+    contacts_statement, members_statement = _people_statements()
+    contacts = db.session.execute(contacts_statement, ids).all()
+    members = db.session.execute(members_statement, ids).all()
+    hidden = preferences.hiding_email({member.id for member in members})
+    assigned = {m.user_id for m in mentorship.mentors} if mentorship is not None else set()
+    out: dict[int, list[Person]] = {}
+    for city in cities:
+        people: list[Person] = []
+        seen: set[str] = set()
+        zone = city.timezone
+        for contact in (c for c in contacts if c.city_id == city.id):
+            seen.add(contact.email)
+            people.append(Person(contact.name, contact.role or _("Programme contact"),
+                                 contact.email if contact.show_email else None,
+                                 list(contact.languages or []), contact.timezone or zone))
+        for user in members:
+            if user.city_id != city.id or user.email in seen or (
+                    user.role == "mentor" and mentorship is not None and user.id not in assigned):
+                continue
+            seen.add(user.email)
+            label = _("Representative") if user.role == "representative" else _("Mentor")
+            people.append(Person(user.name, label, user.email if user.id not in hidden else None,
+                                 [user.locale] if user.locale else [], zone))
+        out[city.id] = people
+    return out
+
+
+@cache
+def _people_statements():
+    """The contacts and the active members of some cities (rows), built once."""
+    city_ids = bindparam("city_ids", expanding=True)
+    contacts = (select(ProgrammeContact.city_id, ProgrammeContact.name, ProgrammeContact.role,
+                       ProgrammeContact.email, ProgrammeContact.show_email, ProgrammeContact.languages,
+                       ProgrammeContact.timezone)
+                .where(ProgrammeContact.city_id.in_(city_ids)).order_by(ProgrammeContact.id))
+    members = (select(User.id, User.name, User.email, User.locale, CityMember.role, CityMember.city_id)
+               .join(CityMember, CityMember.user_id == User.id)
+               .where(CityMember.city_id.in_(city_ids), User.active).order_by(CityMember.role.desc(), User.name))
+    return contacts, members
 
 
 def _viewer_side(user, mentor_city_id: int, mentee_city_id: int) -> str | None:
@@ -159,5 +181,5 @@ def visible_for_proposal(user, proposal: Proposal) -> dict[str, list[Person]]:
 
 
 def visible_for_mentorship(mentorship: Mentorship) -> dict[str, list[Person]]:
-    return {"mentor": people_of(mentorship.mentor_city, mentorship=mentorship),
-            "mentee": people_of(mentorship.mentee_city, mentorship=mentorship)}
+    people = _people_of_cities([mentorship.mentor_city, mentorship.mentee_city], mentorship)
+    return {"mentor": people[mentorship.mentor_city_id], "mentee": people[mentorship.mentee_city_id]}

@@ -8,12 +8,13 @@ that event's e-mail off without signing in, and the page links to the full prefe
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from mentoring.extensions import db
 from mentoring.models import DigestItem, NotificationPreference, User, utcnow
@@ -55,6 +56,21 @@ def delivery(user: User, event: str) -> str:
 def shows_email(user: User) -> bool:
     found = db.session.get(NotificationPreference, user.id)
     return True if found is None else bool(found.show_email)
+
+
+def hiding_email(user_ids) -> set[int]:
+    """Those of ``user_ids`` who chose not to show their e-mail address (one query; see :func:`shows_email`)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(_hiding_email_statement(), {"user_ids": ids}))
+
+
+@cache
+def _hiding_email_statement():
+    return select(NotificationPreference.user_id).where(
+        NotificationPreference.user_id.in_(bindparam("user_ids", expanding=True)),
+        NotificationPreference.show_email.is_(False))
 
 
 def update(user: User, events: dict[str, str], show_email: bool) -> NotificationPreference:

@@ -239,13 +239,18 @@ def unread_count(user, obj=None) -> int:
     """Messages by others the user has not read: in one thread, or in all the user's threads."""
     if user is None or getattr(user, "id", None) is None:
         return 0
-    statement = _unread_messages(user.id)
     if obj is not None:
-        thread = Thread.of(obj)
-        statement = statement.where(Message.thread_kind == thread.kind, Message.thread_id == thread.id)
-    else:
-        statement = statement.where(_own_threads(user.id))
-    return int(db.session.scalar(statement) or 0)
+        kind = "mentorship" if isinstance(obj, Mentorship) else "proposal"
+        return int(db.session.scalar(_thread_unread_statement(),
+                                     {"user_id": user.id, "kind": kind, "thread_id": obj.id}) or 0)
+    return int(db.session.scalar(_unread_messages(user.id).where(_own_threads(user.id))) or 0)
+
+
+@cache
+def _thread_unread_statement():
+    """Unread messages by others in one thread, built once (the workspace asks on every page)."""
+    return _unread_messages(bindparam("user_id")).where(
+        Message.thread_kind == bindparam("kind"), Message.thread_id == bindparam("thread_id"))
 
 
 def export_rows(mentorship: Mentorship) -> list[dict]:

@@ -29,20 +29,24 @@ from mentoring.services.workspace.closeout import (
 )
 from mentoring.services.workspace.create import create_mentorship
 from mentoring.services.workspace.feedback import (
+    FeedbackOverview,
     author_names,
+    feedback_overview,
     give_feedback,
     visible_feedback,
 )
-from mentoring.services.workspace.goals import add_goal, update_goal
+from mentoring.services.workspace.goals import add_goal, goals_with_history, update_goal
 from mentoring.services.workspace.labels import (
     fit_labels,
     goal_status_labels,
     rating_labels,
     session_format_labels,
     state_labels,
+    view_labels,
 )
 from mentoring.services.workspace.mentors import (
     assign_mentor,
+    assignable_by_side,
     assignable_members,
     can_assign,
     unassign_mentor,
@@ -53,11 +57,13 @@ from mentoring.services.workspace.reminders import (
     SILENT_AFTER,
     RemindReport,
     filtered_mentorships,
+    is_overdue,
     is_silent,
     last_session_at,
     overdue_goals,
     recipients,
     send_reminders,
+    went_silent,
 )
 from mentoring.services.workspace.sessions import (
     MAX_DURATION_MINUTES,
@@ -71,7 +77,16 @@ from mentoring.services.workspace.sessions import (
     upcoming_planned,
     update_session,
 )
-from mentoring.services.workspace.shared_links import add_link, remove_link
+from mentoring.services.workspace.shared_links import add_link, links_of, remove_link
+from mentoring.services.workspace.timeline import (
+    PER_PAGE,
+    SESSION_VIEWS,
+    UPCOMING_SHOWN,
+    SessionCounts,
+    SessionPage,
+    session_counts,
+    session_page,
+)
 from mentoring.services.workspace.zones import (
     PLAN_AHEAD_YEARS,
     check_session_start,
@@ -84,16 +99,23 @@ from mentoring.services.workspace.zones import (
 )
 
 __all__ = [
+    "FeedbackOverview",
     "MAX_DURATION_MINUTES",
+    "PER_PAGE",
     "PLAN_AHEAD_YEARS",
     "REMIND_AHEAD",
-    "SILENT_AFTER",
     "RemindReport",
+    "SESSION_VIEWS",
+    "SILENT_AFTER",
+    "SessionCounts",
     "SessionData",
+    "SessionPage",
     "Totals",
+    "UPCOMING_SHOWN",
     "add_goal",
     "add_link",
     "assign_mentor",
+    "assignable_by_side",
     "assignable_members",
     "author_names",
     "can_assign",
@@ -108,15 +130,19 @@ __all__ = [
     "close",
     "create_mentorship",
     "draft_note",
+    "feedback_overview",
     "filtered_mentorships",
     "find_by_idempotency_key",
     "fit_labels",
     "give_feedback",
+    "goals_with_history",
     "goal_status_labels",
     "in_language_of",
+    "is_overdue",
     "is_participant",
     "is_silent",
     "last_session_at",
+    "links_of",
     "load_mentorship",
     "local_to_utc",
     "maturity_before_after",
@@ -132,19 +158,23 @@ __all__ = [
     "require_active",
     "save_note",
     "send_reminders",
+    "session_counts",
     "session_format_labels",
+    "session_page",
     "session_range",
     "session_snapshot",
     "side_of",
     "state_labels",
     "totals",
-    "upcoming_planned",
     "unassign_mentor",
+    "upcoming_planned",
     "update_goal",
     "update_session",
+    "view_labels",
     "viewer_zone",
     "visible_feedback",
     "visible_mentorships_query",
+    "went_silent",
     "zone_choices",
     "zone_or_utc",
 ]

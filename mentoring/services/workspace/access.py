@@ -1,16 +1,18 @@
 """Who takes part in a mentorship, who may see and change it, and the mentorships a user sees."""
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from mentoring.cache import per_request
 from mentoring.extensions import db
-from mentoring.models import City, CityMember, Goal, Mentorship, MentorshipMentor, User
+from mentoring.models import City, CityMember, Mentorship, MentorshipMentor, User
 from mentoring.services import NotAllowed
 from mentoring.services.workspace.zones import city_zone
 
@@ -20,22 +22,29 @@ def clean(value: str | None) -> str:
     return (value or "").replace("\x00", "").strip()
 
 
+@cache
+def _load_statement():
+    return (select(Mentorship).where(Mentorship.id == bindparam("mentorship_id"))
+            .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
+                     selectinload(Mentorship.mentors).joinedload(MentorshipMentor.user)))
+
+
 def load_mentorship(mentorship_id: int) -> Mentorship | None:
-    return db.session.scalar(
-        select(Mentorship)
-        .where(Mentorship.id == mentorship_id)
-        .options(
-            selectinload(Mentorship.mentor_city),
-            selectinload(Mentorship.mentee_city),
-            selectinload(Mentorship.mentors).selectinload(MentorshipMentor.user),
-            selectinload(Mentorship.goals).selectinload(Goal.history),
-            selectinload(Mentorship.sessions),
-        )
-    )
+    """The mentorship with its two cities and its people (two queries, by a statement built once);
+    goals and sessions are read when asked for — the workspace reads them a page at a time
+    (:mod:`.timeline`, :func:`.goals.goals_with_history`)."""
+    return db.session.scalar(_load_statement(), {"mentorship_id": mentorship_id})
 
 
 def _member_city_ids(user: User) -> set[int]:
-    return set(db.session.scalars(select(CityMember.city_id).where(CityMember.user_id == user.id)))
+    """The cities the user is a member of (asked once per request: side, zone and access all need it)."""
+    return per_request(("member cities", user.id), lambda: set(
+        db.session.scalars(_member_cities_statement(), {"user_id": user.id})))
+
+
+@cache
+def _member_cities_statement():
+    return select(CityMember.city_id).where(CityMember.user_id == bindparam("user_id"))
 
 
 def side_of(user: User, mentorship: Mentorship) -> str | None:

@@ -1,8 +1,11 @@
 """Fit checks after sessions, each city's final feedback, and the poor-fit alert."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, not_, or_, select
 
 from mentoring import rules
 from mentoring.extensions import db
@@ -26,6 +29,7 @@ from mentoring.services.workspace.access import (
     require_active,
     side_of,
 )
+from mentoring.services.workspace.reads import prepared, read
 
 
 def give_feedback(actor: User, mentorship: Mentorship, *, fit: str, comment: str = "",
@@ -111,3 +115,53 @@ def author_names(feedback: list[Feedback]) -> dict[int, str]:
     if not ids:
         return {}
     return {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+#: Fit checks the workspace lists above the sessions (each session also shows its own).
+LATEST_SHOWN = 5
+
+
+@dataclass
+class FeedbackOverview:
+    """The feedback a workspace page shows (rows with ``comment_hidden`` set), read in one query."""
+
+    closing: list[SimpleNamespace]  # each city's final feedback
+    latest: list[SimpleNamespace]  # the newest fit checks
+    by_session: dict[int, list[SimpleNamespace]]  # fit checks of the sessions on the page
+    authors: dict[int, str]  # {user id: name}
+    mine: set[int] = field(default_factory=set)  # sessions (on the page) the viewer gave a fit check for
+
+
+@prepared
+def _overview_statement():
+    mentorship_id = bindparam("mentorship_id")
+    latest = (select(Feedback.id).where(Feedback.mentorship_id == mentorship_id, not_(Feedback.at_close))
+              .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(LATEST_SHOWN))
+    return (select(*Feedback.__table__.c, User.name.label("author_name"))
+            .outerjoin(User, User.id == Feedback.author_id)
+            .where(Feedback.mentorship_id == mentorship_id,
+                   or_(Feedback.at_close, Feedback.session_id.in_(bindparam("session_ids", expanding=True)),
+                       Feedback.id.in_(latest)))
+            .order_by(Feedback.created_at, Feedback.id))
+
+
+def feedback_overview(user: User, mentorship: Mentorship, session_ids: list[int]) -> FeedbackOverview:
+    """The closing feedback, the latest fit checks and those of ``session_ids``, in one query;
+    comments marked for coordinators are blanked for others (as :func:`visible_feedback`)."""
+    overview = FeedbackOverview(closing=[], latest=[], by_session={}, authors={})
+    wanted = set(session_ids)
+    for row in read(_overview_statement(), mentorship_id=mentorship.id, session_ids=list(session_ids)):
+        item = SimpleNamespace(**row._asdict())
+        item.comment_hidden = item.coordinators_only and not user.is_coordinator and item.author_id != user.id
+        if item.author_name is not None:
+            overview.authors[item.author_id] = item.author_name
+        if item.at_close:
+            overview.closing.append(item)
+            continue
+        if item.session_id in wanted:
+            overview.by_session.setdefault(item.session_id, []).append(item)
+            if item.author_id == user.id:
+                overview.mine.add(item.session_id)
+        overview.latest.append(item)
+    overview.latest = overview.latest[::-1][:LATEST_SHOWN]
+    return overview

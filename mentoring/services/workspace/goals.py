@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
 
 from mentoring.extensions import db
 from mentoring.models import Goal, GoalProgress, Mentorship, User, utcnow
@@ -11,6 +13,7 @@ from mentoring.models.mentorships import GOAL_CLOSING_STATUSES, GOAL_STATUSES
 from mentoring.services import ServiceError
 from mentoring.services.audit import record
 from mentoring.services.workspace.access import clean, require_active
+from mentoring.services.workspace.reads import prepared, read
 
 
 def _goal_errors(mentorship: Mentorship, area_key: str, statement: str, progress: int, status: str):
@@ -99,3 +102,25 @@ def close_goals(actor: User, mentorship: Mentorship, outcomes: dict[int, str]) -
         goal.history.append(GoalProgress(progress=goal.progress, status=status, by_id=actor.id, at=utcnow()))
         record(actor, "goal.close", goal, before=before, after={"progress": goal.progress, "status": status})
     db.session.flush()
+
+
+# --- What the workspace shows ----------------------------------------------------------------------
+
+@prepared
+def _goal_statements():
+    mentorship_id = bindparam("mentorship_id")
+    goals = select(*Goal.__table__.c).where(Goal.mentorship_id == mentorship_id).order_by(Goal.id)
+    history = (select(*GoalProgress.__table__.c)
+               .where(GoalProgress.goal_id.in_(select(Goal.id).where(Goal.mentorship_id == mentorship_id)))
+               .order_by(GoalProgress.at, GoalProgress.id))
+    return goals, history
+
+
+def goals_with_history(mentorship_id: int) -> list[SimpleNamespace]:
+    """The mentorship's goals as rows, each with its ``history`` (oldest first), in two queries."""
+    goals_statement, history_statement = _goal_statements()
+    goals = [SimpleNamespace(**row._asdict(), history=[]) for row in read(goals_statement, mentorship_id=mentorship_id)]
+    by_id = {goal.id: goal for goal in goals}
+    for row in read(history_statement, mentorship_id=mentorship_id):
+        by_id[row.goal_id].history.append(row)
+    return goals

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from mentoring import rules
 from mentoring.extensions import db
@@ -11,6 +11,7 @@ from mentoring.services import NotAllowed, ServiceError
 from mentoring.services.audit import record
 from mentoring.services.cities.directory import display_name
 from mentoring.services.workspace.access import city_of_side, require_active
+from mentoring.services.workspace.reads import prepared, read
 
 
 def assignable_members(mentorship: Mentorship, side: str) -> list[User]:
@@ -23,6 +24,25 @@ def assignable_members(mentorship: Mentorship, side: str) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+@prepared
+def _members_statement():
+    return (select(User.id, User.name, CityMember.city_id).join(CityMember, CityMember.user_id == User.id)
+            .where(CityMember.city_id.in_(bindparam("city_ids", expanding=True)), User.active).order_by(User.name))
+
+
+def assignable_by_side(mentorship: Mentorship, sides) -> dict[str, list]:
+    """``{side: members of its city not assigned yet}`` (rows: ``id``, ``name``) for ``sides``, in one query."""
+    cities = {city_of_side(mentorship, side).id: side for side in sides}
+    out: dict[str, list] = {side: [] for side in sides}
+    if not cities:
+        return out
+    taken = {m.user_id for m in mentorship.mentors}
+    for row in read(_members_statement(), city_ids=list(cities)):
+        if row.id not in taken:
+            out[cities[row.city_id]].append(row)
+    return out
 
 
 def can_assign(user: User, mentorship: Mentorship, side: str) -> bool:

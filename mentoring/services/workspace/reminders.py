@@ -72,16 +72,25 @@ def filtered_mentorships(user: User, *, state: str | None = None, silent: bool =
 
 
 def is_silent(mentorship: Mentorship, now: datetime | None = None) -> bool:
-    now = now or utcnow()
+    return went_silent(mentorship, last_session_at(mentorship), now or utcnow())
+
+
+def went_silent(mentorship: Mentorship, last_held: datetime | None, now: datetime) -> bool:
+    """No session held in the last 30 days of an active mentorship older than that (``last_held``:
+    the start of its last held session, e.g. from :func:`.timeline.session_counts`)."""
     if mentorship.state != "active" or mentorship.start_date > (now - SILENT_AFTER).date():
         return False
-    last = last_session_at(mentorship)
-    return last is None or last < now - SILENT_AFTER
+    return last_held is None or last_held < now - SILENT_AFTER
 
 
 def overdue_goals(mentorship: Mentorship, today: date | None = None) -> list[Goal]:
     today = today or utcnow().date()
-    return [g for g in mentorship.goals if g.status == "open" and g.target_date and g.target_date < today]
+    return [g for g in mentorship.goals if is_overdue(g, today)]
+
+
+def is_overdue(goal, today: date) -> bool:
+    """An open goal past its target date (a model or a row of :func:`.goals.goals_with_history`)."""
+    return goal.status == "open" and bool(goal.target_date) and goal.target_date < today
 
 
 def recipients(mentorship: Mentorship) -> list[User]:

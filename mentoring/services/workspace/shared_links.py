@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Row
 
 from mentoring.extensions import db
 from mentoring.models import Mentorship, SharedLink, User
 from mentoring.services import ServiceError
 from mentoring.services.audit import record
 from mentoring.services.workspace.access import clean
+from mentoring.services.workspace.reads import prepared, read
 
 
 def add_link(actor: User, mentorship: Mentorship, *, title: str, url: str) -> SharedLink:
@@ -31,3 +34,15 @@ def remove_link(actor: User, link: SharedLink) -> None:
     record(actor, "link.remove", link, before={"title": link.title, "url": link.url})
     db.session.delete(link)
     db.session.flush()
+
+
+@prepared
+def _links_statement():
+    return (select(SharedLink.id, SharedLink.title, SharedLink.url)
+            .where(SharedLink.mentorship_id == bindparam("mentorship_id"))
+            .order_by(SharedLink.created_at, SharedLink.id))
+
+
+def links_of(mentorship_id: int) -> list[Row]:
+    """The mentorship's links, oldest first, as rows (``id``, ``title``, ``url``)."""
+    return read(_links_statement(), mentorship_id=mentorship_id).all()

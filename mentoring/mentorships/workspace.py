@@ -1,0 +1,119 @@
+"""The workspace page of a mentorship: its people, goals, sessions (a page at a time) and feedback.
+
+The page runs the same queries whatever the mentorship's size: the totals in one query of
+aggregates, the sessions coming up and one page of the log (:mod:`mentoring.services.workspace.
+timeline`), the goals with their history, the feedback of the sessions shown. The sessions' filter
+and page live in the URL (``?sessions=held&page=3#sessions``), so any page can be bookmarked.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import numbers
+from flask import g, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from mentoring.mentorships import bp
+from mentoring.mentorships.access import mentorship_required
+from mentoring.mentorships.forms import AssignMentorForm, ConfirmForm, GoalForm, LinkForm, choices
+from mentoring.models import utcnow
+from mentoring.services import contacts, messages
+from mentoring.services import workspace as service
+from mentoring.services.taxonomy import area_labels
+from mentoring.templating import local_time
+
+#: The statuses a goal can be given from the workspace (the others are set at close-out).
+GOAL_FORM_STATUSES = ("open", "achieved", "dropped")
+
+
+@bp.get("/<int:mentorship_id>")
+@mentorship_required
+def show(mentorship_id: int):
+    mentorship = g.mentorship
+    active = mentorship.state == "active"
+    now = utcnow()
+    side = service.side_of(current_user, mentorship)
+    zone, own_city = service.viewer_zone(current_user, mentorship)
+    other_city = mentorship.mentee_city if side != "mentee" else mentorship.mentor_city
+    other_zone = service.city_zone(other_city)
+
+    counts = service.session_counts(mentorship.id, now)
+    page = service.session_page(mentorship.id, counts, view=request.args.get("sessions", ""),
+                                page=request.args.get("page", 1, type=int), now=now)
+    feedback = service.feedback_overview(current_user, mentorship, [s.id for s in page.upcoming + page.items])
+
+    def row(session) -> dict:
+        return {
+            "session": session,
+            "local": local_time(session.starts_at, zone),
+            "other": local_time(session.starts_at, other_zone) if other_zone.key != zone.key else None,
+            "future": session.starts_at > now,
+            "can_feedback": active and session.held and side is not None and session.id not in feedback.mine,
+            "feedback": feedback.by_session.get(session.id, ()),
+        }
+
+    labels = area_labels()
+    goals = service.goals_with_history(mentorship.id)
+    goal_form = GoalForm()
+    goal_form.area_key.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
+    statuses = service.goal_status_labels()
+    language = str(get_locale())
+    return render_template(
+        "mentorships/show.html", gettext=_page_gettext(language), percent=lambda value: _percent(value, language),
+        mentorship=mentorship, active=active, side=side, own_city=own_city, zone=zone, other_city=other_city,
+        counts=counts, page=page, upcoming=[row(s) for s in page.upcoming], log=[row(s) for s in page.items],
+        views=service.view_labels(), feedback=feedback, labels=labels, goals=goals, goal_form=goal_form,
+        goal_statuses=[(k, statuses[k]) for k in GOAL_FORM_STATUSES], statuses=statuses,
+        percent_label=_("Progress (%)"),  # (a template's gettext would read "%)" as a placeholder)
+        overdue={goal.id for goal in goals if service.is_overdue(goal, now.date())},
+        assign=_assign_choices(mentorship) if active else {}, confirm=ConfirmForm(), link_form=LinkForm(),
+        links=service.links_of(mentorship.id),
+        contacts=contacts.visible_for_mentorship(mentorship), unread=messages.unread_count(current_user, mentorship),
+        maturity=service.maturity_before_after(mentorship) if not active else [],
+        silent=service.went_silent(mentorship, counts.last_held_at, now),
+        formats=service.session_format_labels(), fits=service.fit_labels(), states=service.state_labels(),
+    )
+
+
+def _assign_choices(mentorship) -> dict[str, AssignMentorForm]:
+    """``{side: form}`` for the sides whose people the viewer may assign."""
+    sides = [s for s in ("mentor", "mentee") if service.can_assign(current_user, mentorship, s)]
+    forms = {}
+    for side, members in service.assignable_by_side(mentorship, sides).items():
+        form = AssignMentorForm(prefix=side, side=side)
+        form.user_id.choices = choices((u.id, u.name) for u in members)
+        forms[side] = form
+    return forms
+
+
+# --- Text, once per language ---------------------------------------------------------------------
+# The page writes about a hundred fixed strings and twenty percentages; each translation and each
+# Babel format costs more than the rest of its line. Both are kept per language and process.
+
+_TRANSLATED: dict[str, dict[str, str]] = {}
+
+
+def _page_gettext(language: str):
+    """The template's ``_``/``gettext`` (Jinja's i18n calls ``gettext``): Flask-Babel's translation,
+    kept per language, then formatted and escaped as Jinja's own new-style gettext does."""
+    known = _TRANSLATED.setdefault(language, {})
+
+    @pass_context
+    def gettext(context, string: str, **variables):
+        text = known.get(string)
+        if text is None:
+            text = known[string] = _(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
+
+
+@lru_cache(maxsize=1024)
+def _percent(value: float, language: str) -> str:
+    return numbers.format_percent(value, locale=language)
