@@ -28,13 +28,13 @@ from .exceptions import Infeasible, InvalidInput
 from .graph import component_labels, n_components
 from .network import RoundNetwork
 from .params import MatchParams
-from .pricing import NEAR_MISS, scan_price, screen
+from .pricing import NEAR_MISS, Weigh, scan_price, screen
 from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
 from .result import MatchResult
 from .scan import Scores, scan_all, scan_candidates
 from .scoring import build_model
-from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_lap
+from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_flow, solve_bmatching_lap
 
 __all__ = ["propose", "suggest_mentors"]
 
@@ -42,6 +42,7 @@ FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many
 DEFAULT_TOP_K = 16           # candidate mentors per mentee (32 above LARGE_ROUND mentees)
 LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
+MAX_MENTOR_LIST = 64          # longest candidate list of a mentor
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 NETWORK_FULL_LIMIT = 1_000_000  # with rules: every eligible pair enters the network below this
 
@@ -112,16 +113,20 @@ def _solve_components(model, rows, cols, weight):
     return chosen, u, v, n_comp
 
 
-def _solve_exact(model, rows, cols, weight, method):
-    """Exact b-matching on the candidates: LAPJVsp when every demand is 1, else LP."""
-    if method == "lap" or (method == "auto" and np.all(model.demand == 1)):
-        chosen, u, v = solve_bmatching_lap(model.capacity, rows, cols, weight)
+def _solve_exact(model, rows, cols, weight, method, big=0.0):
+    """Exact b-matching on the candidates: min-cost flow (or LAPJVsp) when every demand is 1, else LP."""
+    if method in ("flow", "lap"):
+        solve = solve_bmatching_flow if method == "flow" else solve_bmatching_lap
+        chosen, u, v = (solve(model.capacity, rows, cols, weight, big) if method == "flow"
+                        else solve(model.capacity, rows, cols, weight))
         v = np.r_[v, np.zeros(model.n_mentees - len(v))]
         return chosen, u, v, n_components(model.n_mentors, model.n_mentees, rows, cols)
     return _solve_components(model, rows, cols, weight)
 
 
-EXACT_METHOD = "auto"        # "auto" | "lap" | "lp" (the LP path, kept for tests and demand > 1)
+# "auto": min-cost flow when every demand is 1, else the LP; "flow" | "lap" | "lp" force one
+# (LAPJVsp on capacity-expanded mentors is kept as a second exact solver for tests).
+EXACT_METHOD = "auto"
 
 
 def _solve(model, params, report):
@@ -133,9 +138,9 @@ def _solve(model, params, report):
     info = {"solver": params.solver, "score_resolution": 1.0 / scale, "pricing_rounds": 0,
             "priced_mentees": 0, "stopped": None}
     method = EXACT_METHOD
-    if method == "auto" and not np.all(model.demand == 1):
-        method = "lp"
-    info["method"] = "lap" if method in ("auto", "lap") else "lp"
+    if method == "auto":
+        method = "flow" if np.all(model.demand == 1) else "lp"
+    info["method"] = method
     scores = Scores(model, cache_bytes=params.memory_budget // 2, keep_all=not full)
     times = {}
     t0 = time.perf_counter()
@@ -144,17 +149,13 @@ def _solve(model, params, report):
         info["pruned"] = False
     else:
         k = params.top_k or (DEFAULT_TOP_K if model.n_mentees <= LARGE_ROUND else 2 * DEFAULT_TOP_K)
-        k_mentor = int(2 * model.capacity.max())
+        k_mentor = _mentor_list_length(model)
         rows, cols, vals, count, tau, sigma = scan_candidates(model, scores, k, k_mentor,
                                                                report, 0.1, 0.4)
         info["pruned"] = True
         info["top_k"] = k
 
-    def weigh(x):
-        out = np.rint(np.asarray(x, dtype=np.float64) * scale)
-        out += big
-        return out
-
+    weigh = Weigh(scale, big)
     times["scan"] = time.perf_counter() - t0
     if params.network_rules:
         return _solve_network(model, params, report, info, scores, weigh, scale, big, full,
@@ -181,7 +182,7 @@ def _solve(model, params, report):
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
-            chosen, u, v, info["n_components"] = _solve_exact(model, rows, cols, weight, method)
+            chosen, u, v, info["n_components"] = _solve_exact(model, rows, cols, weight, method, big)
             t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:
@@ -196,7 +197,8 @@ def _solve(model, params, report):
             suspect = screen(tau_w, sigma_w, u, v, tol)
             info["priced_mentees"] += len(suspect)
             outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols,
-                                              suspect, tol, NEAR_MISS * scale, report, 0.4, 0.9)
+                                              suspect, tol, NEAR_MISS * scale, report, 0.4, 0.9,
+                                              max_add=len(rows))
             info["pricing_rounds"] += 1
             t_price += time.perf_counter() - t
             if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
@@ -223,6 +225,17 @@ def _solve(model, params, report):
     if info["certified"]:
         info["upper_bound"] = info["objective"]
     return rows[chosen], cols[chosen], vals[chosen], info, count
+
+
+def _mentor_list_length(model):
+    """Best mentees kept per mentor: twice the largest capacity, times the mentees per mentor.
+
+    When mentees outnumber mentors, a mentor's best mentees are often matched elsewhere;
+    a longer list keeps the first matching's coverage (a scarce-mentor round priced with
+    short lists lost a quarter of its pairs and took five pricing rounds).
+    """
+    per_mentor = math.ceil(model.n_mentees / max(model.n_mentors, 1))
+    return int(min(MAX_MENTOR_LIST, 2 * model.capacity.max() * max(1, per_mentor)))
 
 
 def _candidate_bytes(model, n_edges):
@@ -270,7 +283,7 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
         info["priced_mentees"] += len(suspect)
         u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
         outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
-                                          0.5, NEAR_MISS * scale, report, 0.4, 0.9)
+                                          0.5, NEAR_MISS * scale, report, 0.4, 0.9, max_add=len(rows))
         info["pricing_rounds"] += 1
         t_price += time.perf_counter() - t
         if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
