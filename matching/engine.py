@@ -115,13 +115,13 @@ def _solve_components(model, rows, cols, weight):
 
 def _solve_exact(model, rows, cols, weight, method, big=0.0):
     """Exact b-matching on the candidates: min-cost flow (or LAPJVsp) when every demand is 1, else LP."""
-    if method in ("flow", "lap"):
-        solve = solve_bmatching_flow if method == "flow" else solve_bmatching_lap
-        chosen, u, v = (solve(model.capacity, rows, cols, weight, big) if method == "flow"
-                        else solve(model.capacity, rows, cols, weight))
-        v = np.r_[v, np.zeros(model.n_mentees - len(v))]
-        return chosen, u, v, n_components(model.n_mentors, model.n_mentees, rows, cols)
-    return _solve_components(model, rows, cols, weight)
+    if method == "flow":
+        chosen, u, v = solve_bmatching_flow(model.capacity, rows, cols, weight, big)
+    elif method == "lap":
+        chosen, u, v = solve_bmatching_lap(model.capacity, rows, cols, weight)
+    else:
+        return _solve_components(model, rows, cols, weight)[:3]
+    return chosen, u, np.r_[v, np.zeros(model.n_mentees - len(v))]
 
 
 # "auto": min-cost flow when every demand is 1, else the LP; "flow" | "lap" | "lp" force one
@@ -182,7 +182,7 @@ def _solve(model, params, report):
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
-            chosen, u, v, info["n_components"] = _solve_exact(model, rows, cols, weight, method, big)
+            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big)
             t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:
@@ -214,6 +214,7 @@ def _solve(model, params, report):
             rows, cols = np.r_[rows, nr], np.r_[cols, nc]
             vals = np.r_[vals, ns]
             weight = np.r_[weight, weigh(ns)]
+        info["n_components"] = n_components(model.n_mentors, ne, rows, cols)
         bound = dual_bound(model.capacity, model.demand, u, v, inside + outside)
     info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
     total = float(weight[chosen].sum())
@@ -239,9 +240,12 @@ def _mentor_list_length(model):
 
 
 def _candidate_bytes(model, n_edges):
-    """Work memory of the exact solve on ``n_edges`` candidate pairs (arrays + expansion)."""
-    mean_cap = float(model.capacity.mean()) if model.n_mentors else 1.0
-    return int(n_edges * (48 + 40 * mean_cap))
+    """Work memory of the exact solve on ``n_edges`` candidate pairs.
+
+    Our arrays (rows, cols, scores, weights, sort keys) and the flow solver's arcs with
+    their reverse arcs (heads, capacities, costs, flows): about 128 bytes a pair.
+    """
+    return int(n_edges * 128)
 
 
 def _solve_network(model, params, report, info, scores, weigh, scale, big, full,

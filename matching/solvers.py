@@ -144,25 +144,36 @@ def dual_bound(capacity, demand, u, v, positive_reduced_costs):
                  + np.dot(np.asarray(demand, dtype=np.float64), v) + positive_reduced_costs)
 
 
-def _bellman_ford(n, src, dst, cost):
-    """Potentials ``d`` with ``d[dst] <= d[src] + cost`` on every arc (from a virtual root).
+def _bellman_ford(n, src, dst, cost, d=None):
+    """Potentials ``d`` with ``d[dst] <= d[src] + cost`` on every arc.
 
-    Vectorised Bellman-Ford: all arcs are relaxed at once per pass (one gather and
-    one segmented minimum), until nothing changes; the number of passes is the
-    largest number of arcs on a shortest path, small on matching residual graphs.
+    Label-correcting from ``d`` (default 0 everywhere: shortest paths from a virtual
+    root), vectorised: each pass relaxes at once the arcs leaving the nodes whose label
+    fell in the previous pass (a gather and a scattered minimum), until nothing falls.
+    Any start converges to feasible potentials when there is no negative cycle.
     Raises MatchingError on a negative cycle.
     """
-    order = np.argsort(dst, kind="stable")
+    order = np.argsort(src, kind="stable")
     src, dst, cost = src[order], dst[order], cost[order]
-    heads = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]])
-    target = dst[heads]
-    d = np.zeros(n)
+    indptr = np.searchsorted(src, np.arange(n + 1))
+    d = np.zeros(n) if d is None else np.array(d, dtype=np.float64)
+    active = None
     for _ in range(n + 1):
-        best = np.minimum.reduceat(d[src] + cost, heads)
-        if not np.any(best < d[target]):
+        if active is None:
+            tail, head, c = src, dst, cost
+        else:
+            starts = indptr[active]
+            lens = indptr[active + 1] - starts
+            arcs = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+            tail, head, c = src[arcs], dst[arcs], cost[arcs]
+        cand = d[tail] + c
+        better = cand < d[head]
+        if not better.any():
             return d
-        np.minimum(d[target], best, out=best)
-        d[target] = best
+        head, cand = head[better], cand[better]
+        before = d[head]
+        np.minimum.at(d, head, cand)
+        active = np.unique(head[d[head] < before])
     raise MatchingError("assignment solver returned a non-optimal matching (negative cycle)")
 
 
