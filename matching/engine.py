@@ -28,7 +28,7 @@ from .exceptions import Infeasible, InvalidInput
 from .graph import component_labels, n_components
 from .network import RoundNetwork
 from .params import MatchParams
-from .pricing import NEAR_MISS, Weigh, scan_price, screen
+from .pricing import NEAR_MISS, PricingMemory, Weigh, scan_price, screen
 from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
 from .result import MatchResult
@@ -179,6 +179,7 @@ def _solve(model, params, report):
             sigma_w = np.where(np.isfinite(sigma),
                                weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
                                np.where(sigma > 0, np.inf, -np.inf))
+            memory = PricingMemory(tau_w, sigma_w)
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
@@ -194,11 +195,12 @@ def _solve(model, params, report):
             order = np.argsort(rows * ne + cols)
             rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order],
                                                 weight[order], chosen[order])
-            suspect = screen(tau_w, sigma_w, u, v, tol)
+            suspect, bound = memory.suspects(u, v, tol)
             info["priced_mentees"] += len(suspect)
-            outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols,
-                                              suspect, tol, NEAR_MISS * scale, report, 0.4, 0.9,
-                                              max_add=len(rows))
+            outside, nr, nc, ns, best = scan_price(model, scores, weigh, u, v, rows * ne + cols,
+                                                    suspect, tol, NEAR_MISS * scale, report, 0.4,
+                                                    0.9, max_add=len(rows))
+            memory.update(u, bound, suspect, best)
             info["pricing_rounds"] += 1
             t_price += time.perf_counter() - t
             if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
@@ -286,7 +288,7 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
         suspect = screen(tau_w, sigma_w, u_min, v, 0.5)
         info["priced_mentees"] += len(suspect)
         u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
-        outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
+        outside, nr, nc, ns, _ = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
                                           0.5, NEAR_MISS * scale, report, 0.4, 0.9, max_add=len(rows))
         info["pricing_rounds"] += 1
         t_price += time.perf_counter() - t

@@ -12,7 +12,7 @@ import numpy as np
 
 from .scan import row_blocks, topk_cols
 
-__all__ = ["NEAR_MISS", "Weigh", "scan_price", "screen"]
+__all__ = ["NEAR_MISS", "PricingMemory", "Weigh", "scan_price", "screen", "screen_bounds"]
 
 PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
 
@@ -20,25 +20,74 @@ PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
 NEAR_MISS = 0.05               # ... violating, or within this score of violating
 
 
-def screen(tau_w, sigma_w, u, v, tol):
-    """Mentees that may have a left-out pair with a positive reduced cost.
-
-    A left-out pair weighs at most ``min(tau_w[j], sigma_w[i])``, so its reduced
-    cost is at most ``max_i(min(tau_w[j], sigma_w[i]) - u_i) - v_j``, computed for
-    all mentees at once from the mentors sorted by ``sigma_w``.
-    """
+def screen_bounds(tau_w, sigma_w, u):
+    """Per mentee, ``max_i(min(tau_w[j], sigma_w[i]) - u_i)``: no left-out pair ``(i, j)`` has
+    ``w_ij - u_i`` above it. All mentees at once from the mentors sorted by ``sigma_w``."""
+    best = np.full(len(tau_w), -np.inf)
+    if len(sigma_w) == 0:
+        return best
     order = np.argsort(sigma_w, kind="stable")
     sw, su = sigma_w[order], u[order]
     # Mentors with sigma >= T: contribute T - min u; the others sigma - u.
     suffix_min_u = np.minimum.accumulate(su[::-1])[::-1]
     prefix_max = np.maximum.accumulate(sw - su)
     pos = np.searchsorted(sw, tau_w, side="left")
-    best = np.full(len(tau_w), -np.inf)
     has_hi = pos < len(sw)
     best[has_hi] = tau_w[has_hi] - suffix_min_u[pos[has_hi]]
     has_lo = pos > 0
     best[has_lo] = np.maximum(best[has_lo], prefix_max[pos[has_lo] - 1])
-    return np.flatnonzero(best - v > tol)
+    return best
+
+
+def screen(tau_w, sigma_w, u, v, tol):
+    """Mentees that may have a left-out pair with a positive reduced cost.
+
+    A left-out pair weighs at most ``min(tau_w[j], sigma_w[i])``, so its reduced
+    cost is at most ``max_i(min(tau_w[j], sigma_w[i]) - u_i) - v_j``.
+    """
+    return np.flatnonzero(screen_bounds(tau_w, sigma_w, u) - v > tol)
+
+
+class PricingMemory:
+    """What the last pricing round learnt, to screen the next one far more tightly.
+
+    ``best[j]`` bounds ``w_ij - u_i`` over mentee ``j``'s left-out pairs under the duals
+    ``u`` of that round: exact (within the near-miss margin) where ``j`` was priced, the
+    screen's bound elsewhere. Under new duals ``u'``, a mentor whose dual fell by at most
+    ``delta`` keeps ``w_ij - u'_i <= best[j] + delta``; the mentors whose dual fell more
+    are bounded by the thresholds as in :func:`screen`. Duals move little between
+    pricing rounds, so most mentees are ruled out even when scores tie and the
+    thresholds rule out none: later rounds price a few mentees instead of all of them.
+    """
+
+    def __init__(self, tau_w, sigma_w):
+        self.tau_w, self.sigma_w = tau_w, sigma_w
+        self.u = self.best = None
+
+    def suspects(self, u, v, tol):
+        """Mentees that may have a left-out pair with a positive reduced cost, and the bounds."""
+        bound = screen_bounds(self.tau_w, self.sigma_w, u)
+        if self.best is not None:
+            fall = self.u - u
+            steps = [0.0]
+            if np.any(fall > 0):
+                steps = np.unique(np.r_[0.0, np.quantile(fall[fall > 0], [0.5, 0.9, 0.99, 1.0])])
+            count = np.count_nonzero(bound - v > tol)
+            for delta in steps:
+                moved = fall > delta
+                tight = np.maximum(self.best + delta,
+                                   screen_bounds(self.tau_w, self.sigma_w[moved], u[moved]))
+                tight = np.minimum(tight, bound)
+                n = np.count_nonzero(tight - v > tol)
+                if n < count:
+                    bound, count = tight, n
+        return np.flatnonzero(bound - v > tol), bound
+
+    def update(self, u, bound, cols, priced_best):
+        """Remember the bounds under duals ``u``, exact ones for the priced ``cols``."""
+        self.u = np.array(u, dtype=np.float64)
+        self.best = np.array(bound, dtype=np.float64)
+        self.best[cols] = priced_best
 
 
 class Weigh:
@@ -67,7 +116,8 @@ def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, l
     (violating, or nearly: the duals move when pairs are added, so near misses save
     pricing rounds) when there are at most ``max_add`` of them, else the ``per_mentee``
     best of each priced mentee and the worst violator of each mentor; nothing when no
-    pair violates.
+    pair violates. Last, per priced mentee, a bound of ``w_ij - u_i`` over its left-out
+    pairs (exact when a pair passes the near-miss margin; see :class:`PricingMemory`).
 
     Each block is filtered in score space first (one comparison of the float32 scores
     with a float64 cut ``(u_i + v_j - near - big) / scale``), so the exact integer
@@ -76,11 +126,13 @@ def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, l
     ne = model.n_mentees
     total = 0.0
     found_r, found_c, found_s, found_rc = [], [], [], []
-    empty = (total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))
-    if len(cols) == 0:
-        return empty
-    cand_keys = np.sort(cand_keys)
     vc = v[cols]
+    # Per priced mentee, max of w_ij - u_i over its left-out pairs: pairs the filter drops
+    # have w_ij - u_i <= v_j - near.
+    best = vc - near
+    if len(cols) == 0:
+        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), best
+    cand_keys = np.sort(cand_keys)
     col_cut = (vc - near) / weigh.scale
     n_violated = 0
     held = 0
@@ -122,28 +174,38 @@ def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, l
                 if held > hold_cap:
                     # Keep memory bounded: only the best per mentee (and the worst violator
                     # per mentor) can be returned now, so merge what is held so far.
-                    found_r, found_c, found_s, found_rc = merge_found(
-                        found_r, found_c, found_s, found_rc, per_mentee, tol)
-                    held = len(found_r[0])
+                    r, c, sc, rcv = (np.concatenate(x) for x in (found_r, found_c, found_s, found_rc))
+                    keep = _selected(r, c, rcv, per_mentee, tol)
+                    _left_out(best, cols, v, keep, c, rcv)
+                    found_r, found_c, found_s, found_rc = [r[keep]], [c[keep]], [sc[keep]], [rcv[keep]]
+                    held = len(keep)
                     truncated = True
         report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
-    if not found_r or n_violated == 0:
-        return empty
-    r, c = np.concatenate(found_r), np.concatenate(found_c)
-    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
-    if not truncated and max_add is not None and len(r) <= max_add:
-        return total, r, c, sc
-    (r,), (c,), (sc,), _ = merge_found([r], [c], [sc], [rcv], per_mentee, tol)
-    return total, r, c, sc
+    nothing = np.zeros(0, np.int64)
+    if not found_r:
+        return total, nothing, nothing, np.zeros(0, np.float32), best
+    r, c, sc, rcv = (np.concatenate(x) for x in (found_r, found_c, found_s, found_rc))
+    if n_violated == 0:
+        keep = nothing
+    elif not truncated and max_add is not None and len(r) <= max_add:
+        keep = np.arange(len(r))
+    else:
+        keep = _selected(r, c, rcv, per_mentee, tol)
+    # The pairs added leave the left-out set: the next round's bound covers the others.
+    _left_out(best, cols, v, keep, c, rcv)
+    return total, r[keep], c[keep], sc[keep], best
 
 
-def merge_found(found_r, found_c, found_s, found_rc, per_mentee, tol):
-    """Reduce priced pairs to the ``per_mentee`` best of each mentee and each mentor's worst violator."""
-    r, c = np.concatenate(found_r), np.concatenate(found_c)
-    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
+def _left_out(best, cols, v, keep, c, rcv):
+    """Raise ``best`` (per position in ``cols``) to ``w - u`` of the pairs not in ``keep``."""
+    rest = np.ones(len(c), dtype=bool)
+    rest[keep] = False
+    np.maximum.at(best, np.searchsorted(cols, c[rest]), rcv[rest] + v[c[rest]])
+
+
+def _selected(r, c, rcv, per_mentee, tol):
+    """Positions of the ``per_mentee`` best pairs of each mentee and each mentor's worst violator."""
     idx = np.arange(len(r))
     keep_c = topk_cols(idx, c, rcv, per_mentee)[0]
     keep_r = topk_cols(idx, r, rcv, 1)[0]
-    keep = np.union1d(keep_c, keep_r[rcv[keep_r] > tol])
-    return [r[keep]], [c[keep]], [sc[keep]], [rcv[keep]]
-
+    return np.union1d(keep_c, keep_r[rcv[keep_r] > tol])
