@@ -231,13 +231,13 @@ def _solve(model, params, report):
 
 
 def _mentor_list_length(model):
-    """Best mentees kept per mentor: twice the largest capacity, times the mentees per mentor.
+    """Best mentees kept per mentor: twice the largest capacity, times the mentees per mentor (rounded).
 
     When mentees outnumber mentors, a mentor's best mentees are often matched elsewhere;
     a longer list keeps the first matching's coverage (a scarce-mentor round priced with
     short lists lost a quarter of its pairs and took five pricing rounds).
     """
-    per_mentor = math.ceil(model.n_mentees / max(model.n_mentors, 1))
+    per_mentor = round(model.n_mentees / max(model.n_mentors, 1))
     return int(min(MAX_MENTOR_LIST, 2 * model.capacity.max() * max(1, per_mentor)))
 
 
