@@ -28,13 +28,13 @@ from .exceptions import Infeasible, InvalidInput
 from .graph import component_labels, n_components
 from .network import RoundNetwork
 from .params import MatchParams
-from .pricing import NEAR_MISS, scan_price, screen
+from .pricing import NEAR_MISS, PricingMemory, Weigh, scan_price, screen
 from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
 from .result import MatchResult
 from .scan import Scores, scan_all, scan_candidates
 from .scoring import build_model
-from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_lap
+from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_flow, solve_bmatching_lap
 
 __all__ = ["propose", "suggest_mentors"]
 
@@ -42,6 +42,7 @@ FULL_LIMIT = 250_000          # "auto" solves every pair exactly below this many
 DEFAULT_TOP_K = 16           # candidate mentors per mentee (32 above LARGE_ROUND mentees)
 LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
+MAX_MENTOR_LIST = 64          # longest candidate list of a mentor
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 NETWORK_FULL_LIMIT = 1_000_000  # with rules: every eligible pair enters the network below this
 
@@ -112,16 +113,20 @@ def _solve_components(model, rows, cols, weight):
     return chosen, u, v, n_comp
 
 
-def _solve_exact(model, rows, cols, weight, method):
-    """Exact b-matching on the candidates: LAPJVsp when every demand is 1, else LP."""
-    if method == "lap" or (method == "auto" and np.all(model.demand == 1)):
+def _solve_exact(model, rows, cols, weight, method, big=0.0):
+    """Exact b-matching on the candidates: min-cost flow (or LAPJVsp) when every demand is 1, else LP."""
+    if method == "flow":
+        chosen, u, v = solve_bmatching_flow(model.capacity, rows, cols, weight, big)
+    elif method == "lap":
         chosen, u, v = solve_bmatching_lap(model.capacity, rows, cols, weight)
-        v = np.r_[v, np.zeros(model.n_mentees - len(v))]
-        return chosen, u, v, n_components(model.n_mentors, model.n_mentees, rows, cols)
-    return _solve_components(model, rows, cols, weight)
+    else:
+        return _solve_components(model, rows, cols, weight)[:3]
+    return chosen, u, np.r_[v, np.zeros(model.n_mentees - len(v))]
 
 
-EXACT_METHOD = "auto"        # "auto" | "lap" | "lp" (the LP path, kept for tests and demand > 1)
+# "auto": min-cost flow when every demand is 1, else the LP; "flow" | "lap" | "lp" force one
+# (LAPJVsp on capacity-expanded mentors is kept as a second exact solver for tests).
+EXACT_METHOD = "auto"
 
 
 def _solve(model, params, report):
@@ -133,9 +138,9 @@ def _solve(model, params, report):
     info = {"solver": params.solver, "score_resolution": 1.0 / scale, "pricing_rounds": 0,
             "priced_mentees": 0, "stopped": None}
     method = EXACT_METHOD
-    if method == "auto" and not np.all(model.demand == 1):
-        method = "lp"
-    info["method"] = "lap" if method in ("auto", "lap") else "lp"
+    if method == "auto":
+        method = "flow" if np.all(model.demand == 1) else "lp"
+    info["method"] = method
     scores = Scores(model, cache_bytes=params.memory_budget // 2, keep_all=not full)
     times = {}
     t0 = time.perf_counter()
@@ -144,17 +149,13 @@ def _solve(model, params, report):
         info["pruned"] = False
     else:
         k = params.top_k or (DEFAULT_TOP_K if model.n_mentees <= LARGE_ROUND else 2 * DEFAULT_TOP_K)
-        k_mentor = int(2 * model.capacity.max())
+        k_mentor = _mentor_list_length(model)
         rows, cols, vals, count, tau, sigma = scan_candidates(model, scores, k, k_mentor,
                                                                report, 0.1, 0.4)
         info["pruned"] = True
         info["top_k"] = k
 
-    def weigh(x):
-        out = np.rint(np.asarray(x, dtype=np.float64) * scale)
-        out += big
-        return out
-
+    weigh = Weigh(scale, big)
     times["scan"] = time.perf_counter() - t0
     if params.network_rules:
         return _solve_network(model, params, report, info, scores, weigh, scale, big, full,
@@ -178,10 +179,11 @@ def _solve(model, params, report):
             sigma_w = np.where(np.isfinite(sigma),
                                weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
                                np.where(sigma > 0, np.inf, -np.inf))
+            memory = PricingMemory(tau_w, sigma_w)
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
-            chosen, u, v, info["n_components"] = _solve_exact(model, rows, cols, weight, method)
+            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big)
             t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:
@@ -193,10 +195,12 @@ def _solve(model, params, report):
             order = np.argsort(rows * ne + cols)
             rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order],
                                                 weight[order], chosen[order])
-            suspect = screen(tau_w, sigma_w, u, v, tol)
+            suspect, bound = memory.suspects(u, v, tol)
             info["priced_mentees"] += len(suspect)
-            outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols,
-                                              suspect, tol, NEAR_MISS * scale, report, 0.4, 0.9)
+            outside, nr, nc, ns, best = scan_price(model, scores, weigh, u, v, rows * ne + cols,
+                                                    suspect, tol, NEAR_MISS * scale, report, 0.4,
+                                                    0.9, max_add=len(rows))
+            memory.update(u, bound, suspect, best)
             info["pricing_rounds"] += 1
             t_price += time.perf_counter() - t
             if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
@@ -212,6 +216,7 @@ def _solve(model, params, report):
             rows, cols = np.r_[rows, nr], np.r_[cols, nc]
             vals = np.r_[vals, ns]
             weight = np.r_[weight, weigh(ns)]
+        info["n_components"] = n_components(model.n_mentors, ne, rows, cols)
         bound = dual_bound(model.capacity, model.demand, u, v, inside + outside)
     info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
     total = float(weight[chosen].sum())
@@ -225,10 +230,24 @@ def _solve(model, params, report):
     return rows[chosen], cols[chosen], vals[chosen], info, count
 
 
+def _mentor_list_length(model):
+    """Best mentees kept per mentor: twice the largest capacity, times the mentees per mentor (rounded).
+
+    When mentees outnumber mentors, a mentor's best mentees are often matched elsewhere;
+    a longer list keeps the first matching's coverage (a scarce-mentor round priced with
+    short lists lost a quarter of its pairs and took five pricing rounds).
+    """
+    per_mentor = round(model.n_mentees / max(model.n_mentors, 1))
+    return int(min(MAX_MENTOR_LIST, 2 * model.capacity.max() * max(1, per_mentor)))
+
+
 def _candidate_bytes(model, n_edges):
-    """Work memory of the exact solve on ``n_edges`` candidate pairs (arrays + expansion)."""
-    mean_cap = float(model.capacity.mean()) if model.n_mentors else 1.0
-    return int(n_edges * (48 + 40 * mean_cap))
+    """Work memory of the exact solve on ``n_edges`` candidate pairs.
+
+    Our arrays (rows, cols, scores, weights, sort keys) and the flow solver's arcs with
+    their reverse arcs (heads, capacities, costs, flows): about 128 bytes a pair.
+    """
+    return int(n_edges * 128)
 
 
 def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
@@ -269,8 +288,8 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
         suspect = screen(tau_w, sigma_w, u_min, v, 0.5)
         info["priced_mentees"] += len(suspect)
         u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
-        outside, nr, nc, ns = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
-                                          0.5, NEAR_MISS * scale, report, 0.4, 0.9)
+        outside, nr, nc, ns, _ = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
+                                          0.5, NEAR_MISS * scale, report, 0.4, 0.9, max_add=len(rows))
         info["pricing_rounds"] += 1
         t_price += time.perf_counter() - t
         if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:

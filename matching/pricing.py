@@ -12,7 +12,7 @@ import numpy as np
 
 from .scan import row_blocks, topk_cols
 
-__all__ = ["NEAR_MISS", "scan_price", "screen"]
+__all__ = ["NEAR_MISS", "PricingMemory", "Weigh", "scan_price", "screen", "screen_bounds"]
 
 PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
 
@@ -20,103 +20,192 @@ PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
 NEAR_MISS = 0.05               # ... violating, or within this score of violating
 
 
-def screen(tau_w, sigma_w, u, v, tol):
-    """Mentees that may have a left-out pair with a positive reduced cost.
-
-    A left-out pair weighs at most ``min(tau_w[j], sigma_w[i])``, so its reduced
-    cost is at most ``max_i(min(tau_w[j], sigma_w[i]) - u_i) - v_j``, computed for
-    all mentees at once from the mentors sorted by ``sigma_w``.
-    """
+def screen_bounds(tau_w, sigma_w, u):
+    """Per mentee, ``max_i(min(tau_w[j], sigma_w[i]) - u_i)``: no left-out pair ``(i, j)`` has
+    ``w_ij - u_i`` above it. All mentees at once from the mentors sorted by ``sigma_w``."""
+    best = np.full(len(tau_w), -np.inf)
+    if len(sigma_w) == 0:
+        return best
     order = np.argsort(sigma_w, kind="stable")
     sw, su = sigma_w[order], u[order]
     # Mentors with sigma >= T: contribute T - min u; the others sigma - u.
     suffix_min_u = np.minimum.accumulate(su[::-1])[::-1]
     prefix_max = np.maximum.accumulate(sw - su)
     pos = np.searchsorted(sw, tau_w, side="left")
-    best = np.full(len(tau_w), -np.inf)
     has_hi = pos < len(sw)
     best[has_hi] = tau_w[has_hi] - suffix_min_u[pos[has_hi]]
     has_lo = pos > 0
     best[has_lo] = np.maximum(best[has_lo], prefix_max[pos[has_lo] - 1])
-    return np.flatnonzero(best - v > tol)
+    return best
+
+
+def screen(tau_w, sigma_w, u, v, tol):
+    """Mentees that may have a left-out pair with a positive reduced cost.
+
+    A left-out pair weighs at most ``min(tau_w[j], sigma_w[i])``, so its reduced
+    cost is at most ``max_i(min(tau_w[j], sigma_w[i]) - u_i) - v_j``.
+    """
+    return np.flatnonzero(screen_bounds(tau_w, sigma_w, u) - v > tol)
+
+
+class PricingMemory:
+    """What the last pricing round learnt, to screen the next one far more tightly.
+
+    ``best[j]`` bounds ``w_ij - u_i`` over mentee ``j``'s left-out pairs under the duals
+    ``u`` of that round: exact (within the near-miss margin) where ``j`` was priced, the
+    screen's bound elsewhere. Under new duals ``u'``, a mentor whose dual fell by at most
+    ``delta`` keeps ``w_ij - u'_i <= best[j] + delta``; the mentors whose dual fell more
+    are bounded by the thresholds as in :func:`screen`. Duals move little between
+    pricing rounds, so most mentees are ruled out even when scores tie and the
+    thresholds rule out none: later rounds price a few mentees instead of all of them.
+    """
+
+    def __init__(self, tau_w, sigma_w):
+        self.tau_w, self.sigma_w = tau_w, sigma_w
+        self.u = self.best = None
+
+    def suspects(self, u, v, tol):
+        """Mentees that may have a left-out pair with a positive reduced cost, and the bounds."""
+        bound = screen_bounds(self.tau_w, self.sigma_w, u)
+        if self.best is not None:
+            fall = self.u - u
+            steps = [0.0]
+            if np.any(fall > 0):
+                steps = np.unique(np.r_[0.0, np.quantile(fall[fall > 0], [0.5, 0.9, 0.99, 1.0])])
+            count = np.count_nonzero(bound - v > tol)
+            for delta in steps:
+                moved = fall > delta
+                tight = np.maximum(self.best + delta,
+                                   screen_bounds(self.tau_w, self.sigma_w[moved], u[moved]))
+                tight = np.minimum(tight, bound)
+                n = np.count_nonzero(tight - v > tol)
+                if n < count:
+                    bound, count = tight, n
+        return np.flatnonzero(bound - v > tol), bound
+
+    def update(self, u, bound, cols, priced_best):
+        """Remember the bounds under duals ``u``, exact ones for the priced ``cols``."""
+        self.u = np.array(u, dtype=np.float64)
+        self.best = np.array(bound, dtype=np.float64)
+        self.best[cols] = priced_best
+
+
+class Weigh:
+    """Integer weight of a score: ``rint(score * scale) + big`` (float64, exact below 2**53)."""
+
+    def __init__(self, scale, big):
+        self.scale, self.big = float(scale), float(big)
+
+    def __call__(self, x):
+        out = np.rint(np.asarray(x, dtype=np.float64) * self.scale)
+        out += self.big
+        return out
+
+
+FILTER_SLACK = 1e-6            # score units: room for the rounding of the float64 cuts
 
 
 def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, lo, hi,
-                per_mentee=PRICE_PER_MENTEE):
+               per_mentee=PRICE_PER_MENTEE, max_add=None):
     """Price the pairs outside the candidates in mentee columns ``cols`` with duals ``u, v``.
 
-    Returns the sum of positive reduced costs there and, if any is positive, the
-    pairs to add: the ``per_mentee`` best of each priced mentee with a reduced cost
-    above ``-near`` (violating or nearly) and the worst violator of each mentor;
-    nothing when no pair violates.
+    ``weigh`` is a :class:`Weigh`; ``u`` the mentors' duals (or a callable giving the
+    block ``u(s, e)`` of shape (e - s, len(cols)) when they depend on the mentee), ``v``
+    the mentees'. Returns the sum of positive reduced costs there and, if any is
+    positive, the pairs to add: every pair with a reduced cost above ``-near``
+    (violating, or nearly: the duals move when pairs are added, so near misses save
+    pricing rounds) when there are at most ``max_add`` of them, else the ``per_mentee``
+    best of each priced mentee and the worst violator of each mentor; nothing when no
+    pair violates. Last, per priced mentee, a bound of ``w_ij - u_i`` over its left-out
+    pairs (exact when a pair passes the near-miss margin; see :class:`PricingMemory`).
+
+    Each block is filtered in score space first (one comparison of the float32 scores
+    with a float64 cut ``(u_i + v_j - near - big) / scale``), so the exact integer
+    reduced costs are computed only for the few pairs that may pass.
     """
     ne = model.n_mentees
     total = 0.0
     found_r, found_c, found_s, found_rc = [], [], [], []
-    if len(cols) == 0:
-        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    # Candidate pairs in these columns, by position in ``cols``.
-    kc = cand_keys % ne
-    at = np.searchsorted(cols, kc)
-    at_ok = (at < len(cols)) & (cols[np.minimum(at, len(cols) - 1)] == kc)
-    cand_r, cand_p = cand_keys[at_ok] // ne, at[at_ok]
     vc = v[cols]
+    # Per priced mentee, max of w_ij - u_i over its left-out pairs: pairs the filter drops
+    # have w_ij - u_i <= v_j - near.
+    best = vc - near
+    if len(cols) == 0:
+        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), best
+    cand_keys = np.sort(cand_keys)
+    col_cut = (vc - near) / weigh.scale
     n_violated = 0
     held = 0
+    truncated = False
+    hold_cap = max(4 * per_mentee * len(cols) + 4 * model.n_mentors,
+                   0 if max_add is None else 2 * max_add)
     blocks = row_blocks(model, len(cols))
     scores.start_pricing(cols)
+    cut = None
     for b, (s, e) in enumerate(blocks):
         ws = scores.columns(s, e, cols)
-        rc = weigh(ws)
-        rc -= u(s, e) if callable(u) else u[s:e, None]
-        rc -= vc[None, :]
-        a, z = np.searchsorted(cand_r, [s, e])
-        rc[cand_r[a:z] - s, cand_p[a:z]] = -np.inf
-        violated = rc > tol
-        n_violated += int(np.count_nonzero(violated))
-        if n_violated:
-            total += float(rc[violated].sum())
-        # The best left-out pairs of each mentee in this block (violating or nearly:
-        # the duals move when pairs are added, so near misses save pricing rounds),
-        # and the worst violator of each mentor.
-        pr, pc = np.nonzero(rc > -near)
+        ub = u(s, e) if callable(u) else u[s:e, None]
+        # rint(s * scale) + big - u - v > -near implies s > (u - big - 0.5 + v - near) / scale.
+        row_cut = (ub - weigh.big - 0.5) / weigh.scale - FILTER_SLACK
+        if cut is None or cut.shape != ws.shape:
+            cut = np.empty(ws.shape)
+        np.add(row_cut, col_cut[None, :], out=cut)
+        pr, pc = np.nonzero(ws > cut)
         if len(pr):
-            val = rc[pr, pc]
-            keep_c = topk_cols(np.arange(len(pr)), pc, val, per_mentee)[0]
-            keep_r = topk_cols(np.arange(len(pr)), pr, val, 1)[0]
-            keep_r = keep_r[val[keep_r] > tol]
-            keep = np.union1d(keep_c, keep_r)
-            found_r.append(pr[keep] + s)
-            found_c.append(cols[pc[keep]])
-            found_s.append(ws[pr[keep], pc[keep]])
-            found_rc.append(val[keep])
-            held += len(keep)
-            if held > 4 * per_mentee * len(cols) + 4 * model.n_mentors:
-                # Keep memory bounded: only the best per mentee (and the worst violator
-                # per mentor) can be returned, so merge what is held so far.
-                found_r, found_c, found_s, found_rc = merge_found(
-                    found_r, found_c, found_s, found_rc, per_mentee, tol)
-                held = len(found_r[0])
+            keys = (pr + s) * ne + cols[pc]
+            at = np.searchsorted(cand_keys, keys)
+            out = (at >= len(cand_keys)) | (cand_keys[np.minimum(at, len(cand_keys) - 1)] != keys) \
+                if len(cand_keys) else np.ones(len(keys), bool)
+            pr, pc = pr[out], pc[out]
+            sc = ws[pr, pc]
+            rc = weigh(sc)
+            rc -= ub[pr, pc] if ub.shape[1] > 1 else ub[pr, 0]
+            rc -= vc[pc]
+            violated = rc > tol
+            n_violated += int(np.count_nonzero(violated))
+            total += float(rc[violated].sum())
+            keep = np.flatnonzero(rc > -near)
+            if len(keep):
+                found_r.append(pr[keep] + s)
+                found_c.append(cols[pc[keep]])
+                found_s.append(sc[keep])
+                found_rc.append(rc[keep])
+                held += len(keep)
+                if held > hold_cap:
+                    # Keep memory bounded: only the best per mentee (and the worst violator
+                    # per mentor) can be returned now, so merge what is held so far.
+                    r, c, sc, rcv = (np.concatenate(x) for x in (found_r, found_c, found_s, found_rc))
+                    keep = _selected(r, c, rcv, per_mentee, tol)
+                    _left_out(best, cols, v, keep, c, rcv)
+                    found_r, found_c, found_s, found_rc = [r[keep]], [c[keep]], [sc[keep]], [rcv[keep]]
+                    held = len(keep)
+                    truncated = True
         report(lo + (hi - lo) * (b + 1) / len(blocks), "pricing left-out pairs")
-    if not found_r or n_violated == 0:
-        return total, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    r, c = np.concatenate(found_r), np.concatenate(found_c)
-    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
-    keys, first = np.unique(r * ne + c, return_index=True)
-    r, c, sc, rcv = r[first], c[first], sc[first], rcv[first]
-    order = np.lexsort((-rcv, c))
-    rank = np.arange(len(order)) - np.searchsorted(c[order], c[order])
-    keep = order[rank < per_mentee]
-    return total, r[keep], c[keep], sc[keep]
+    nothing = np.zeros(0, np.int64)
+    if not found_r:
+        return total, nothing, nothing, np.zeros(0, np.float32), best
+    r, c, sc, rcv = (np.concatenate(x) for x in (found_r, found_c, found_s, found_rc))
+    if n_violated == 0:
+        keep = nothing
+    elif not truncated and max_add is not None and len(r) <= max_add:
+        keep = np.arange(len(r))
+    else:
+        keep = _selected(r, c, rcv, per_mentee, tol)
+    # The pairs added leave the left-out set: the next round's bound covers the others.
+    _left_out(best, cols, v, keep, c, rcv)
+    return total, r[keep], c[keep], sc[keep], best
 
 
-def merge_found(found_r, found_c, found_s, found_rc, per_mentee, tol):
-    """Reduce priced pairs to the ``per_mentee`` best of each mentee and each mentor's worst violator."""
-    r, c = np.concatenate(found_r), np.concatenate(found_c)
-    sc, rcv = np.concatenate(found_s), np.concatenate(found_rc)
+def _left_out(best, cols, v, keep, c, rcv):
+    """Raise ``best`` (per position in ``cols``) to ``w - u`` of the pairs not in ``keep``."""
+    rest = np.ones(len(c), dtype=bool)
+    rest[keep] = False
+    np.maximum.at(best, np.searchsorted(cols, c[rest]), rcv[rest] + v[c[rest]])
+
+
+def _selected(r, c, rcv, per_mentee, tol):
+    """Positions of the ``per_mentee`` best pairs of each mentee and each mentor's worst violator."""
     idx = np.arange(len(r))
     keep_c = topk_cols(idx, c, rcv, per_mentee)[0]
     keep_r = topk_cols(idx, r, rcv, 1)[0]
-    keep = np.union1d(keep_c, keep_r[rcv[keep_r] > tol])
-    return [r[keep]], [c[keep]], [sc[keep]], [rcv[keep]]
-
+    return np.union1d(keep_c, keep_r[rcv[keep_r] > tol])

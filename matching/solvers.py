@@ -23,7 +23,8 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .exceptions import MatchingError
 
-__all__ = ["solve_bmatching", "solve_bmatching_lap", "greedy_bmatching", "dual_bound"]
+__all__ = ["solve_bmatching", "solve_bmatching_flow", "solve_bmatching_lap", "greedy_bmatching",
+           "dual_bound"]
 
 
 def _incidence(n_left, n_right, rows, cols):
@@ -143,25 +144,36 @@ def dual_bound(capacity, demand, u, v, positive_reduced_costs):
                  + np.dot(np.asarray(demand, dtype=np.float64), v) + positive_reduced_costs)
 
 
-def _bellman_ford(n, src, dst, cost):
-    """Potentials ``d`` with ``d[dst] <= d[src] + cost`` on every arc (from a virtual root).
+def _bellman_ford(n, src, dst, cost, d=None):
+    """Potentials ``d`` with ``d[dst] <= d[src] + cost`` on every arc.
 
-    Vectorised Bellman-Ford: all arcs are relaxed at once per pass (one gather and
-    one segmented minimum), until nothing changes; the number of passes is the
-    largest number of arcs on a shortest path, small on matching residual graphs.
+    Label-correcting from ``d`` (default 0 everywhere: shortest paths from a virtual
+    root), vectorised: each pass relaxes at once the arcs leaving the nodes whose label
+    fell in the previous pass (a gather and a scattered minimum), until nothing falls.
+    Any start converges to feasible potentials when there is no negative cycle.
     Raises MatchingError on a negative cycle.
     """
-    order = np.argsort(dst, kind="stable")
+    order = np.argsort(src, kind="stable")
     src, dst, cost = src[order], dst[order], cost[order]
-    heads = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]])
-    target = dst[heads]
-    d = np.zeros(n)
+    indptr = np.searchsorted(src, np.arange(n + 1))
+    d = np.zeros(n) if d is None else np.array(d, dtype=np.float64)
+    active = None
     for _ in range(n + 1):
-        best = np.minimum.reduceat(d[src] + cost, heads)
-        if not np.any(best < d[target]):
+        if active is None:
+            tail, head, c = src, dst, cost
+        else:
+            starts = indptr[active]
+            lens = indptr[active + 1] - starts
+            arcs = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+            tail, head, c = src[arcs], dst[arcs], cost[arcs]
+        cand = d[tail] + c
+        better = cand < d[head]
+        if not better.any():
             return d
-        np.minimum(d[target], best, out=best)
-        d[target] = best
+        head, cand = head[better], cand[better]
+        before = d[head]
+        np.minimum.at(d, head, cand)
+        active = np.unique(head[d[head] < before])
     raise MatchingError("assignment solver returned a non-optimal matching (negative cycle)")
 
 
@@ -250,6 +262,81 @@ def solve_bmatching_lap(capacity, rows, cols, weight):
     sub[pos] = True
     chosen[keep] = sub
     lu, lv = _residual_duals(cap, rr, cc, w, sub, len(left), n_r)
+    u = np.zeros(n_left)
+    v = np.zeros(n_right)
+    u[left] = lu
+    v[right] = lv
+    return chosen, u, v
+
+
+def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
+    """Maximum-weight b-matching (each mentee at most once) by min-cost flow, with duals.
+
+    Same contract as :func:`solve_bmatching_lap`. The capacitated graph
+    ``source -> mentor (capacity) -> mentee (1) -> sink`` is solved as it is, without
+    expanding mentors into places, by OR-Tools' cost-scaling push-relabel
+    (``SimpleMinCostFlow``, compiled). When every weight carries the coverage bonus
+    ``big`` (``max_coverage``: one more pair outweighs any difference of score), the
+    flow is a maximum flow of least cost on the costs ``-(weight - big)``, whose range
+    is that of the scores alone; otherwise a free ``source -> sink`` bypass lets the
+    flow stop where pairs stop paying. Duals come from shortest paths in the residual
+    graph (:func:`_residual_duals`), as for LAPJVsp: the certificate does not depend
+    on the solver.
+
+    Examples
+    --------
+    >>> w = np.array([5., 4., 4.])
+    >>> chosen, u, v = solve_bmatching_flow([1, 1], [0, 0, 1], [0, 1, 0], w)
+    >>> rc = np.maximum(0, w - u[[0, 0, 1]] - v[[0, 1, 0]]).sum()
+    >>> chosen.tolist(), dual_bound([1, 1], [1, 1], u, v, rc)
+    ([False, True, True], 8.0)
+    """
+    from ortools.graph.python import min_cost_flow
+
+    capacity = np.asarray(capacity, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
+    n_left = len(capacity)
+    n_right = int(cols.max()) + 1 if len(cols) else 0
+    chosen = np.zeros(len(rows), dtype=bool)
+    keep = np.flatnonzero((weight > 0) & (capacity[rows] > 0))
+    if len(keep) == 0:
+        return chosen, np.zeros(n_left), np.zeros(n_right)
+    r, c, w = rows[keep], cols[keep], weight[keep]
+    left, rr = np.unique(r, return_inverse=True)
+    right, cc = np.unique(c, return_inverse=True)
+    nl, nr = len(left), len(right)
+    cap = capacity[left]
+    cardinality_first = big > 0 and bool(np.all(w >= big))
+    cost = -(w - big) if cardinality_first else -w
+    source, sink = nl + nr, nl + nr + 1
+    total = int(min(cap.sum(), nr))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    tails = np.r_[np.full(nl, source), rr, nl + np.arange(nr)]
+    heads = np.r_[np.arange(nl), nl + cc, np.full(nr, sink)]
+    caps = np.r_[cap, np.ones(len(rr) + nr, dtype=np.int64)]
+    costs = np.r_[np.zeros(nl), cost, np.zeros(nr)]
+    if not cardinality_first:
+        tails, heads = np.r_[tails, source], np.r_[heads, sink]
+        caps, costs = np.r_[caps, total], np.r_[costs, 0.0]
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64))
+    if cardinality_first:
+        flow.set_node_supply(source, total)
+        flow.set_node_supply(sink, -total)
+        status = flow.solve_max_flow_with_min_cost()
+    else:
+        flow.set_node_supply(source, total)
+        flow.set_node_supply(sink, -total)
+        status = flow.solve()
+    if status != flow.OPTIMAL:
+        # BAD_COST_RANGE: cost scaling multiplies the costs by about the number of
+        # nodes, which must stay within int64; LAPJVsp works in float64.
+        return solve_bmatching_lap(capacity, rows, cols, weight)
+    sub = flow.flows(arcs[nl:nl + len(rr)]) > 0
+    chosen[keep] = sub
+    lu, lv = _residual_duals(cap, rr, cc, w, sub, nl, nr)
     u = np.zeros(n_left)
     v = np.zeros(n_right)
     u[left] = lu

@@ -30,7 +30,7 @@ def round_():
 
 def test_defaults_keep_the_plain_matching(round_):
     plain = propose(round_)
-    assert plain.metrics["exact_method"] == "lap" and all(p.rules == () for p in plain.pairs)
+    assert plain.metrics["exact_method"] == "flow" and all(p.rules == () for p in plain.pairs)
 
 
 def test_at_most_n_mentees_of_one_country(round_):
