@@ -14,13 +14,14 @@ Examples
 'Lyon is leading in open data, where Dakar has a high need. They share French.'
 """
 
-from .engine import propose, suggest_mentors
+from .engine import propose
 from .exceptions import Infeasible, InvalidInput, MatchingError, RulesConflict
 from .features import CityFeatures, LevelThresholds
 from .network import check_rules
 from .params import MatchParams
 from .records import Participant, dump_jsonl, load_jsonl, read_participants
 from .result import MatchResult, Pair, Unmatched
+from .suggest import suggest_mentors
 
 __all__ = [
     "Participant", "MatchParams", "propose", "suggest_mentors",

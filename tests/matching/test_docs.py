@@ -9,7 +9,7 @@ MODULES = ["matching", "matching.records", "matching.params", "matching.exceptio
            "matching._frozen", "matching.features", "matching.scoring", "matching.graph",
            "matching.solvers", "matching.engine", "matching.explain", "matching.result",
            "matching.datasets", "matching.cli", "matching.network", "matching.scan",
-           "matching.pricing", "matching.reasons"]
+           "matching.pricing", "matching.reasons", "matching.suggest"]
 
 
 @pytest.mark.parametrize("name", MODULES)
