@@ -210,6 +210,33 @@ def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right):
     return u, v
 
 
+class _Compact:
+    """The candidate edges an assignment solver needs: positive weight, mentor with places,
+    on the mentors and mentees they touch (renumbered); ``result`` maps back."""
+
+    def __init__(self, capacity, rows, cols, weight):
+        self.capacity = np.asarray(capacity, dtype=np.int64)
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.weight = np.asarray(weight, dtype=np.float64)
+        self.n_left = len(self.capacity)
+        self.n_right = int(self.cols.max()) + 1 if len(self.cols) else 0
+        self.keep = np.flatnonzero((self.weight > 0) & (self.capacity[self.rows] > 0))
+        self.empty = len(self.keep) == 0
+        self.left, self.rr = np.unique(self.rows[self.keep], return_inverse=True)
+        self.right, self.cc = np.unique(self.cols[self.keep], return_inverse=True)
+        self.w = self.weight[self.keep]
+
+    def result(self, sub, duals):
+        """``(chosen, u, v)`` over the original edges and nodes from the sub-problem's answer."""
+        chosen = np.zeros(len(self.rows), dtype=bool)
+        u, v = np.zeros(self.n_left), np.zeros(self.n_right)
+        if sub is not None:
+            chosen[self.keep] = sub
+            u[self.left], v[self.right] = duals
+        return chosen, u, v
+
+
 def solve_bmatching_lap(capacity, rows, cols, weight):
     """Maximum-weight b-matching (each mentee at most once) with dual values.
 
@@ -228,27 +255,19 @@ def solve_bmatching_lap(capacity, rows, cols, weight):
     >>> chosen.tolist(), dual_bound([1, 1], [1, 1], u, v, rc)   # bound = matched weight
     ([False, True, True], 8.0)
     """
-    capacity = np.asarray(capacity, dtype=np.int64)
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    weight = np.asarray(weight, dtype=np.float64)
-    n_left = len(capacity)
-    n_right = int(cols.max()) + 1 if len(cols) else 0
-    chosen = np.zeros(len(rows), dtype=bool)
-    keep = np.flatnonzero((weight > 0) & (capacity[rows] > 0))
-    if len(keep) == 0:
-        return chosen, np.zeros(n_left), np.zeros(n_right)
-    r, c, w = rows[keep], cols[keep], weight[keep]
-    left, rr = np.unique(r, return_inverse=True)
-    right, cc = np.unique(c, return_inverse=True)
+    sub_problem = _Compact(capacity, rows, cols, weight)
+    if sub_problem.empty:
+        return sub_problem.result(None, None)
+    capacity = sub_problem.capacity
+    left, rr, cc, w = sub_problem.left, sub_problem.rr, sub_problem.cc, sub_problem.w
     cap = capacity[left]
     offset = np.r_[0, np.cumsum(cap)[:-1]]
     n_slots = int(cap.sum())
     reps = cap[rr]
-    e = np.repeat(np.arange(len(keep)), reps)
+    e = np.repeat(np.arange(len(w)), reps)
     slot = offset[rr[e]] + (np.arange(len(e)) - np.repeat(np.cumsum(reps) - reps, reps))
     big = float(w.max()) + 1.0
-    n_r = len(right)
+    n_r = len(sub_problem.right)
     data = np.r_[big - w[e], np.full(n_r, big)]
     a = sp.csr_array((data, (np.r_[cc[e], np.arange(n_r)], np.r_[slot, n_slots + np.arange(n_r)])),
                      shape=(n_r, n_slots + n_r))
@@ -258,15 +277,9 @@ def solve_bmatching_lap(capacity, rows, cols, weight):
     key = rr * n_r + cc
     order = np.argsort(key)
     pos = order[np.searchsorted(key[order], owner[ci[real]] * n_r + ri[real])]
-    sub = np.zeros(len(keep), dtype=bool)
+    sub = np.zeros(len(w), dtype=bool)
     sub[pos] = True
-    chosen[keep] = sub
-    lu, lv = _residual_duals(cap, rr, cc, w, sub, len(left), n_r)
-    u = np.zeros(n_left)
-    v = np.zeros(n_right)
-    u[left] = lu
-    v[right] = lv
-    return chosen, u, v
+    return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, len(left), n_r))
 
 
 def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
@@ -293,20 +306,12 @@ def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
     """
     from ortools.graph.python import min_cost_flow
 
-    capacity = np.asarray(capacity, dtype=np.int64)
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    weight = np.asarray(weight, dtype=np.float64)
-    n_left = len(capacity)
-    n_right = int(cols.max()) + 1 if len(cols) else 0
-    chosen = np.zeros(len(rows), dtype=bool)
-    keep = np.flatnonzero((weight > 0) & (capacity[rows] > 0))
-    if len(keep) == 0:
-        return chosen, np.zeros(n_left), np.zeros(n_right)
-    r, c, w = rows[keep], cols[keep], weight[keep]
-    left, rr = np.unique(r, return_inverse=True)
-    right, cc = np.unique(c, return_inverse=True)
-    nl, nr = len(left), len(right)
+    sub_problem = _Compact(capacity, rows, cols, weight)
+    if sub_problem.empty:
+        return sub_problem.result(None, None)
+    capacity, rows, cols, weight = sub_problem.capacity, sub_problem.rows, sub_problem.cols, sub_problem.weight
+    left, rr, cc, w = sub_problem.left, sub_problem.rr, sub_problem.cc, sub_problem.w
+    nl, nr = len(left), len(sub_problem.right)
     cap = capacity[left]
     cardinality_first = big > 0 and bool(np.all(w >= big))
     cost = -(w - big) if cardinality_first else -w
@@ -335,10 +340,4 @@ def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
         # nodes, which must stay within int64; LAPJVsp works in float64.
         return solve_bmatching_lap(capacity, rows, cols, weight)
     sub = flow.flows(arcs[nl:nl + len(rr)]) > 0
-    chosen[keep] = sub
-    lu, lv = _residual_duals(cap, rr, cc, w, sub, nl, nr)
-    u = np.zeros(n_left)
-    v = np.zeros(n_right)
-    u[left] = lu
-    v[right] = lv
-    return chosen, u, v
+    return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, nl, nr))
