@@ -23,9 +23,13 @@ def _state_option(soup, state):
     return soup.select(f'#f-state option[value="{state}"]')[0].text
 
 
+def _section_text(soup, title):
+    """The text of the page's section headed by ``title`` ("" when the page has none)."""
+    return section(soup, title).text if soup.select(title) else ""
+
+
 def _unmatched(soup):
-    found = soup.select("#unmatched-title")
-    return section(soup, "#unmatched-title").text if found else ""
+    return _section_text(soup, "#unmatched-title")
 
 
 def test_a_decision_updates_the_counts_and_the_mentees_without_a_mentor(app, client, world, coordinator):
@@ -49,8 +53,7 @@ def test_a_decision_updates_the_counts_and_the_mentees_without_a_mentor(app, cli
 
 
 def _met(soup):
-    found = soup.select("#prefs-met-title")
-    return section(soup, "#prefs-met-title").text if found else ""
+    return _section_text(soup, "#prefs-met-title")
 
 
 def test_stated_preferences_and_a_partners_languages_update_the_preferences_met(app, client, world, coordinator):
