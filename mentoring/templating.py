@@ -126,10 +126,10 @@ def number(value, format=None) -> str:
 
 
 @lru_cache(maxsize=64)
-def _rendered_options(choices: tuple[tuple[str, str], ...]) -> str:
+def _rendered_options(choices: tuple[tuple[str, str], ...]) -> Markup:
     """Every ``<option>`` of a list, as one string rendered once per list (so once per language)."""
     option = Markup('<option value="{}">{}</option>')
-    return str(Markup("").join(option.format(value, label) for value, label in choices))
+    return Markup("").join(option.format(value, label) for value, label in choices)
 
 
 def select_options(choices, selected: str = "") -> Markup:
@@ -142,9 +142,9 @@ def select_options(choices, selected: str = "") -> Markup:
     html = _rendered_options(tuple(choices))
     selected = str(selected or "")
     if selected:
-        tag = str(Markup('<option value="{}">').format(selected))
-        html = html.replace(tag, tag[:-1] + " selected>", 1)
-    return Markup(html)
+        html = html.replace(Markup('<option value="{}">').format(selected),
+                            Markup('<option value="{}" selected>').format(selected), 1)
+    return html
 
 
 def translations():

@@ -14,8 +14,6 @@ from flask import g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import pass_context
-from markupsafe import Markup
 
 from mentoring.mentorships import bp
 from mentoring.mentorships.access import mentorship_required
@@ -63,7 +61,7 @@ def show(mentorship_id: int):
     statuses = service.goal_status_labels()
     language = str(get_locale())
     return render_template(
-        "mentorships/show.html", gettext=_page_gettext(language), percent=lambda value: _percent(value, language),
+        "mentorships/show.html", percent=lambda value: _percent(value, language),
         mentorship=mentorship, active=active, side=side, own_city=own_city, zone=zone, other_city=other_city,
         counts=counts, page=page, upcoming=[row(s) for s in page.upcoming], log=[row(s) for s in page.items],
         views=service.view_labels(), feedback=feedback, labels=labels, goals=goals, goal_form=goal_form,
@@ -91,28 +89,9 @@ def _assign_choices(mentorship) -> dict[str, AssignMentorForm]:
 
 
 # --- Text, once per language ---------------------------------------------------------------------
-# The page writes about a hundred fixed strings and twenty percentages; each translation and each
-# Babel format costs more than the rest of its line. Both are kept per language and process.
-
-_TRANSLATED: dict[str, dict[str, str]] = {}
-
-
-def _page_gettext(language: str):
-    """The template's ``_``/``gettext`` (Jinja's i18n calls ``gettext``): Flask-Babel's translation,
-    kept per language, then formatted and escaped as Jinja's own new-style gettext does."""
-    known = _TRANSLATED.setdefault(language, {})
-
-    @pass_context
-    def gettext(context, string: str, **variables):
-        text = known.get(string)
-        if text is None:
-            text = known[string] = _(string)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    return gettext
-
+# The page writes about twenty percentages; each Babel format costs more than the rest of its line,
+# so they are kept per language and process (translations go through the request's catalogue,
+# kept once per request by ``templating.translations``).
 
 @lru_cache(maxsize=1024)
 def _percent(value: float, language: str) -> str:
