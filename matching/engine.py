@@ -28,7 +28,7 @@ from .exceptions import InvalidInput
 from .graph import component_labels, n_components
 from .network import RoundNetwork
 from .params import MatchParams
-from .pricing import NEAR_MISS, PricingMemory, Weigh, scan_price, screen
+from .pricing import NEAR_MISS, PricingMemory, Weigh, scan_price, screen, threshold_weights
 from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
 from .result import MatchResult
@@ -158,7 +158,7 @@ def _solve(model, params, report):
     weigh = Weigh(scale, big)
     times["scan"] = time.perf_counter() - t0
     if params.network_rules:
-        return _solve_network(model, params, report, info, scores, weigh, scale, big, full,
+        return _solve_network(model, params, report, info, scores, weigh, full,
                               rows, cols, vals, count, None if full else (tau, sigma), times)
     weight = weigh(vals)
     t_solve = t_price = 0.0
@@ -172,14 +172,7 @@ def _solve(model, params, report):
     else:
         ne = model.n_mentees
         if not full:
-            # One resolution step of slack: a score recomputed in another block shape
-            # may round differently in float32 (relative error ~1e-7).
-            tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)) + 1.0,
-                             -np.inf)
-            sigma_w = np.where(np.isfinite(sigma),
-                               weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
-                               np.where(sigma > 0, np.inf, -np.inf))
-            memory = PricingMemory(tau_w, sigma_w)
+            memory = PricingMemory(*threshold_weights(tau, sigma, weigh))
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
@@ -219,15 +212,21 @@ def _solve(model, params, report):
         info["n_components"] = n_components(model.n_mentors, ne, rows, cols)
         bound = dual_bound(model.capacity, model.demand, u, v, inside + outside)
     info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
+    _conclude(info, weight, chosen, bound, weigh)
+    return rows[chosen], cols[chosen], vals[chosen], info, count
+
+
+def _conclude(info, weight, chosen, bound, weigh, exact=True):
+    """The objective of the chosen pairs and its upper bound ``bound`` (weight units) into
+    ``info``; certified when the bound meets the objective (and the solver said ``exact``)."""
     total = float(weight[chosen].sum())
     n_chosen = int(chosen.sum())
-    info["candidate_edges"] = int(len(rows))
-    info["certified"] = bool(bound <= total + 0.5)
-    info["objective"] = (total - big * n_chosen) / scale
-    info["upper_bound"] = max(info["objective"], (bound - big * n_chosen) / scale)
+    info["candidate_edges"] = int(len(weight))
+    info["certified"] = bool(bound <= total + 0.5 and exact)
+    info["objective"] = (total - weigh.big * n_chosen) / weigh.scale
+    info["upper_bound"] = max(info["objective"], (bound - weigh.big * n_chosen) / weigh.scale)
     if info["certified"]:
         info["upper_bound"] = info["objective"]
-    return rows[chosen], cols[chosen], vals[chosen], info, count
 
 
 def _mentor_list_length(model):
@@ -250,7 +249,7 @@ def _candidate_bytes(model, n_edges):
     return int(n_edges * 128)
 
 
-def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
+def _solve_network(model, params, report, info, scores, weigh, full,
                    rows, cols, vals, count, bounds, times):
     """The round with the programme's rules: min-cost flow on the candidates, priced."""
     info["method"] = "network"
@@ -259,10 +258,7 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
     t_solve = t_price = 0.0
     country = model.country_code[1].astype(np.int64)
     if bounds is not None:
-        tau, sigma = bounds
-        tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)) + 1.0, -np.inf)
-        sigma_w = np.where(np.isfinite(sigma), weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
-                           np.where(sigma > 0, np.inf, -np.inf))
+        tau_w, sigma_w = threshold_weights(*bounds, weigh)
     outside = 0.0
     while True:
         report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the flow network")
@@ -289,7 +285,7 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
         info["priced_mentees"] += len(suspect)
         u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
         outside, nr, nc, ns, _ = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
-                                          0.5, NEAR_MISS * scale, report, 0.4, 0.9, max_add=len(rows))
+                                          0.5, NEAR_MISS * weigh.scale, report, 0.4, 0.9, max_add=len(rows))
         info["pricing_rounds"] += 1
         t_price += time.perf_counter() - t
         if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
@@ -298,32 +294,11 @@ def _solve_network(model, params, report, info, scores, weigh, scale, big, full,
         vals = np.r_[vals, ns]
         weight = np.r_[weight, weigh(ns)]
     info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
-    total = float(weight[chosen].sum())
-    n_chosen = int(chosen.sum())
-    bound = -ninfo["dual"] + outside
-    info["candidate_edges"] = int(len(rows))
     info["n_components"] = n_components(model.n_mentors, ne, rows, cols)
-    info["certified"] = bool(bound <= total + 0.5 and abs(ninfo["dual"] - ninfo["objective"]) < 0.5)
-    info["objective"] = (total - big * n_chosen) / scale
-    info["upper_bound"] = max(info["objective"], (bound - big * n_chosen) / scale)
-    if info["certified"]:
-        info["upper_bound"] = info["objective"]
+    _conclude(info, weight, chosen, -ninfo["dual"] + outside, weigh,
+              exact=abs(ninfo["dual"] - ninfo["objective"]) < 0.5)
     info["network"] = net
     return rows[chosen], cols[chosen], vals[chosen], info, count
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def propose(participants, params=None, progress=None, *, area_labels=None):

@@ -12,7 +12,8 @@ import numpy as np
 
 from .scan import row_blocks, topk_cols
 
-__all__ = ["NEAR_MISS", "PricingMemory", "Weigh", "scan_price", "screen", "screen_bounds"]
+__all__ = ["NEAR_MISS", "PricingMemory", "Weigh", "scan_price", "screen", "screen_bounds",
+           "threshold_weights"]
 
 PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
 
@@ -100,6 +101,18 @@ class Weigh:
         out = np.rint(np.asarray(x, dtype=np.float64) * self.scale)
         out += self.big
         return out
+
+
+def threshold_weights(tau, sigma, weigh):
+    """The candidate lists' thresholds ``tau`` (mentees) and ``sigma`` (mentors) as weights.
+
+    One resolution step of slack: a score recomputed in another block shape may round
+    differently in float32 (relative error ~1e-7). An infinite threshold stays infinite.
+    """
+    tau_w = np.where(np.isfinite(tau), weigh(np.where(np.isfinite(tau), tau, 0)) + 1.0, -np.inf)
+    sigma_w = np.where(np.isfinite(sigma), weigh(np.where(np.isfinite(sigma), sigma, 0)) + 1.0,
+                       np.where(sigma > 0, np.inf, -np.inf))
+    return tau_w, sigma_w
 
 
 FILTER_SLACK = 1e-6            # score units: room for the rounding of the float64 cuts
