@@ -111,7 +111,5 @@ def explain_pair(mentor, mentee, areas, label, components, phrases=None):
     if components.get("text", 0.0) > 0.05:
         extra.append("the mentor's practices echo the mentee's stated needs" if extra
                       else "The mentor's practices echo the mentee's stated needs")
-    text = first + (" " + _join(extra) + "." if extra else "")
-    if len(components) > 3:                      # preference components: their sentences
-        text += "".join(" " + w for w in explain_preferences(mentor, mentee, components))
-    return text
+    wishes = explain_preferences(mentor, mentee, components)
+    return first + (" " + _join(extra) + "." if extra else "") + "".join(" " + w for w in wishes)

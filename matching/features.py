@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .records import Participant
+from .records import TEACH_LEVEL, Participant
 from .text import HASH_DIM, TextVectors, char_ngram_hashes
 
 __all__ = ["CityFeatures", "LevelThresholds", "char_ngram_hashes", "HASH_DIM"]
@@ -244,9 +244,9 @@ class CityFeatures(TransformerMixin, BaseEstimator):
         col = {a: j for j, a in enumerate(self.areas_)}
         mat = _area_matrix([p.maturity for p in records], col)
         need = _area_matrix([p.need for p in records], col)
-        # Participant.teaching_areas: listed and at maturity >= 3.
+        # Participant.teaching_areas: listed and at maturity >= TEACH_LEVEL.
         can = _area_matrix([p.can_mentor for p in records], col)
-        teach = np.where((can > 0) & (mat >= 3), mat, np.float32(0))
+        teach = np.where((can > 0) & (mat >= TEACH_LEVEL), mat, np.float32(0))
         region_col = {r: j for j, r in enumerate(self.regions_)}
         region = np.zeros((n, len(self.regions_)), dtype=np.float32)
         at = np.fromiter((region_col.get(p.region, -1) for p in records), dtype=np.intp, count=n)

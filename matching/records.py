@@ -18,6 +18,10 @@ from .exceptions import InvalidInput
 
 __all__ = ["Participant", "load_jsonl", "dump_jsonl", "read_participants"]
 
+#: A city mentors in an area it lists as ``can_mentor`` only from this maturity on (the one rule:
+#: :attr:`Participant.teaching_areas`, the features' ``teach`` block, the engine's mentors).
+TEACH_LEVEL = 3
+
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _REQUIRED = ("id", "name", "country")
@@ -192,7 +196,7 @@ class Participant:
     @property
     def teaching_areas(self):
         """Area keys the city can effectively mentor in (listed and at level >= 3)."""
-        return tuple(a for a in self.can_mentor if self.maturity.get(a, 0) >= 3)
+        return tuple(a for a in self.can_mentor if self.maturity.get(a, 0) >= TEACH_LEVEL)
 
     @property
     def is_mentor(self):
