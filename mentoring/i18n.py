@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
+from flask_babel import get_translations
 from flask_login import current_user
 
 from mentoring.extensions import babel
@@ -21,19 +22,40 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _babel_context():
+    """Flask-Babel's context of the current app context (where it keeps the locale it found), if any."""
+    return g.__dict__.get("_flask_babel") if has_app_context() else None
+
+
 def get_locale():
     """Flask-Babel's ``get_locale()``, read straight from its request context once it is known.
 
     A page asks a hundred times (labels, numbers, dates); Flask-Babel goes through ``g`` and its
     babel context each time. ``force_locale`` and ``refresh`` set or drop the same attribute read here.
     """
-    if has_app_context():
-        ctx = g.__dict__.get("_flask_babel")
-        if ctx is not None:
-            locale = ctx.__dict__.get("babel_locale")
-            if locale is not None:
-                return locale
-    return babel_locale()
+    ctx = _babel_context()
+    locale = ctx.__dict__.get("babel_locale") if ctx is not None else None
+    return locale if locale is not None else babel_locale()
+
+
+def translations():
+    """Flask-Babel's translations for the current locale, kept on the request's Babel context.
+
+    Flask-Babel looks the context, the domain, the locale and its catalogue up again on each of the
+    hundreds of ``_()`` of a page; here the catalogue is kept with the locale object it was found for,
+    so :func:`flask_babel.force_locale` (mail in the recipient's language) or ``refresh()`` — which
+    replace or drop that object — are seen at the next string.
+    """
+    ctx = _babel_context()
+    if ctx is not None:
+        kept = ctx.__dict__.get("mentoring_translations")
+        if kept is not None and kept[0] is ctx.__dict__.get("babel_locale"):
+            return kept[1]
+    found = get_translations()
+    ctx = _babel_context()  # get_translations() may have created it
+    if ctx is not None and ctx.__dict__.get("babel_locale") is not None:
+        ctx.mentoring_translations = (ctx.babel_locale, found)
+    return found
 
 
 def localized(labels: dict | None, fallback: str = "") -> str:

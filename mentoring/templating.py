@@ -7,20 +7,19 @@ from functools import lru_cache
 
 from babel import numbers
 from babel.dates import format_skeleton
-from flask import Flask, current_app, g, has_app_context, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
     format_percent,
-    get_translations,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from mentoring.i18n import get_locale
+from mentoring.i18n import get_locale, translations
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.messages import unread_counts
 from mentoring.services.proposals import state_label
@@ -111,18 +110,30 @@ def label(text) -> str:
     return f"{text}\u202f:" if str(get_locale() or "en").startswith("fr") else f"{text}:"
 
 
-@lru_cache(maxsize=4096, typed=True)
-def _plain_number(value: int | float, locale) -> str:
-    return numbers.format_decimal(value, locale=locale)
+@lru_cache(maxsize=8192, typed=True)
+def _formatted(kind: str, value: int | float, format: str | None, locale) -> str:
+    write = numbers.format_percent if kind == "percent" else numbers.format_decimal
+    return write(value, format=format, locale=locale)
+
+
+def _kept(value) -> bool:
+    # (A float zero is left to Babel: 0.0 and -0.0 are one cache key but print "0" and "-0".)
+    return type(value) is int or (type(value) is float and value != 0)
 
 
 def number(value, format=None) -> str:
     """Flask-Babel's ``format_decimal``; plain numbers (populations, counts, scores: most of a list's
-    cells) are formatted once per value and language, Babel's pattern machinery costing ~50 µs a call."""
-    # (A float zero is left to Babel: 0.0 and -0.0 are one cache key but print "0" and "-0".)
-    if format is None and (type(value) is int or (type(value) is float and value)):
-        return _plain_number(value, get_locale())
+    cells) are formatted once per value, pattern and language, Babel's pattern machinery costing ~50 µs a call."""
+    if _kept(value):
+        return _formatted("decimal", value, format, get_locale())
     return format_decimal(value, format)
+
+
+def percent(value, format=None) -> str:
+    """Flask-Babel's ``format_percent``, formatted once per value, pattern and language like :func:`number`."""
+    if _kept(value):
+        return _formatted("percent", value, format, get_locale())
+    return format_percent(value, format)
 
 
 @lru_cache(maxsize=64)
@@ -145,26 +156,6 @@ def select_options(choices, selected: str = "") -> Markup:
         html = html.replace(Markup('<option value="{}">').format(selected),
                             Markup('<option value="{}" selected>').format(selected), 1)
     return html
-
-
-def translations():
-    """Flask-Babel's translations for the current locale, kept on the request's Babel context.
-
-    Flask-Babel looks the context, the domain, the locale and its catalogue up again on each of the
-    hundreds of ``_()`` of a page; here the catalogue is kept with the locale object it was found for,
-    so :func:`flask_babel.force_locale` (mail in the recipient's language) or ``refresh()`` — which
-    replace or drop that object — are seen at the next string.
-    """
-    ctx = g.__dict__.get("_flask_babel") if has_app_context() else None
-    if ctx is not None:
-        kept = ctx.__dict__.get("mentoring_translations")
-        if kept is not None and kept[0] is ctx.__dict__.get("babel_locale"):
-            return kept[1]
-    found = get_translations()
-    ctx = g.__dict__.get("_flask_babel") if has_app_context() else None
-    if ctx is not None and ctx.__dict__.get("babel_locale") is not None:
-        ctx.mentoring_translations = (ctx.babel_locale, found)
-    return found
 
 
 def init_app(app: Flask) -> None:
@@ -193,6 +184,6 @@ def init_app(app: Flask) -> None:
         date=format_date,
         datetime=format_datetime,
         number=number,
-        percent=format_percent,
+        percent=percent,
         label=label,
     )

@@ -5,6 +5,8 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
+from flask import url_for
+
 
 def safe_next(target: str | None) -> str | None:
     """Return ``target`` if it is a local path ("/cities?page=2"), else ``None``.
@@ -31,3 +33,10 @@ def attachment(stem: str, extension: str) -> str:
                       unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()).strip("-")
     return (f'attachment; filename="{fallback or "download"}.{extension}"; '
             f"filename*=UTF-8''{quote(f'{name}.{extension}')}")
+
+
+def link_pattern(endpoint: str, key: str):
+    """``id → url_for(endpoint, **{key: id})`` for the rows of a page, with one ``url_for``."""
+    marker = 987654321
+    head, tail = url_for(endpoint, **{key: marker}).split(str(marker), 1)
+    return lambda value: f"{head}{int(value)}{tail}"

@@ -54,7 +54,7 @@ from mentoring.models.cities import CITY_STATUSES
 from mentoring.rules import TEXT_MAX, check_version
 from mentoring.services import Conflict, ServiceError, geography, taxonomy
 from mentoring.services import cities as service
-from mentoring.urls import safe_next
+from mentoring.urls import link_pattern, safe_next
 
 # --- Access checks (owner_required) ---------------------------------------------------------
 
@@ -119,7 +119,7 @@ def directory():
         statuses=CITY_STATUSES,
         active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
         # Each row links to /cities/<id>: the route built once, not once per row.
-        profile_url_prefix=url_for("cities.profile", city_id=0).removesuffix("0"),
+        profile_url=link_pattern("cities.profile", "city_id"),
     )
 
 

@@ -7,11 +7,7 @@ and page live in the URL (``?sessions=held&page=3#sessions``), so any page can b
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
-from babel import numbers
 from flask import g, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +18,7 @@ from mentoring.models import utcnow
 from mentoring.services import contacts, messages
 from mentoring.services import workspace as service
 from mentoring.services.taxonomy import area_labels
-from mentoring.templating import local_time
+from mentoring.templating import local_time, percent
 
 #: The statuses a goal can be given from the workspace (the others are set at close-out).
 GOAL_FORM_STATUSES = ("open", "achieved", "dropped")
@@ -59,9 +55,8 @@ def show(mentorship_id: int):
     goal_form = GoalForm()
     goal_form.area_key.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
     statuses = service.goal_status_labels()
-    language = str(get_locale())
     return render_template(
-        "mentorships/show.html", percent=lambda value: _percent(value, language),
+        "mentorships/show.html", percent=percent,
         mentorship=mentorship, active=active, side=side, own_city=own_city, zone=zone, other_city=other_city,
         counts=counts, page=page, upcoming=[row(s) for s in page.upcoming], log=[row(s) for s in page.items],
         views=service.view_labels(), feedback=feedback, labels=labels, goals=goals, goal_form=goal_form,
@@ -86,13 +81,3 @@ def _assign_choices(mentorship) -> dict[str, AssignMentorForm]:
         form.user_id.choices = choices((u.id, u.name) for u in members)
         forms[side] = form
     return forms
-
-
-# --- Text, once per language ---------------------------------------------------------------------
-# The page writes about twenty percentages; each Babel format costs more than the rest of its line,
-# so they are kept per language and process (translations go through the request's catalogue,
-# kept once per request by ``templating.translations``).
-
-@lru_cache(maxsize=1024)
-def _percent(value: float, language: str) -> str:
-    return numbers.format_percent(value, locale=language)

@@ -48,7 +48,7 @@ from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services.cities.directory import display_name
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
-from mentoring.urls import safe_next
+from mentoring.urls import link_pattern, safe_next
 
 #: Proposals per page of a round: 20 rows with their explanations keep the page under 60 KiB of HTML
 #: (the score components are on each proposal's page).
@@ -161,8 +161,8 @@ def show(round_id: int):
         met=summary.met, met_shown=met_shown, cities=cities, area_labels=_labels(), regions=REGION_LABELS,
         explanations=explanations.explain_many(items, kept_with=summary.preferences), status=status, stale=stale,
         facts=rows.city_facts(c for p in items for c in (p.mentor_city, p.mentee_city)),
-        score_text=rows.score_text, proposal_url=rows.link_pattern("rounds.proposal", "proposal_id"),
-        approve_url=rows.link_pattern("rounds.approve", "proposal_id"),
+        score_text=rows.score_text, proposal_url=link_pattern("rounds.proposal", "proposal_id"),
+        approve_url=link_pattern("rounds.approve", "proposal_id"),
         round_rules=rule_reasons.rules_summary(round_.params),
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),

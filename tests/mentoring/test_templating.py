@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import session
 from flask_babel import force_locale, refresh
 
-from mentoring.templating import translations
+from mentoring.i18n import translations
 
 
 def test_templates_follow_the_locale_within_one_request(app):
