@@ -1,9 +1,9 @@
 """The directory's query: which cities a list shows for given filters, in which order."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import String, bindparam, cast, func, inspect, literal, select, union_all
 
 from mentoring.extensions import db
@@ -106,39 +106,25 @@ class DirectoryRow:
     offers: list[int] = field(default_factory=list)  # ids of the areas the city can mentor in (current)
 
 
-class DirectoryPage:
-    """A page of :class:`DirectoryRow` (``items``) with what the pager reads (``page``, ``pages``, ``total``,
-    ``has_prev``/``has_next``, ``prev_num``/``next_num``): three queries whatever the page or the filters —
-    the page's rows in the sort's index order, their count, and the rows' languages, commissions and offers."""
+class DirectoryPage(Pagination):
+    """A page of :class:`DirectoryRow` (``items``), with Flask-SQLAlchemy's pager (``page``, ``pages``,
+    ``total``, ``has_prev``/``has_next``…): three queries whatever the page or the filters — the page's rows
+    in the sort's index order, their count, and the rows' languages, commissions and offers."""
 
     def __init__(self, stmt, page: int, per_page: int):
-        self.page, self.per_page = page, per_page
+        super().__init__(page=page, per_page=per_page, error_out=False, stmt=stmt)
+
+    def _query_items(self) -> list[DirectoryRow]:
+        stmt = self._query_args["stmt"]
         rows = [DirectoryRow(*row) for row in db.session.execute(
-            stmt.with_only_columns(*ROW_COLUMNS).limit(per_page).offset((page - 1) * per_page))]
-        self.total = db.session.scalar(select(func.count()).select_from(
-            stmt.with_only_columns(City.id).order_by(None).subquery())) or 0
+            stmt.with_only_columns(*ROW_COLUMNS).limit(self.per_page).offset(self._query_offset))]
         _add_details(rows)
-        self.items = rows
+        return rows
 
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
+    def _query_count(self) -> int:
+        stmt = self._query_args["stmt"]
+        return db.session.scalar(select(func.count()).select_from(
+            stmt.with_only_columns(City.id).order_by(None).subquery())) or 0
 
 
 _IDS = bindparam("ids", expanding=True)

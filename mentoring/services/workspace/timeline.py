@@ -12,9 +12,10 @@ objects cost more than running it on these small tables.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, bindparam, case, func, not_, select
 from sqlalchemy.engine import Row
 
@@ -105,32 +106,27 @@ def _page_statements() -> dict[str, object]:
     return statements
 
 
-@dataclass
-class SessionPage:
-    """One page of a view of the sessions; ``upcoming`` above it on the default view's first page."""
+class SessionPage(Pagination):
+    """One page of a view of the sessions (Flask-SQLAlchemy's pager over rows); ``upcoming``: the
+    planned sessions shown above it on the default view's first page."""
 
-    view: str
-    page: int
-    pages: int
-    total: int
-    items: list[Row]
-    upcoming: list[Row] = field(default_factory=list)
+    def __init__(self, mentorship_id: int, counts: SessionCounts, view: str, page: int, per_page: int,
+                 now: datetime):
+        self.view, self.upcoming = view, []
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False,
+                         counts=counts, params={"mentorship_id": mentorship_id, "now": now})
+        if view == "" and self.page == 1 and counts.upcoming:
+            self.upcoming = read(_page_statements()["upcoming"], **self._query_args["params"],
+                                 limit=UPCOMING_SHOWN, offset=0).all()
 
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
+    def _query_items(self) -> list[Row]:
+        if not self._query_count():
+            return []
+        return read(_page_statements()[self.view], **self._query_args["params"], limit=self.per_page,
+                    offset=self._query_offset).all()
 
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    def _query_count(self) -> int:
+        return self._query_args["counts"].of(self.view)
 
 
 def session_page(mentorship_id: int, counts: SessionCounts, *, view: str = "", page: int = 1,
@@ -140,13 +136,5 @@ def session_page(mentorship_id: int, counts: SessionCounts, *, view: str = "", p
     Planned sessions to come are listed soonest first; every other list newest first.
     """
     view = view if view in SESSION_VIEWS else ""
-    total = counts.of(view)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    statements = _page_statements()
-    params = {"mentorship_id": mentorship_id, "now": now}
-    items = read(statements[view], **params, limit=per_page, offset=(page - 1) * per_page).all() if total else []
-    upcoming = []
-    if view == "" and page == 1 and counts.upcoming:
-        upcoming = read(statements["upcoming"], **params, limit=UPCOMING_SHOWN, offset=0).all()
-    return SessionPage(view=view, page=page, pages=pages, total=total, items=items, upcoming=upcoming)
+    last = max(1, -(-counts.of(view) // per_page))
+    return SessionPage(mentorship_id, counts, view, min(max(1, page), last), per_page, now)
