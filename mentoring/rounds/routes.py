@@ -153,8 +153,7 @@ def show(round_id: int):
     # The cities of the rows shown, in one query (the summary keeps ids and numbers only).
     cities = _cities([city_id for city_id, _reason in unmatched_shown]
                      + [c for row in met_shown for c in (row.city_id, *row.granted)])
-    unmatched = unmatched_reasons.describe([{"city": cities[city_id], **reason}
-                                            for city_id, reason in unmatched_shown if city_id in cities])
+    unmatched = unmatched_reasons.describe(unmatched_reasons.with_cities(unmatched_shown, cities))
     return render_template(
         "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
         summary=summary, unmatched=unmatched, unmatched_total=len(summary.unmatched) if status == "done" else 0,

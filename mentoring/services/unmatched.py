@@ -167,10 +167,12 @@ def unmatched_reasons(round_: MatchRound) -> list[tuple[int, dict]]:
                   key=lambda item: (names[item[0]], item[0]))
 
 
-def with_cities(reasons: list[tuple[int, dict]]) -> list[dict]:
-    """``reasons`` (from :func:`unmatched_reasons`) as items with their ``city``, in one query."""
-    ids = [city_id for city_id, _reason in reasons]
-    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))} if ids else {}
+def with_cities(reasons: list[tuple[int, dict]], cities: dict[int, City] | None = None) -> list[dict]:
+    """``reasons`` (from :func:`unmatched_reasons`) as items with their ``city``: from ``cities`` when
+    the caller has loaded them already, else in one query."""
+    if cities is None:
+        ids = [city_id for city_id, _reason in reasons]
+        cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids)))} if ids else {}
     return [{"city": cities[city_id], **reason} for city_id, reason in reasons if city_id in cities]
 
 

@@ -30,10 +30,9 @@ from mentoring.services.workspace.closeout import (
 from mentoring.services.workspace.create import create_mentorship
 from mentoring.services.workspace.feedback import (
     FeedbackOverview,
-    author_names,
+    comment_hidden,
     feedback_overview,
     give_feedback,
-    visible_feedback,
 )
 from mentoring.services.workspace.goals import add_goal, goals_with_history, update_goal
 from mentoring.services.workspace.labels import (
@@ -47,7 +46,6 @@ from mentoring.services.workspace.labels import (
 from mentoring.services.workspace.mentors import (
     assign_mentor,
     assignable_by_side,
-    assignable_members,
     can_assign,
     unassign_mentor,
 )
@@ -116,8 +114,6 @@ __all__ = [
     "add_link",
     "assign_mentor",
     "assignable_by_side",
-    "assignable_members",
-    "author_names",
     "can_assign",
     "can_edit",
     "can_reassess",
@@ -128,6 +124,7 @@ __all__ = [
     "city_zone",
     "clean",
     "close",
+    "comment_hidden",
     "create_mentorship",
     "draft_note",
     "feedback_overview",
@@ -172,7 +169,6 @@ __all__ = [
     "update_session",
     "view_labels",
     "viewer_zone",
-    "visible_feedback",
     "visible_mentorships_query",
     "went_silent",
     "zone_choices",

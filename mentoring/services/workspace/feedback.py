@@ -98,23 +98,10 @@ def _alert_poor_fit(mentorship: Mentorship, city: City, feedback: Feedback, link
     db.session.flush()
 
 
-def visible_feedback(user: User, mentorship: Mentorship) -> list[Feedback]:
-    """Feedback of the mentorship; comments marked for coordinators are blanked for others."""
-    items = list(db.session.scalars(
-        select(Feedback).where(Feedback.mentorship_id == mentorship.id).order_by(Feedback.created_at)
-    ))
-    for item in items:
-        item.comment_hidden = (item.coordinators_only and not user.is_coordinator
-                               and item.author_id != user.id)
-    return items
-
-
-def author_names(feedback: list[Feedback]) -> dict[int, str]:
-    """``{user id: name}`` of the feedback's authors (one query)."""
-    ids = {f.author_id for f in feedback if f.author_id}
-    if not ids:
-        return {}
-    return {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+def comment_hidden(user: User, feedback) -> bool:
+    """Whether ``user`` may not read the feedback's comment: the author marked it for coordinators only
+    (the author and the coordinators still read it). ``feedback``: a model or a row."""
+    return bool(feedback.coordinators_only) and not user.is_coordinator and feedback.author_id != user.id
 
 
 #: Fit checks the workspace lists above the sessions (each session also shows its own).
@@ -147,12 +134,12 @@ def _overview_statement():
 
 def feedback_overview(user: User, mentorship: Mentorship, session_ids: list[int]) -> FeedbackOverview:
     """The closing feedback, the latest fit checks and those of ``session_ids``, in one query;
-    comments marked for coordinators are blanked for others (as :func:`visible_feedback`)."""
+    comments marked for coordinators are blanked for others (:func:`comment_hidden`)."""
     overview = FeedbackOverview(closing=[], latest=[], by_session={}, authors={})
     wanted = set(session_ids)
     for row in read(_overview_statement(), mentorship_id=mentorship.id, session_ids=list(session_ids)):
         item = SimpleNamespace(**row._asdict())
-        item.comment_hidden = item.coordinators_only and not user.is_coordinator and item.author_id != user.id
+        item.comment_hidden = comment_hidden(user, item)
         if item.author_name is not None:
             overview.authors[item.author_id] = item.author_name
         if item.at_close:

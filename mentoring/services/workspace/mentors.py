@@ -14,18 +14,6 @@ from mentoring.services.workspace.access import city_of_side, require_active
 from mentoring.services.workspace.reads import prepared, read
 
 
-def assignable_members(mentorship: Mentorship, side: str) -> list[User]:
-    city = city_of_side(mentorship, side)
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CityMember, CityMember.user_id == User.id)
-            .where(CityMember.city_id == city.id, User.active)
-            .order_by(User.name)
-        )
-    )
-
-
 @prepared
 def _members_statement():
     return (select(User.id, User.name, CityMember.city_id).join(CityMember, CityMember.user_id == User.id)
