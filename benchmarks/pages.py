@@ -22,6 +22,7 @@ import argparse
 import csv
 import http.cookiejar
 import io
+import json
 import os
 import random
 import re
@@ -356,8 +357,9 @@ def run(backend: str, args, workdir: Path) -> None:
     from mentoring import create_app
     from tests.conftest import BASE_TEST_CONFIG
 
+    reuse = Path(args.reuse) if args.reuse and backend == "sqlite" else None
     if backend == "sqlite":
-        url, drop = f"sqlite:///{workdir / 'pages.sqlite'}", None
+        url, drop = f"sqlite:///{(reuse or workdir / 'pages.sqlite').resolve()}", None
     else:
         import sqlalchemy
 
@@ -376,11 +378,19 @@ def run(backend: str, args, workdir: Path) -> None:
     try:
         config = {**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "DEMO": True, "LOG_LEVEL": "ERROR"}
         app = create_app(config)
-        print(f"[{backend}] filling {args.cities:,} cities, a {args.round_cities:,}-city round…", flush=True)
-        info = fill(app, args.cities, args.round_cities)
+        saved = reuse.with_suffix(".json") if reuse else None
+        if saved and saved.exists() and reuse.exists():
+            info = json.loads(saved.read_text())
+            print(f"[{backend}] reusing {reuse} (filled earlier)", flush=True)
+        else:
+            print(f"[{backend}] filling {args.cities:,} cities, a {args.round_cities:,}-city round…", flush=True)
+            info = fill(app, args.cities, args.round_cities)
+            if saved:
+                saved.write_text(json.dumps(info))
         print(f"[{backend}] filled in {info['fill_s']:.0f} s; round of {info['round_cities']} cities, "
               f"{info['proposals']} proposals, in {info['round_s']:.0f} s", flush=True)
-        counts = count_in_process(create_app(config), info)
+        counts = [c for c in count_in_process(create_app(config), info)
+                  if not args.only or any(word in c[0] for word in args.only)]
         env = {
             "MENTORING_SECRET_KEY": "pages", "MENTORING_DATABASE_URL": url,
             "MENTORING_SESSION_COOKIE_SECURE": "false", "MENTORING_SESSION_COOKIE_NAME": "s",
@@ -432,6 +442,9 @@ def main() -> None:
     parser.add_argument("--round-cities", type=int, default=2_000)
     parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--only", nargs="*", help="measure only the pages whose label contains one of these words")
+    parser.add_argument("--reuse", default="", help="SQLite file to fill once and reuse on later runs "
+                        "(with its ids in a .json beside it); for measuring one change after another")
     parser.add_argument("--redis", default="", help="a Redis URL for the shared cache (e.g. redis://127.0.0.1:6379/11)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mentoring-pages-"))
