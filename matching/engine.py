@@ -33,7 +33,7 @@ from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
 from .result import MatchResult
 from .scan import Scores, scan_all, scan_candidates
-from .scoring import build_model
+from .scoring import build_model, single_blas
 from .solvers import dual_bound, greedy_bmatching, solve_bmatching, solve_bmatching_flow, solve_bmatching_lap
 
 __all__ = ["propose"]
@@ -355,10 +355,12 @@ def propose(participants, params=None, progress=None, *, area_labels=None):
     # walks every live object, typically triggered by the caller's freshly built
     # records) costs ~50 ms at 2,000 cities, half the time budget. It runs again,
     # as usual, once the round is done; nothing here creates reference cycles.
+    # BLAS runs on one thread: every product is a block of at most 1M pairs (single_blas).
     gc_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _propose(participants, params, progress, area_labels)
+        with single_blas():
+            return _propose(participants, params, progress, area_labels)
     finally:
         if gc_enabled:
             gc.enable()

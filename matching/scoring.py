@@ -25,7 +25,7 @@ from .exceptions import Infeasible
 from .features import N_LEVELS, CityFeatures
 from .preferences import build_preferences
 
-__all__ = ["ScoringModel", "build_model", "COMPONENTS"]
+__all__ = ["ScoringModel", "build_model", "single_blas", "COMPONENTS"]
 
 COMPONENTS = ("complementarity", "text", "context")
 
@@ -286,6 +286,16 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+def single_blas():
+    """Context: BLAS on one thread (the engine's products are blocks of at most 1M pairs).
+
+    At these sizes a second BLAS thread costs more in synchronisation and spinning than it
+    saves: with two threads, ``propose`` on 2,000 to 10,000 cities took 2-3x the CPU time
+    (and more wall time whenever another process wanted the second core).
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
 def build_model(participants, params, mentee_ids=None):
     """Fit the features of a round and prepare the scoring arrays.
 
@@ -313,9 +323,8 @@ def build_model(participants, params, mentee_ids=None):
     mentees = np.flatnonzero(wants)
     if len(mentees) == 0:
         raise Infeasible("no city asks for a mentor (set wants_mentor to true for mentees)")
-    # The text projection works on small dense matrices, where a second BLAS thread
-    # costs more in synchronisation than it saves (and makes timings erratic).
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    # The text projection works on small dense matrices (see single_blas).
+    with single_blas():
         features = CityFeatures(random_state=params.random_state).fit(participants)
         raw = features.transform(participants)
     # Participant.is_mentor: capacity and an area taught at level 3-4 (the teach block).
