@@ -2,7 +2,7 @@
 
 from .preferences import explain_preferences
 
-__all__ = ["Phrases", "explain_pair", "language_name"]
+__all__ = ["Phrases", "explain_pair", "language_name", "sentences"]
 
 _LANGUAGES = {
     "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
@@ -41,6 +41,8 @@ class Phrases:
         self.strength = {}
         self.needs = {}
         self.shared = {}
+        self.fits = {}
+        self.tails = {}
 
     def strength_of(self, level, area):
         key = (level, area)
@@ -60,6 +62,34 @@ class Phrases:
             else:
                 text = _join(needs) + " needs respectively"
             self.needs[levels] = text
+        return text
+
+    def fit_text(self, top, levels, needs):
+        """(the mentor's strengths in the ``top`` areas at its ``levels``, the mentee's
+        ``needs`` there): the two variable parts of a pair's first sentence."""
+        key = (top, levels, needs)
+        texts = self.fits.get(key)
+        if texts is None:
+            texts = self.fits[key] = (_join([self.strength_of(lv, a) for lv, a in zip(levels, top)]),
+                                      self.need_text(needs))
+        return texts
+
+    def tail(self, mentor_languages, mentee_languages, region, echoes):
+        """The second sentence: shared languages, the common ``region`` (or ""), whether
+        the texts echo each other; "" when there is nothing to say."""
+        key = (mentor_languages, mentee_languages, region, echoes)
+        text = self.tails.get(key)
+        if text is None:
+            extra = []
+            shared = self.shared_text(mentor_languages, mentee_languages)
+            if shared:
+                extra.append(shared)
+            if region:
+                extra.append(("both are in " if extra else "Both are in ") + region)
+            if echoes:
+                extra.append("the mentor's practices echo the mentee's stated needs" if extra
+                             else "The mentor's practices echo the mentee's stated needs")
+            text = self.tails[key] = " " + _join(extra) + "." if extra else ""
         return text
 
     def shared_text(self, mentor_languages, mentee_languages):
@@ -97,19 +127,18 @@ def explain_pair(mentor, mentee, areas, label, components, phrases=None):
     'Lyon is leading in open data, where Dakar has a high need. They share French.'
     """
     ph = phrases if phrases is not None else Phrases(label)
-    top = areas[:3]
-    mat, need = mentor.maturity, mentee.need
-    strengths = [ph.strength_of(mat.get(a, 0), a) for a in top]
-    first = (f"{mentor.name} is {_join(strengths)}, where {mentee.name} has "
-             f"{ph.need_text(tuple(need.get(a, 0) for a in top))}.")
-    extra = []
-    shared = ph.shared_text(mentor.languages, mentee.languages)
-    if shared:
-        extra.append(shared)
-    if mentor.region and mentor.region == mentee.region:
-        extra.append(("both are in " if extra else "Both are in ") + mentor.region)
-    if components.get("text", 0.0) > 0.05:
-        extra.append("the mentor's practices echo the mentee's stated needs" if extra
-                      else "The mentor's practices echo the mentee's stated needs")
-    wishes = explain_preferences(mentor, mentee, components)
-    return first + (" " + _join(extra) + "." if extra else "") + "".join(" " + w for w in wishes)
+    top = tuple(areas[:3])
+    fit = ph.fit_text(top, tuple(mentor.maturity.get(a, 0) for a in top),
+                      tuple(mentee.need.get(a, 0) for a in top))
+    return sentences(ph, mentor, mentee, fit, components.get("text", 0.0) > 0.05,
+                     explain_preferences(mentor, mentee, components))
+
+
+def sentences(phrases, mentor, mentee, fit, echoes, wishes):
+    """The explanation from its parts: ``fit`` from :meth:`Phrases.fit_text`, ``echoes``
+    whether the texts match (text component above 0.05), ``wishes`` the preference sentences."""
+    strengths, needs = fit
+    region = mentor.region if mentor.region and mentor.region == mentee.region else ""
+    return (f"{mentor.name} is {strengths}, where {mentee.name} has {needs}."
+            + phrases.tail(mentor.languages, mentee.languages, region, echoes)
+            + "".join(" " + w for w in wishes))

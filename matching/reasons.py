@@ -6,7 +6,8 @@ web application writes the same reasons in the reader's language.
 
 import numpy as np
 
-from .explain import Phrases, explain_pair, language_name
+from .explain import Phrases, language_name, sentences
+from .preferences import COMPONENT_PREFIX, explain_preferences
 from .result import Pair, Unmatched
 from .scoring import RULES
 
@@ -41,35 +42,86 @@ def rule_notes(model, params, i, j, binding):
 
 
 def make_pairs(model, params, rows, cols, binding=None):
+    """The :class:`~matching.result.Pair` of each (mentor ``rows[e]``, mentee ``cols[e]``),
+    explained, sorted by mentee, best score first.
+
+    The parts of the sentences that depend on areas and levels are found for all pairs at
+    once (numpy) and written once per distinct combination (:class:`Phrases`).
+    """
     people = model.participants
-    pairs = []
     if len(rows) == 0:
-        return pairs
-    parts, contrib = model.pair_components(np.asarray(rows), np.asarray(cols))
+        return []
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    parts, contrib = model.pair_components(rows, cols)
     areas = [str(a) for a in model.features.areas_]
     # Focus areas of every pair: contributing areas, largest first, ties by position.
     order = np.argsort(-contrib, axis=1, kind="stable")
-    n_pos = (contrib > 0).sum(axis=1).tolist()
-    order = order.tolist()
+    n_pos = (contrib > 0).sum(axis=1)
+    focus = _focus_tuples(order, n_pos, areas)
+    phrases = Phrases(params.label)
+    fits = _fit_texts(model, phrases, rows, cols, order, n_pos, areas)
     names = list(parts)
     values = list(zip(*(parts[name].tolist() for name in names)))
+    echoes = (parts["text"] > 0.05).tolist() if "text" in parts else [False] * len(rows)
+    wishing = np.zeros(len(rows), dtype=bool)
+    for name in names:
+        if name.startswith(COMPONENT_PREFIX):
+            wishing |= parts[name] > 0
+    wishing = wishing.tolist()
     mentor_of = model.mentors[rows].tolist()
     mentee_of = model.mentees[cols].tolist()
-    phrases = Phrases(params.label)
     # Rules shape a pair only with cross-commission pairs or a rule network.
     with_rules = binding is not None or params.cross_commission != "off"
-    rows_l, cols_l = np.asarray(rows).tolist(), np.asarray(cols).tolist()
+    rows_l, cols_l = rows.tolist(), cols.tolist()
+    pairs = []
     for e in range(len(rows)):
         mentor, mentee = people[mentor_of[e]], people[mentee_of[e]]
         comp = dict(zip(names, values[e]))
-        focus = tuple([areas[a] for a in order[e][:n_pos[e]]])
-        text = explain_pair(mentor, mentee, focus, params.label, comp, phrases)
+        wishes = explain_preferences(mentor, mentee, comp) if wishing[e] else ()
+        text = sentences(phrases, mentor, mentee, fits[e], echoes[e], wishes)
         codes, notes = rule_notes(model, params, rows_l[e], cols_l[e], binding) if with_rules else ((), ())
         pairs.append(Pair(mentor=mentor.id, mentee=mentee.id, score=float(sum(comp.values())),
-                          components=comp, areas=focus,
+                          components=comp, areas=focus[e],
                           explanation=" ".join([text, *notes]) if notes else text, rules=tuple(codes)))
     pairs.sort(key=lambda p: (p.mentee, -p.score, p.mentor))
     return pairs
+
+
+def _distinct_rows(codes):
+    """(first row of each distinct row of the int matrix ``codes``, row -> its distinct index)."""
+    if codes.shape[1] == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+    view = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.dtype.itemsize * codes.shape[1])))
+    _, first, inverse = np.unique(view.ravel(), return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def _focus_tuples(order, n_pos, areas):
+    """Each pair's focus areas (keys, best first), one tuple per distinct focus."""
+    masked = np.where(np.arange(order.shape[1]) < n_pos[:, None], order, -1)
+    first, inverse = _distinct_rows(masked)
+    distinct = [tuple(areas[a] for a in row[:k]) for row, k in zip(order[first].tolist(), n_pos[first].tolist())]
+    return [distinct[k] for k in inverse.tolist()]
+
+
+def _fit_texts(model, phrases, rows, cols, order, n_pos, areas):
+    """(strengths, needs) of each pair's first sentence (:meth:`Phrases.fit_text` on its top
+    three focus areas, the mentor's maturity and the mentee's need there), written once per
+    distinct combination."""
+    f = model.features.feature_slices_
+    top = order[:, :3]
+    n_top = np.minimum(n_pos, top.shape[1])
+    shown = np.arange(top.shape[1]) < n_top[:, None]
+    mentor_raw, mentee_raw = model.raw[model.mentors[rows]], model.raw[model.mentees[cols]]
+    levels = np.take_along_axis(mentor_raw[:, f["maturity"]], top, axis=1).astype(np.int64)
+    needs = np.take_along_axis(mentee_raw[:, f["need"]], top, axis=1).astype(np.int64)
+    codes = np.where(shown, (top * 8 + levels) * 8 + needs, -1)
+    first, inverse = _distinct_rows(codes)
+    distinct = []
+    for k, t, lv, nd in zip(n_top[first].tolist(), top[first].tolist(),
+                            levels[first].tolist(), needs[first].tolist()):
+        distinct.append(phrases.fit_text(tuple(areas[a] for a in t[:k]), tuple(lv[:k]), tuple(nd[:k])))
+    return [distinct[k] for k in inverse.tolist()]
 
 
 def ineligible_detail(model, j, counts):
