@@ -20,6 +20,7 @@ at most ``max_chars`` characters.
 """
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 __all__ = ["HASH_DIM", "IDF_BUCKETS", "SVD_SAMPLE", "TextVectors", "char_ngram_hashes", "tokenize"]
@@ -258,10 +259,12 @@ def principal_directions(x, components, random_state=None):
     rng = np.random.default_rng(random_state)
     k = min(components + 8, x.shape[0], x.shape[1])
     q = x.T @ rng.standard_normal((x.shape[0], k), dtype=np.float32)     # features x k
-    q, _ = np.linalg.qr(q)
-    q, _ = np.linalg.qr(x.T @ (x @ q))                                  # one power iteration
-    _, _, wt = np.linalg.svd((x @ q).astype(np.float64), full_matrices=False)
-    return np.ascontiguousarray((q @ wt.T[:, :components].astype(np.float32)), dtype=np.float32)
+    q = scipy.linalg.qr(q, mode="economic", check_finite=False)[0]      # (3x numpy's qr here)
+    q = scipy.linalg.qr(x.T @ (x @ q), mode="economic", check_finite=False)[0]  # one power iteration
+    # Right singular vectors of the small x @ q: eigenvectors of its k x k Gram matrix.
+    b = (x @ q).astype(np.float64)
+    _, vec = np.linalg.eigh(b.T @ b)
+    return np.ascontiguousarray((q @ vec[:, ::-1][:, :components].astype(np.float32)), dtype=np.float32)
 
 
 class TextVectors:
