@@ -197,11 +197,14 @@ def unmatched_reasons(model, params, count, got, net, binding):
     """
     people = model.participants
     unmatched = []
-    for j in np.flatnonzero(got == 0).tolist():
+    left = np.flatnonzero(np.asarray(got) == 0)
+    ineligible = left[np.asarray(count)[left] == 0].tolist()
+    rules = dict(zip(ineligible, model.rule_counts(ineligible)))
+    for j in left.tolist():
         mentee = people[model.mentees[j]]
         candidates = int(count[j])
         if candidates == 0:
-            detail, facts = ineligible_detail(model, j, model.rule_counts(j))
+            detail, facts = ineligible_detail(model, j, rules[j])
             unmatched.append(Unmatched(mentee.id, "no_eligible_mentor", detail, facts))
         elif binding is not None and mentee.country in binding["country"]:
             unmatched.append(Unmatched(mentee.id, "rule_max_per_country", (

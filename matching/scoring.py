@@ -244,31 +244,37 @@ class ScoringModel:
             parts.update(self.prefs.components(i, j, prio))
         return parts, contrib
 
-    def rule_counts(self, j):
-        """For mentee ``j``, how many mentors pass each rule cumulatively (see RULES)."""
+    def rule_counts(self, js):
+        """For each mentee of ``js``, how many mentors pass each rule cumulatively: a dict
+        per mentee, keyed by RULES (all mentees at once, in blocks of 1M pairs)."""
         p = self.params
-        comp = self.teach_thr @ self.gap_thr[j]
-        ok = (comp > 0) & (self.mentees[j] != self.mentors)
-        counts = {"needs": int(ok.sum())}
-        if p.require_shared_language:
-            ok &= (self.lang_left @ self.lang_right[j]) > 0
-        counts["language"] = int(ok.sum())
-        if not p.allow_same_country:
-            ok &= self.country_left != self.country_right[j]
-        counts["country"] = int(ok.sum())
-        if len(self.excluded):
-            keys = np.arange(self.n_mentors) * self.n_mentees + j
-            ok &= ~np.isin(keys, self.excluded)
-        counts["exclusion"] = int(ok.sum())
-        if p.cross_commission == "required":
-            a, b = self.commission_code[0], self.commission_code[1][j]
-            ok &= (a != b) & (a > 0) & (b > 0)
-        counts["commission"] = int(ok.sum())
-        if p.min_score > 0:
-            score, _ = self.block(0, self.n_mentors, cols=np.asarray([j]))
-            ok &= score[:, 0] >= np.float32(p.min_score)
-        counts["min_score"] = int(ok.sum())
-        return counts
+        js = np.asarray(js, dtype=np.int64)
+        nm, ne = self.n_mentors, self.n_mentees
+        out = []
+        step = max(1, (1 << 20) // max(nm, 1))
+        for a in range(0, len(js), step):
+            j = js[a:a + step]
+            ok = (self.teach_thr @ self.gap_thr[j].T > 0) & (self.mentees[j][None, :] != self.mentors[:, None])
+            counts = [ok.sum(axis=0)]
+            if p.require_shared_language:
+                ok &= (self.lang_left @ self.lang_right[j].T) > 0
+            counts.append(ok.sum(axis=0))
+            if not p.allow_same_country:
+                ok &= self.country_left[:, None] != self.country_right[j][None, :]
+            counts.append(ok.sum(axis=0))
+            if len(self.excluded):
+                ok &= ~np.isin(np.arange(nm)[:, None] * ne + j[None, :], self.excluded)
+            counts.append(ok.sum(axis=0))
+            if p.cross_commission == "required":
+                left, right = self.commission_code[0][:, None], self.commission_code[1][j][None, :]
+                ok &= (left != right) & (left > 0) & (right > 0)
+            counts.append(ok.sum(axis=0))
+            if p.min_score > 0:
+                score, _ = self.block(0, nm, cols=j)
+                ok &= score >= np.float32(p.min_score)
+            counts.append(ok.sum(axis=0))
+            out.extend(dict(zip(RULES, row)) for row in np.stack(counts, axis=1).tolist())
+        return out
 
 
 def _buffer(buffers, name, shape, dtype):
