@@ -6,6 +6,7 @@ and of the needs, and context features (region, log population).
 :class:`LevelThresholds` is the numeric step behind the complementarity score.
 """
 
+from collections import Counter
 from itertools import chain, repeat
 
 import numpy as np
@@ -190,9 +191,7 @@ class CityFeatures(TransformerMixin, BaseEstimator):
         self.regions_ = np.asarray(sorted({p.region for p in records} - {""}), dtype=object)
         # Texts repeat across cities (and between fit and transform): the corpus is
         # embedded once per distinct text, counted with its multiplicity.
-        counts = {}
-        for t in chain((p.practices for p in records), (p.needs_text for p in records)):
-            counts[t] = counts.get(t, 0) + 1
+        counts = Counter(chain([p.practices for p in records], [p.needs_text for p in records]))
         uniq = [t for t in counts if t.strip()]
         self.idf_ = None
         self.text_projection_ = None

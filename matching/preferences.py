@@ -108,7 +108,7 @@ class PreferenceModel:
 
 def build_preferences(participants, mentors, mentees, priority, areas, params):
     """The :class:`PreferenceModel` of a round, or None when no city stated a preference."""
-    if not any(_stated(participants[k]) for k in np.r_[mentors, mentees]):
+    if not any(_stated(participants[k]) for k in np.r_[mentors, mentees].tolist()):
         return None
     w = params.preference_weights
     left_people = [participants[k] for k in mentors]

@@ -25,6 +25,7 @@ TEACH_LEVEL = 3
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _REQUIRED = ("id", "name", "country")
+_STR, _INT = {str}, {int}
 
 
 def _fail(field, message):
@@ -49,6 +50,11 @@ def _int(field, value, low, high=None):
 def _str_list(field, value, pattern=None, what="text"):
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
         _fail(field, f"must be a list of {what}, got {type(value).__name__}")
+    if not value:
+        return ()
+    # The usual case, checked by C loops over the whole list; the loop below names a problem.
+    if set(map(type, value)) <= _STR and "" not in value and (pattern is None or all(map(pattern.match, value))):
+        return tuple(dict.fromkeys(value))
     items = []
     for item in value:
         if not isinstance(item, str) or not item:
@@ -61,8 +67,12 @@ def _str_list(field, value, pattern=None, what="text"):
 
 
 def _levels(field, value, high):
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         _fail(field, f"must be an object mapping area keys to levels 0-{high}")
+    # The usual case, checked by C loops over the whole mapping; the loop below names a problem.
+    if not value or (set(map(type, value)) == _STR and set(map(type, value.values())) == _INT
+                     and "" not in value and min(value.values()) >= 0 and max(value.values()) <= high):
+        return FrozenMap(value)
     out = {}
     for key, level in value.items():
         if not isinstance(key, str) or not key:
