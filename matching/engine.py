@@ -113,10 +113,13 @@ def _solve_components(model, rows, cols, weight):
     return chosen, u, v, n_comp
 
 
-def _solve_exact(model, rows, cols, weight, method, big=0.0):
-    """Exact b-matching on the candidates: min-cost flow (or LAPJVsp) when every demand is 1, else LP."""
+def _solve_exact(model, rows, cols, weight, method, big=0.0, duals=None):
+    """Exact b-matching on the candidates: min-cost flow (or LAPJVsp) when every demand is 1, else LP.
+
+    ``duals``: the (u, v) of the previous pricing round, where the flow's duals start from
+    (None or (None, None): from zero)."""
     if method == "flow":
-        chosen, u, v = solve_bmatching_flow(model.capacity, rows, cols, weight, big)
+        chosen, u, v = solve_bmatching_flow(model.capacity, rows, cols, weight, big, duals)
     elif method == "lap":
         chosen, u, v = solve_bmatching_lap(model.capacity, rows, cols, weight)
     else:
@@ -173,10 +176,11 @@ def _solve(model, params, report):
         ne = model.n_mentees
         if not full:
             memory = PricingMemory(*threshold_weights(tau, sigma, weigh))
+        u = v = None  # the last solve's duals: the next solve's start from them
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
-            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big)
+            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big, (u, v))
             t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:

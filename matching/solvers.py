@@ -177,7 +177,7 @@ def _bellman_ford(n, src, dst, cost, d=None):
     raise MatchingError("assignment solver returned a non-optimal matching (negative cycle)")
 
 
-def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right):
+def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right, start=None):
     """Dual values of an optimal b-matching (mentee demand 1) by shortest paths.
 
     Residual graph of the flow source -> mentor -> mentee -> sink, with source and
@@ -189,6 +189,9 @@ def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right):
     give ``u_i = max(0, d_i - d_o)`` and ``v_j = max(0, d_o - d_j)``: feasible for
     every unused edge, zero on free mentors and unmatched mentees, so the dual
     bound (with the positive reduced costs of used edges) equals the matched weight.
+    Shortest paths are not needed, any feasible potentials are: ``start`` (potentials
+    to start the label-correcting from, e.g. the last pricing round's duals as
+    ``[u, -v, 0]``) only makes it quicker.
     """
     load = np.bincount(rows[chosen], minlength=n_left)
     matched = np.bincount(cols[chosen], minlength=n_right) > 0
@@ -204,7 +207,7 @@ def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right):
                           li[free], np.full(int(busy.sum()), o),
                           np.full(int((~matched).sum()), o), rj[matched]])
     cost = np.concatenate([np.where(chosen, weight, -weight), np.zeros(len(src) - len(rows))])
-    d = _bellman_ford(o + 1, src, dst, cost)
+    d = _bellman_ford(o + 1, src, dst, cost, start)
     u = np.maximum(0.0, d[:n_left] - d[o])
     v = np.maximum(0.0, d[o] - d[n_left:o])
     return u, v
@@ -282,7 +285,7 @@ def solve_bmatching_lap(capacity, rows, cols, weight):
     return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, len(left), n_r))
 
 
-def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
+def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0, duals=None):
     """Maximum-weight b-matching (each mentee at most once) by min-cost flow, with duals.
 
     Same contract as :func:`solve_bmatching_lap`. The capacitated graph
@@ -294,7 +297,8 @@ def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
     is that of the scores alone; otherwise a free ``source -> sink`` bypass lets the
     flow stop where pairs stop paying. Duals come from shortest paths in the residual
     graph (:func:`_residual_duals`), as for LAPJVsp: the certificate does not depend
-    on the solver.
+    on the solver. ``duals`` (u per mentor, v per mentee: a previous solution's, as in
+    pricing rounds) is where the shortest paths start from: about half the passes.
 
     Examples
     --------
@@ -340,4 +344,5 @@ def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0):
         # nodes, which must stay within int64; LAPJVsp works in float64.
         return solve_bmatching_lap(capacity, rows, cols, weight)
     sub = flow.flows(arcs[nl:nl + len(rr)]) > 0
-    return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, nl, nr))
+    start = None if duals is None or duals[0] is None else np.r_[duals[0][left], -duals[1][sub_problem.right], 0.0]
+    return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, nl, nr, start))
