@@ -173,7 +173,9 @@ def _bellman_ford(n, src, dst, cost, d=None):
         head, cand = head[better], cand[better]
         before = d[head]
         np.minimum.at(d, head, cand)
-        active = np.unique(head[d[head] < before])
+        fell = np.zeros(n, dtype=bool)          # the nodes whose label fell, once each
+        fell[head[d[head] < before]] = True
+        active = np.flatnonzero(fell)
     raise MatchingError("assignment solver returned a non-optimal matching (negative cycle)")
 
 
