@@ -215,6 +215,12 @@ def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right, start
     return u, v
 
 
+def _renumber(x, n):
+    """``np.unique(x, return_inverse=True)`` for integers in ``[0, n)``, by counting (no sort)."""
+    used = np.bincount(x, minlength=n) > 0
+    return np.flatnonzero(used), (np.cumsum(used) - 1)[x]
+
+
 class _Compact:
     """The candidate edges an assignment solver needs: positive weight, mentor with places,
     on the mentors and mentees they touch (renumbered); ``result`` maps back."""
@@ -228,8 +234,8 @@ class _Compact:
         self.n_right = int(self.cols.max()) + 1 if len(self.cols) else 0
         self.keep = np.flatnonzero((self.weight > 0) & (self.capacity[self.rows] > 0))
         self.empty = len(self.keep) == 0
-        self.left, self.rr = np.unique(self.rows[self.keep], return_inverse=True)
-        self.right, self.cc = np.unique(self.cols[self.keep], return_inverse=True)
+        self.left, self.rr = _renumber(self.rows[self.keep], self.n_left)
+        self.right, self.cc = _renumber(self.cols[self.keep], self.n_right)
         self.w = self.weight[self.keep]
 
     def result(self, sub, duals):
