@@ -110,6 +110,10 @@ def fingerprint(value: str) -> str:
 
 # --- Sessions --------------------------------------------------------------------------------
 
+#: Seconds between two writes of a session's last activity (``_seen``): a page within a minute of the
+#: last write leaves the session unchanged, so the cookie is neither signed nor sent again (with
+#: ``SESSION_REFRESH_EACH_REQUEST`` off). The idle limit then counts from the last minute, at most.
+SEEN_PRECISION = 60
 
 @login_manager.user_loader
 def load_user(user_id: str):
@@ -250,7 +254,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _enforce_session_lifetime():
-        session.permanent = True
+        if not session.permanent:  # (setting it again would mark the session changed: a new cookie)
+            session.permanent = True
         now = clock()
         if "_user_id" in session and not _live_session(session.get("_sid"), str(session["_user_id"])):
             session.clear()  # this browser signed out (a copy of its cookie is replayed)
@@ -267,7 +272,8 @@ def init_app(app: Flask) -> None:
             if now - started > absolute or now - seen > idle:
                 session.clear()  # the remember-me cookie, if any, may start a new session below
             else:
-                session["_seen"] = now
+                if not 0 <= now - seen < SEEN_PRECISION:
+                    session["_seen"] = now  # a changed session: the cookie is signed and sent again
                 return
         _restore_from_remember_cookie(app, now)
 
