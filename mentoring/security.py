@@ -164,16 +164,21 @@ def end_session() -> None:
     g.remember_cookie = ""
 
 
-def _live_session(sid, user_id: str) -> bool:
-    from sqlalchemy import select
+@lru_cache(maxsize=1)
+def _session_statement():
+    """A session record with its user, by id: built once (building it cost more than running it)."""
+    from sqlalchemy import bindparam, select
 
     from mentoring.models.accounts import User, UserSession
 
+    return (select(UserSession, User).join(User, User.id == UserSession.user_id)
+            .where(UserSession.id == bindparam("sid")))
+
+
+def _live_session(sid, user_id: str) -> bool:
     # The session's user comes in the same query and is held for the request: :func:`load_user` then
     # finds it in the session's (weak) identity map, so a signed-in page costs one query, not two.
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == sid)
-    ).first() if isinstance(sid, str) else None
+    row = db.session.execute(_session_statement(), {"sid": sid}).first() if isinstance(sid, str) else None
     record, g.session_user = row if row is not None else (None, None)
     owner = user_id.partition(":")[0]
     return record is not None and record.ended_at is None and str(record.user_id) == owner

@@ -24,6 +24,7 @@ from mentoring.services.geography import REGION_LABELS
 from mentoring.services.messages import unread_counts
 from mentoring.services.proposals import state_label
 from mentoring.services.taxonomy import need_name
+from mentoring.urls import template_url_for
 
 log = logging.getLogger("mentoring.templating")
 
@@ -162,6 +163,7 @@ def init_app(app: Flask) -> None:
     from mentoring.requests.routes import mentor_suggestions, request_mentor_url
 
     app.jinja_env.globals.update(
+        url_for=template_url_for,
         request_mentor_url=request_mentor_url,
         mentor_suggestions=mentor_suggestions,
         main_navigation=main_navigation,
