@@ -25,9 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
-
-from benchmarks.pages import ROLE_EMAILS, pages  # noqa: E402
+from benchmarks.pages import pages, signed_in_clients  # noqa: E402
 
 
 def _app(url: str):
@@ -50,22 +48,6 @@ def _app(url: str):
         return render_template(layout)
 
     return app
-
-
-def _clients(app) -> dict:
-    from mentoring.extensions import db
-    from mentoring.models import User
-    from tests.conftest import login
-
-    clients = {}
-    with app.app_context():
-        users = {role: db.session.scalar(select(User).where(User.email == email)) for role, email in ROLE_EMAILS.items()}
-        for user in users.values():
-            db.session.expunge(user)
-    for role, user in users.items():
-        clients[role] = app.test_client()
-        login(clients[role], user)
-    return clients
 
 
 def cpu_ms(client, path: str, repeat: int, profiler: cProfile.Profile | None = None) -> float:
@@ -95,7 +77,7 @@ def main() -> None:
     reuse = Path(args.reuse)
     info = json.loads(reuse.with_suffix(".json").read_text())
     app = _app(args.url or f"sqlite:///{reuse.resolve()}")
-    clients = _clients(app)
+    clients = signed_in_clients(app)
 
     from benchmarks.trivial_app import app as trivial
 
