@@ -54,7 +54,7 @@ from mentoring.models.cities import CITY_STATUSES
 from mentoring.rules import TEXT_MAX, check_version
 from mentoring.services import Conflict, ServiceError, geography, taxonomy
 from mentoring.services import cities as service
-from mentoring.urls import link_pattern, safe_next
+from mentoring.urls import safe_next
 
 # --- Access checks (owner_required) ---------------------------------------------------------
 
@@ -103,23 +103,25 @@ def directory():
     # Plain rows (no ORM objects) with their languages, commissions and offers in one more query.
     pagination = service.DirectoryPage(stmt, page, per_page)
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
+    # Labels in the current language, looked up once per page rather than once per row.
+    area_labels = {area.id: localized(area.labels, area.key) for area in areas}
+    commission_labels = {c.id: localized(c.labels, c.key) for c in commissions}
+    region_choices = geography.region_choices()
+    lines = presenters.directory_lines(
+        pagination.items, area_labels=area_labels, commission_labels=commission_labels,
+        country_names=geography.country_names(locale), region_labels=dict(region_choices))
     return render_template(
         "cities/directory.html",
-        pagination=pagination, filters=filters, areas=areas, commissions=commissions,
-        area_by_id={area.id: area for area in areas},
-        # Labels in the current language, looked up once per page rather than once per row.
-        area_label_by_id={area.id: localized(area.labels, area.key) for area in areas},
-        commission_labels={c.id: localized(c.labels, c.key) for c in commissions},
+        pagination=pagination, lines=lines, filters=filters,
+        # Long option lists go through select_options (rendered once per list and language).
+        area_choices=[(area.key, area_labels[area.id]) for area in areas],
+        commission_choices=[(c.key, commission_labels[c.id]) for c in commissions],
         country_choices=geography.country_choices(locale),
-        country_names=dict(geography.country_choices(locale)),
-        region_labels=dict(geography.region_choices()),
         language_choices=geography.language_choices(locale),
-        region_choices=geography.region_choices(),
+        region_choices=region_choices,
         subdivision_choices=geography.subdivisions(filters["country"]) if filters["country"] else (),
         statuses=CITY_STATUSES,
         active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
-        # Each row links to /cities/<id>: the route built once, not once per row.
-        profile_url=link_pattern("cities.profile", "city_id"),
     )
 
 
