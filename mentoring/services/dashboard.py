@@ -292,12 +292,12 @@ def programme(user: User, now: datetime | None = None) -> Programme:
 
 def _listed(filtered, *also) -> list[Mentorship]:
     """The mentorships of the workspace's ``filtered`` statement with what the home lists show: both
-    cities (and ``also``), not every session and goal the statement loads — a silent mentorship of a
-    year has hundreds of sessions."""
+    cities (joined: one row each, no query more) and ``also``, not every session and goal the statement
+    loads — a silent mentorship of a year has hundreds of sessions."""
     ids = filtered.with_only_columns(Mentorship.id).order_by(None)
     return list(db.session.scalars(
         select(Mentorship).where(Mentorship.id.in_(ids))
-        .options(selectinload(Mentorship.mentor_city), selectinload(Mentorship.mentee_city),
+        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
                  *(selectinload(relation) for relation in also))
         .order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
     ))
