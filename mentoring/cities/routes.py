@@ -175,7 +175,8 @@ def profile(city_id: int):
         select(City).where(City.id == city_id).options(
             selectinload(City.languages),
             selectinload(City.commissions),
-            selectinload(City.assessments),
+            # (Each assessment's area is one of the taxonomy's, which the page holds: no join to load it again.)
+            selectinload(City.assessments).lazyload(Assessment.area),
             selectinload(City.members).selectinload(CityMember.user),
         )
     ).one()
@@ -211,7 +212,10 @@ def profile(city_id: int):
         region_label=geography.REGION_LABELS.get(city.region, city.region),
         languages=[(code, geography.language_name(code, locale)) for code in city.language_codes],
         commissions=[localized(m.commission.labels, m.commission.key) for m in city.commissions],
-        status_forms=status_forms, level_name=taxonomy.level_name, need_name=taxonomy.need_name,
+        status_forms=status_forms,
+        # The grid's level and need names, translated once per page rather than once per area.
+        level_names=[taxonomy.level_name(level) for level in range(5)],
+        need_names=[taxonomy.need_name(level) for level in range(4)],
         idle_mentor_areas=service.idle_mentor_areas(city) if service.can_edit(city, current_user) else [],
     )
 
