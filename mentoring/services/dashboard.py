@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, bindparam, case, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mentoring.extensions import db
@@ -102,54 +103,71 @@ class Personal:
         return any(c.role == "representative" for c in self.cities)
 
 
+# The statements of :func:`personal`, built once with parameters (building a statement and its cache key
+# cost more than running it on these few rows); ``cities`` and ``ids`` are expanding lists.
+_CITIES = bindparam("cities", expanding=True)
+
+
+@cache
+def _memberships_statement():
+    return (select(CityMember).where(CityMember.user_id == bindparam("user_id"))
+            .options(joinedload(CityMember.city)).order_by(CityMember.created_at, CityMember.city_id))
+
+
+@cache
+def _area_count_statement():
+    return select(func.count(CapabilityArea.id)).where(CapabilityArea.active)
+
+
+@cache
+def _assessed_statement():
+    return (select(Assessment.city_id, func.count(Assessment.id))
+            .join(CapabilityArea, CapabilityArea.id == Assessment.area_id)
+            .where(Assessment.city_id.in_(_CITIES), Assessment.is_current, CapabilityArea.active)
+            .group_by(Assessment.city_id))
+
+
+@cache
+def _waiting_statement():
+    return (select(Proposal).where(
+        Proposal.state == "approved",
+        or_(and_(Proposal.mentor_city_id.in_(_CITIES), Proposal.mentor_endorsed_at.is_(None)),
+            and_(Proposal.mentee_city_id.in_(_CITIES), Proposal.mentee_endorsed_at.is_(None))))
+        .options(joinedload(Proposal.mentor_city), joinedload(Proposal.mentee_city))
+        .order_by(Proposal.decided_at, Proposal.id))
+
+
+@cache
+def _mine_statement():
+    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == bindparam("user_id"))
+    return (select(Mentorship).where(
+        Mentorship.state == "active",
+        or_(Mentorship.mentor_city_id.in_(_CITIES), Mentorship.mentee_city_id.in_(_CITIES),
+            Mentorship.id.in_(assigned)))
+        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
+                 selectinload(Mentorship.mentors))
+        .order_by(Mentorship.start_date.desc(), Mentorship.id.desc()))
+
+
 def personal(user: User, now: datetime | None = None) -> Personal:
     """What the signed-in ``user`` has to do or follow (6 queries)."""
     now = now or utcnow()
-    memberships = list(db.session.scalars(
-        select(CityMember).where(CityMember.user_id == user.id)
-        .options(joinedload(CityMember.city)).order_by(CityMember.created_at, CityMember.city_id)
-    ))
+    memberships = list(db.session.scalars(_memberships_statement(), {"user_id": user.id}))
     city_ids = [m.city_id for m in memberships]
     represented = {m.city_id for m in memberships if m.role == "representative"}
-    area_count = db.session.scalar(select(func.count(CapabilityArea.id)).where(CapabilityArea.active)) or 0
-    assessed = dict(db.session.execute(
-        select(Assessment.city_id, func.count(Assessment.id))
-        .join(CapabilityArea, CapabilityArea.id == Assessment.area_id)
-        .where(Assessment.city_id.in_(city_ids), Assessment.is_current, CapabilityArea.active)
-        .group_by(Assessment.city_id)
-    ).all()) if city_ids else {}
+    area_count = db.session.scalar(_area_count_statement()) or 0
+    assessed = dict(db.session.execute(_assessed_statement(), {"cities": city_ids}).all()) if city_ids else {}
     cities = [MyCity(m.city, m.role, int(assessed.get(m.city_id, 0)), int(area_count)) for m in memberships]
 
     endorsements: list[PendingEndorsement] = []
     if represented:
-        waiting = db.session.scalars(
-            select(Proposal).where(
-                Proposal.state == "approved",
-                or_(
-                    and_(Proposal.mentor_city_id.in_(represented), Proposal.mentor_endorsed_at.is_(None)),
-                    and_(Proposal.mentee_city_id.in_(represented), Proposal.mentee_endorsed_at.is_(None)),
-                ),
-            )
-            .options(joinedload(Proposal.mentor_city), joinedload(Proposal.mentee_city))
-            .order_by(Proposal.decided_at, Proposal.id)
-        )
-        for proposal in waiting:
+        for proposal in db.session.scalars(_waiting_statement(), {"cities": sorted(represented)}):
             for side, city_id, stamp in (("mentor", proposal.mentor_city_id, proposal.mentor_endorsed_at),
                                          ("mentee", proposal.mentee_city_id, proposal.mentee_endorsed_at)):
                 if city_id in represented and stamp is None:
                     endorsements.append(PendingEndorsement(proposal, side))
 
-    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
-    mine = list(db.session.scalars(
-        select(Mentorship).where(
-            Mentorship.state == "active",
-            or_(Mentorship.mentor_city_id.in_(city_ids), Mentorship.mentee_city_id.in_(city_ids),
-                Mentorship.id.in_(assigned)),
-        )
-        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
-                 selectinload(Mentorship.mentors))
-        .order_by(Mentorship.start_date.desc(), Mentorship.id.desc())
-    ))
+    mine = list(db.session.scalars(_mine_statement(), {"cities": city_ids, "user_id": user.id}))
     upcoming = _next_sessions([m.id for m in mine], now)
     mentorships = []
     for mentorship in mine:
