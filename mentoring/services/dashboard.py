@@ -191,25 +191,28 @@ def _side(user_id: int, city_ids: set[int], mentorship: Mentorship) -> str:
     return "mentee"
 
 
+@cache
+def _next_sessions_statement():
+    first = (
+        select(MentoringSession.mentorship_id, func.min(MentoringSession.starts_at).label("starts_at"))
+        .where(MentoringSession.mentorship_id.in_(bindparam("ids", expanding=True)),
+               MentoringSession.held.is_(False), MentoringSession.starts_at >= bindparam("now"))
+        .group_by(MentoringSession.mentorship_id)
+        .subquery()
+    )
+    return (select(MentoringSession)
+            .join(first, and_(first.c.mentorship_id == MentoringSession.mentorship_id,
+                              first.c.starts_at == MentoringSession.starts_at))
+            .where(MentoringSession.held.is_(False))
+            .order_by(MentoringSession.id))
+
+
 def _next_sessions(mentorship_ids: list[int], now: datetime) -> dict[int, MentoringSession]:
     """The first planned (not yet held) session to come of each mentorship, in one query."""
     if not mentorship_ids:
         return {}
-    first = (
-        select(MentoringSession.mentorship_id, func.min(MentoringSession.starts_at).label("starts_at"))
-        .where(MentoringSession.mentorship_id.in_(mentorship_ids), MentoringSession.held.is_(False),
-               MentoringSession.starts_at >= now)
-        .group_by(MentoringSession.mentorship_id)
-        .subquery()
-    )
     result: dict[int, MentoringSession] = {}
-    for session in db.session.scalars(
-        select(MentoringSession)
-        .join(first, and_(first.c.mentorship_id == MentoringSession.mentorship_id,
-                          first.c.starts_at == MentoringSession.starts_at))
-        .where(MentoringSession.held.is_(False))
-        .order_by(MentoringSession.id)
-    ):
+    for session in db.session.scalars(_next_sessions_statement(), {"ids": mentorship_ids, "now": now}):
         result.setdefault(session.mentorship_id, session)
     return result
 
@@ -255,19 +258,32 @@ class Programme:
         return sum(r.covered for r in self.regions) / wanting if wanting else None
 
 
+@cache
+def _figures_statements():
+    """The programme's figures by region: cities by status, and active mentorships (built once)."""
+    cities = select(
+        City.region, City.status, func.count(City.id),
+        func.sum(case((City.mentor_capacity > 0, 1), else_=0)),
+        func.sum(case((City.wants_mentor, 1), else_=0)),
+    ).group_by(City.region, City.status)
+    wanting_covered = case((and_(City.status == "verified", City.wants_mentor), Mentorship.mentee_city_id),
+                           else_=None)
+    mentorships = (select(City.region, func.count(Mentorship.id), func.count(distinct(wanting_covered)))
+                   .join(City, City.id == Mentorship.mentee_city_id)
+                   .where(Mentorship.state == "active")
+                   .group_by(City.region))
+    rounds = (select(MatchRound).options(selectinload(MatchRound.commissions))
+              .order_by(MatchRound.created_at.desc(), MatchRound.id.desc()).limit(LATEST_ROUNDS))
+    return cities, mentorships, rounds
+
+
 def programme(user: User, now: datetime | None = None) -> Programme:
     """The programme's health for a coordinator (a fixed number of queries)."""
     now = now or utcnow()
     regions = {key: RegionFigures(key) for key in REGIONS}
     pending = 0
-    verified = City.status == "verified"
-    for region, status, n, mentors, wanting in db.session.execute(
-        select(
-            City.region, City.status, func.count(City.id),
-            func.sum(case((City.mentor_capacity > 0, 1), else_=0)),
-            func.sum(case((City.wants_mentor, 1), else_=0)),
-        ).group_by(City.region, City.status)
-    ):
+    cities, mentorships, latest_rounds = _figures_statements()
+    for region, status, n, mentors, wanting in db.session.execute(cities):
         if status == "pending":
             pending += n
         if status != "verified":
@@ -276,21 +292,12 @@ def programme(user: User, now: datetime | None = None) -> Programme:
         figures.verified += n
         figures.mentors += int(mentors or 0)
         figures.wanting += int(wanting or 0)
-    wanting_covered = case((and_(verified, City.wants_mentor), Mentorship.mentee_city_id), else_=None)
-    for region, active, covered in db.session.execute(
-        select(City.region, func.count(Mentorship.id), func.count(distinct(wanting_covered)))
-        .join(City, City.id == Mentorship.mentee_city_id)
-        .where(Mentorship.state == "active")
-        .group_by(City.region)
-    ):
+    for region, active, covered in db.session.execute(mentorships):
         figures = regions.setdefault(region, RegionFigures(region))
         figures.active += int(active)
         figures.covered += int(covered)
 
-    rounds = list(db.session.scalars(
-        select(MatchRound).options(selectinload(MatchRound.commissions))
-        .order_by(MatchRound.created_at.desc(), MatchRound.id.desc()).limit(LATEST_ROUNDS)
-    ))
+    rounds = list(db.session.scalars(latest_rounds))
     stale = proposal_service.waiting_for_endorsement()
     silent = _listed(workspace.filtered_mentorships(user, state="active", silent=True, now=now))
     overdue = [
