@@ -87,21 +87,21 @@ def directory():
     filters = service.directory_filters(request.args, coordinator=current_user.is_coordinator)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = min(current_app.config["CITIES_PER_PAGE"], 100)
-    stmt = service.directory_query(filters, coordinator=current_user.is_coordinator)
+    stmt, params = service.directory_query(filters, coordinator=current_user.is_coordinator)
     locale = presenters.locale()
     areas = taxonomy.active_areas()
     if wants_json():
         pagination = db.paginate(stmt.options(
             selectinload(City.languages), selectinload(City.commissions),
             selectinload(City.assessments.and_(Assessment.can_mentor)).lazyload(Assessment.area),
-        ), page=page, per_page=per_page, max_per_page=100, error_out=False)
+        ).params(params), page=page, per_page=per_page, max_per_page=100, error_out=False)
         area_keys = {area.id: area.key for area in areas}
         return jsonify({
             "cities": [presenters.city_summary(city, locale, area_keys) for city in pagination.items],
             "page": pagination.page, "pages": pagination.pages, "total": pagination.total,
         })
     # Plain rows (no ORM objects) with their languages, commissions and offers in one more query.
-    pagination = service.DirectoryPage(stmt, page, per_page)
+    pagination = service.DirectoryPage(stmt, params, page, per_page)
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
     # Labels in the current language, looked up once per page rather than once per row.
     area_labels = {area.id: localized(area.labels, area.key) for area in areas}
