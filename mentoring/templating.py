@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from babel import numbers
@@ -13,6 +13,7 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_percent,
+    to_user_timezone,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,7 @@ from mentoring.services.geography import REGION_LABELS
 from mentoring.services.messages import unread_counts
 from mentoring.services.proposals import state_label
 from mentoring.services.taxonomy import need_name
+from mentoring.urls import template_url_for
 
 log = logging.getLogger("mentoring.templating")
 
@@ -136,6 +138,24 @@ def percent(value, format=None) -> str:
     return format_percent(value, format)
 
 
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, format: str | None, locale) -> str:
+    return format_date(day, format, rebase=False)
+
+
+def day(value=None, format=None, rebase=True) -> str:
+    """Flask-Babel's ``format_date`` (the ``date`` filter), formatted once per day, pattern and language:
+    a list of assessments or sessions shows a few days many times. Only the date part of a moment is
+    shown, in the reader's time zone, as Flask-Babel does."""
+    if rebase and isinstance(value, datetime):
+        value = to_user_timezone(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if type(value) is not date:
+        return format_date(value, format, rebase=False)
+    return _formatted_day(value, format, get_locale())
+
+
 @lru_cache(maxsize=64)
 def _rendered_options(choices: tuple[tuple[str, str], ...]) -> Markup:
     """Every ``<option>`` of a list, as one string rendered once per list (so once per language)."""
@@ -162,6 +182,7 @@ def init_app(app: Flask) -> None:
     from mentoring.requests.routes import mentor_suggestions, request_mentor_url
 
     app.jinja_env.globals.update(
+        url_for=template_url_for,
         request_mentor_url=request_mentor_url,
         mentor_suggestions=mentor_suggestions,
         main_navigation=main_navigation,
@@ -181,7 +202,7 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.filters.update(
-        date=format_date,
+        date=day,
         datetime=format_datetime,
         number=number,
         percent=percent,

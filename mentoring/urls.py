@@ -5,7 +5,9 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, request, url_for
+
+from mentoring.assets import digest
 
 
 def safe_next(target: str | None) -> str | None:
@@ -40,3 +42,21 @@ def link_pattern(endpoint: str, key: str):
     marker = 987654321
     head, tail = url_for(endpoint, **{key: marker}).split(str(marker), 1)
     return lambda value: f"{head}{int(value)}{tail}"
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Flask's ``url_for`` as templates call it; a link without arguments (menus, buttons: a page has a dozen)
+    or to a static file is built once per endpoint, file version and application root, not on every page.
+
+    A static file's key holds its digest (:func:`mentoring.assets.digest`, a ``stat``), so a changed file
+    gets its new URL at once, as with ``url_for``."""
+    if not has_request_context() or endpoint.startswith(".") or (
+            values and (endpoint != "static" or values.keys() != {"filename"})):
+        return url_for(endpoint, **values)
+    filename = values.get("filename")
+    key = (request.script_root, endpoint, filename, filename and digest(filename))
+    built = current_app.extensions.setdefault("mentoring.template_urls", {})
+    url = built.get(key)
+    if url is None:
+        url = built[key] = url_for(endpoint, **values)
+    return url

@@ -4,8 +4,10 @@ Plain functions of model objects and submitted values; the views in :mod:`.route
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -36,6 +38,61 @@ def city_summary(city: City, language: str, area_keys: dict[int, str]) -> dict:
         "can_mentor": sorted(area_keys.get(a.area_id, str(a.area_id)) for a in city.assessments if a.can_mentor),
         "url": url_for("cities.profile", city_id=city.id),
     }
+
+
+#: Areas a directory row names; the others are counted ("+2 more").
+OFFERS_SHOWN = 3
+
+
+@dataclass(slots=True)
+class DirectoryLine:
+    """One row of the directory as the page prints it: every text ready, so that the template's loop
+    calls no function, filter or translation (a row cost ~90 µs of calls, the table a third of the page)."""
+
+    url: str
+    name: str
+    status: str
+    is_demo: bool
+    commissions: list[str]
+    country: str
+    region: str
+    population: str
+    languages: str
+    offers: list[str]
+    more: str  # "+2 more", or ""
+    capacity: str  # "mentors up to 2 cities", or ""
+    wants_mentor: bool
+    ask_url: str | None
+
+
+def directory_lines(rows, *, area_labels: dict, commission_labels: dict, country_names: dict,
+                    region_labels: dict) -> list[DirectoryLine]:
+    """The directory's :class:`~mentoring.services.cities.directory.DirectoryRow` s as the page shows them;
+    the label maps are ``{id or key: label}`` in the reader's language."""
+    from mentoring.requests.routes import request_mentor_url
+    from mentoring.templating import city_name, number
+    from mentoring.urls import link_pattern
+
+    profile_url = link_pattern("cities.profile", "city_id")
+    capacities: dict[int, str] = {}  # (one translation per capacity, not per row)
+    lines = []
+    for row in rows:
+        offers = row.offers
+        if row.mentor_capacity and row.mentor_capacity not in capacities:
+            capacities[row.mentor_capacity] = ngettext(
+                "mentors up to %(num)d city", "mentors up to %(num)d cities", row.mentor_capacity)
+        lines.append(DirectoryLine(
+            url=profile_url(row.id), name=city_name(row), status=row.status, is_demo=row.is_demo,
+            commissions=[commission_labels.get(m, "") for m in row.commission_ids],
+            country=country_names.get(row.country, row.country), region=region_labels.get(row.region, row.region),
+            population=number(row.population) if row.population is not None else "—",
+            languages=", ".join(code.upper() for code in row.languages) or "—",
+            offers=[area_labels.get(a, a) for a in offers[:OFFERS_SHOWN]],
+            more=_("+%(n)d more", n=len(offers) - OFFERS_SHOWN) if len(offers) > OFFERS_SHOWN else "",
+            capacity=capacities.get(row.mentor_capacity, "") if row.mentor_capacity else "",
+            wants_mentor=row.wants_mentor, ask_url=request_mentor_url(row),
+        ))
+    return lines
 
 
 def grid(city: City) -> list[dict]:

@@ -54,7 +54,7 @@ from mentoring.models.cities import CITY_STATUSES
 from mentoring.rules import TEXT_MAX, check_version
 from mentoring.services import Conflict, ServiceError, geography, taxonomy
 from mentoring.services import cities as service
-from mentoring.urls import link_pattern, safe_next
+from mentoring.urls import safe_next
 
 # --- Access checks (owner_required) ---------------------------------------------------------
 
@@ -87,39 +87,41 @@ def directory():
     filters = service.directory_filters(request.args, coordinator=current_user.is_coordinator)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = min(current_app.config["CITIES_PER_PAGE"], 100)
-    stmt = service.directory_query(filters, coordinator=current_user.is_coordinator)
+    stmt, params = service.directory_query(filters, coordinator=current_user.is_coordinator)
     locale = presenters.locale()
     areas = taxonomy.active_areas()
     if wants_json():
         pagination = db.paginate(stmt.options(
             selectinload(City.languages), selectinload(City.commissions),
             selectinload(City.assessments.and_(Assessment.can_mentor)).lazyload(Assessment.area),
-        ), page=page, per_page=per_page, max_per_page=100, error_out=False)
+        ).params(params), page=page, per_page=per_page, max_per_page=100, error_out=False)
         area_keys = {area.id: area.key for area in areas}
         return jsonify({
             "cities": [presenters.city_summary(city, locale, area_keys) for city in pagination.items],
             "page": pagination.page, "pages": pagination.pages, "total": pagination.total,
         })
     # Plain rows (no ORM objects) with their languages, commissions and offers in one more query.
-    pagination = service.DirectoryPage(stmt, page, per_page)
+    pagination = service.DirectoryPage(stmt, params, page, per_page)
     commissions = list(db.session.scalars(select(Commission).order_by(Commission.id)))
+    # Labels in the current language, looked up once per page rather than once per row.
+    area_labels = {area.id: localized(area.labels, area.key) for area in areas}
+    commission_labels = {c.id: localized(c.labels, c.key) for c in commissions}
+    region_choices = geography.region_choices()
+    lines = presenters.directory_lines(
+        pagination.items, area_labels=area_labels, commission_labels=commission_labels,
+        country_names=geography.country_names(locale), region_labels=dict(region_choices))
     return render_template(
         "cities/directory.html",
-        pagination=pagination, filters=filters, areas=areas, commissions=commissions,
-        area_by_id={area.id: area for area in areas},
-        # Labels in the current language, looked up once per page rather than once per row.
-        area_label_by_id={area.id: localized(area.labels, area.key) for area in areas},
-        commission_labels={c.id: localized(c.labels, c.key) for c in commissions},
+        pagination=pagination, lines=lines, filters=filters,
+        # Long option lists go through select_options (rendered once per list and language).
+        area_choices=[(area.key, area_labels[area.id]) for area in areas],
+        commission_choices=[(c.key, commission_labels[c.id]) for c in commissions],
         country_choices=geography.country_choices(locale),
-        country_names=dict(geography.country_choices(locale)),
-        region_labels=dict(geography.region_choices()),
         language_choices=geography.language_choices(locale),
-        region_choices=geography.region_choices(),
+        region_choices=region_choices,
         subdivision_choices=geography.subdivisions(filters["country"]) if filters["country"] else (),
         statuses=CITY_STATUSES,
         active_filters=sum(1 for k, v in filters.items() if v and k != "sort"),
-        # Each row links to /cities/<id>: the route built once, not once per row.
-        profile_url=link_pattern("cities.profile", "city_id"),
     )
 
 
@@ -173,7 +175,8 @@ def profile(city_id: int):
         select(City).where(City.id == city_id).options(
             selectinload(City.languages),
             selectinload(City.commissions),
-            selectinload(City.assessments),
+            # (Each assessment's area is one of the taxonomy's, which the page holds: no join to load it again.)
+            selectinload(City.assessments).lazyload(Assessment.area),
             selectinload(City.members).selectinload(CityMember.user),
         )
     ).one()
@@ -209,7 +212,10 @@ def profile(city_id: int):
         region_label=geography.REGION_LABELS.get(city.region, city.region),
         languages=[(code, geography.language_name(code, locale)) for code in city.language_codes],
         commissions=[localized(m.commission.labels, m.commission.key) for m in city.commissions],
-        status_forms=status_forms, level_name=taxonomy.level_name, need_name=taxonomy.need_name,
+        status_forms=status_forms,
+        # The grid's level and need names, translated once per page rather than once per area.
+        level_names=[taxonomy.level_name(level) for level in range(5)],
+        need_names=[taxonomy.need_name(level) for level in range(4)],
         idle_mentor_areas=service.idle_mentor_areas(city) if service.can_edit(city, current_user) else [],
     )
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, bindparam, case, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mentoring.extensions import db
@@ -102,54 +103,71 @@ class Personal:
         return any(c.role == "representative" for c in self.cities)
 
 
+# The statements of :func:`personal`, built once with parameters (building a statement and its cache key
+# cost more than running it on these few rows); ``cities`` and ``ids`` are expanding lists.
+_CITIES = bindparam("cities", expanding=True)
+
+
+@cache
+def _memberships_statement():
+    return (select(CityMember).where(CityMember.user_id == bindparam("user_id"))
+            .options(joinedload(CityMember.city)).order_by(CityMember.created_at, CityMember.city_id))
+
+
+@cache
+def _area_count_statement():
+    return select(func.count(CapabilityArea.id)).where(CapabilityArea.active)
+
+
+@cache
+def _assessed_statement():
+    return (select(Assessment.city_id, func.count(Assessment.id))
+            .join(CapabilityArea, CapabilityArea.id == Assessment.area_id)
+            .where(Assessment.city_id.in_(_CITIES), Assessment.is_current, CapabilityArea.active)
+            .group_by(Assessment.city_id))
+
+
+@cache
+def _waiting_statement():
+    return (select(Proposal).where(
+        Proposal.state == "approved",
+        or_(and_(Proposal.mentor_city_id.in_(_CITIES), Proposal.mentor_endorsed_at.is_(None)),
+            and_(Proposal.mentee_city_id.in_(_CITIES), Proposal.mentee_endorsed_at.is_(None))))
+        .options(joinedload(Proposal.mentor_city), joinedload(Proposal.mentee_city))
+        .order_by(Proposal.decided_at, Proposal.id))
+
+
+@cache
+def _mine_statement():
+    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == bindparam("user_id"))
+    return (select(Mentorship).where(
+        Mentorship.state == "active",
+        or_(Mentorship.mentor_city_id.in_(_CITIES), Mentorship.mentee_city_id.in_(_CITIES),
+            Mentorship.id.in_(assigned)))
+        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
+                 selectinload(Mentorship.mentors))
+        .order_by(Mentorship.start_date.desc(), Mentorship.id.desc()))
+
+
 def personal(user: User, now: datetime | None = None) -> Personal:
     """What the signed-in ``user`` has to do or follow (6 queries)."""
     now = now or utcnow()
-    memberships = list(db.session.scalars(
-        select(CityMember).where(CityMember.user_id == user.id)
-        .options(joinedload(CityMember.city)).order_by(CityMember.created_at, CityMember.city_id)
-    ))
+    memberships = list(db.session.scalars(_memberships_statement(), {"user_id": user.id}))
     city_ids = [m.city_id for m in memberships]
     represented = {m.city_id for m in memberships if m.role == "representative"}
-    area_count = db.session.scalar(select(func.count(CapabilityArea.id)).where(CapabilityArea.active)) or 0
-    assessed = dict(db.session.execute(
-        select(Assessment.city_id, func.count(Assessment.id))
-        .join(CapabilityArea, CapabilityArea.id == Assessment.area_id)
-        .where(Assessment.city_id.in_(city_ids), Assessment.is_current, CapabilityArea.active)
-        .group_by(Assessment.city_id)
-    ).all()) if city_ids else {}
+    area_count = db.session.scalar(_area_count_statement()) or 0
+    assessed = dict(db.session.execute(_assessed_statement(), {"cities": city_ids}).all()) if city_ids else {}
     cities = [MyCity(m.city, m.role, int(assessed.get(m.city_id, 0)), int(area_count)) for m in memberships]
 
     endorsements: list[PendingEndorsement] = []
     if represented:
-        waiting = db.session.scalars(
-            select(Proposal).where(
-                Proposal.state == "approved",
-                or_(
-                    and_(Proposal.mentor_city_id.in_(represented), Proposal.mentor_endorsed_at.is_(None)),
-                    and_(Proposal.mentee_city_id.in_(represented), Proposal.mentee_endorsed_at.is_(None)),
-                ),
-            )
-            .options(joinedload(Proposal.mentor_city), joinedload(Proposal.mentee_city))
-            .order_by(Proposal.decided_at, Proposal.id)
-        )
-        for proposal in waiting:
+        for proposal in db.session.scalars(_waiting_statement(), {"cities": sorted(represented)}):
             for side, city_id, stamp in (("mentor", proposal.mentor_city_id, proposal.mentor_endorsed_at),
                                          ("mentee", proposal.mentee_city_id, proposal.mentee_endorsed_at)):
                 if city_id in represented and stamp is None:
                     endorsements.append(PendingEndorsement(proposal, side))
 
-    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
-    mine = list(db.session.scalars(
-        select(Mentorship).where(
-            Mentorship.state == "active",
-            or_(Mentorship.mentor_city_id.in_(city_ids), Mentorship.mentee_city_id.in_(city_ids),
-                Mentorship.id.in_(assigned)),
-        )
-        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
-                 selectinload(Mentorship.mentors))
-        .order_by(Mentorship.start_date.desc(), Mentorship.id.desc())
-    ))
+    mine = list(db.session.scalars(_mine_statement(), {"cities": city_ids, "user_id": user.id}))
     upcoming = _next_sessions([m.id for m in mine], now)
     mentorships = []
     for mentorship in mine:
@@ -173,25 +191,28 @@ def _side(user_id: int, city_ids: set[int], mentorship: Mentorship) -> str:
     return "mentee"
 
 
+@cache
+def _next_sessions_statement():
+    first = (
+        select(MentoringSession.mentorship_id, func.min(MentoringSession.starts_at).label("starts_at"))
+        .where(MentoringSession.mentorship_id.in_(bindparam("ids", expanding=True)),
+               MentoringSession.held.is_(False), MentoringSession.starts_at >= bindparam("now"))
+        .group_by(MentoringSession.mentorship_id)
+        .subquery()
+    )
+    return (select(MentoringSession)
+            .join(first, and_(first.c.mentorship_id == MentoringSession.mentorship_id,
+                              first.c.starts_at == MentoringSession.starts_at))
+            .where(MentoringSession.held.is_(False))
+            .order_by(MentoringSession.id))
+
+
 def _next_sessions(mentorship_ids: list[int], now: datetime) -> dict[int, MentoringSession]:
     """The first planned (not yet held) session to come of each mentorship, in one query."""
     if not mentorship_ids:
         return {}
-    first = (
-        select(MentoringSession.mentorship_id, func.min(MentoringSession.starts_at).label("starts_at"))
-        .where(MentoringSession.mentorship_id.in_(mentorship_ids), MentoringSession.held.is_(False),
-               MentoringSession.starts_at >= now)
-        .group_by(MentoringSession.mentorship_id)
-        .subquery()
-    )
     result: dict[int, MentoringSession] = {}
-    for session in db.session.scalars(
-        select(MentoringSession)
-        .join(first, and_(first.c.mentorship_id == MentoringSession.mentorship_id,
-                          first.c.starts_at == MentoringSession.starts_at))
-        .where(MentoringSession.held.is_(False))
-        .order_by(MentoringSession.id)
-    ):
+    for session in db.session.scalars(_next_sessions_statement(), {"ids": mentorship_ids, "now": now}):
         result.setdefault(session.mentorship_id, session)
     return result
 
@@ -237,19 +258,32 @@ class Programme:
         return sum(r.covered for r in self.regions) / wanting if wanting else None
 
 
+@cache
+def _figures_statements():
+    """The programme's figures by region: cities by status, and active mentorships (built once)."""
+    cities = select(
+        City.region, City.status, func.count(City.id),
+        func.sum(case((City.mentor_capacity > 0, 1), else_=0)),
+        func.sum(case((City.wants_mentor, 1), else_=0)),
+    ).group_by(City.region, City.status)
+    wanting_covered = case((and_(City.status == "verified", City.wants_mentor), Mentorship.mentee_city_id),
+                           else_=None)
+    mentorships = (select(City.region, func.count(Mentorship.id), func.count(distinct(wanting_covered)))
+                   .join(City, City.id == Mentorship.mentee_city_id)
+                   .where(Mentorship.state == "active")
+                   .group_by(City.region))
+    rounds = (select(MatchRound).options(selectinload(MatchRound.commissions))
+              .order_by(MatchRound.created_at.desc(), MatchRound.id.desc()).limit(LATEST_ROUNDS))
+    return cities, mentorships, rounds
+
+
 def programme(user: User, now: datetime | None = None) -> Programme:
     """The programme's health for a coordinator (a fixed number of queries)."""
     now = now or utcnow()
     regions = {key: RegionFigures(key) for key in REGIONS}
     pending = 0
-    verified = City.status == "verified"
-    for region, status, n, mentors, wanting in db.session.execute(
-        select(
-            City.region, City.status, func.count(City.id),
-            func.sum(case((City.mentor_capacity > 0, 1), else_=0)),
-            func.sum(case((City.wants_mentor, 1), else_=0)),
-        ).group_by(City.region, City.status)
-    ):
+    cities, mentorships, latest_rounds = _figures_statements()
+    for region, status, n, mentors, wanting in db.session.execute(cities):
         if status == "pending":
             pending += n
         if status != "verified":
@@ -258,21 +292,12 @@ def programme(user: User, now: datetime | None = None) -> Programme:
         figures.verified += n
         figures.mentors += int(mentors or 0)
         figures.wanting += int(wanting or 0)
-    wanting_covered = case((and_(verified, City.wants_mentor), Mentorship.mentee_city_id), else_=None)
-    for region, active, covered in db.session.execute(
-        select(City.region, func.count(Mentorship.id), func.count(distinct(wanting_covered)))
-        .join(City, City.id == Mentorship.mentee_city_id)
-        .where(Mentorship.state == "active")
-        .group_by(City.region)
-    ):
+    for region, active, covered in db.session.execute(mentorships):
         figures = regions.setdefault(region, RegionFigures(region))
         figures.active += int(active)
         figures.covered += int(covered)
 
-    rounds = list(db.session.scalars(
-        select(MatchRound).options(selectinload(MatchRound.commissions))
-        .order_by(MatchRound.created_at.desc(), MatchRound.id.desc()).limit(LATEST_ROUNDS)
-    ))
+    rounds = list(db.session.scalars(latest_rounds))
     stale = proposal_service.waiting_for_endorsement()
     silent = _listed(workspace.filtered_mentorships(user, state="active", silent=True, now=now))
     overdue = [
@@ -292,12 +317,12 @@ def programme(user: User, now: datetime | None = None) -> Programme:
 
 def _listed(filtered, *also) -> list[Mentorship]:
     """The mentorships of the workspace's ``filtered`` statement with what the home lists show: both
-    cities (and ``also``), not every session and goal the statement loads — a silent mentorship of a
-    year has hundreds of sessions."""
+    cities (joined: one row each, no query more) and ``also``, not every session and goal the statement
+    loads — a silent mentorship of a year has hundreds of sessions."""
     ids = filtered.with_only_columns(Mentorship.id).order_by(None)
     return list(db.session.scalars(
         select(Mentorship).where(Mentorship.id.in_(ids))
-        .options(selectinload(Mentorship.mentor_city), selectinload(Mentorship.mentee_city),
+        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
                  *(selectinload(relation) for relation in also))
         .order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
     ))

@@ -117,6 +117,12 @@ def country_choices(locale: str = "en") -> list[tuple[str, str]]:
     return sorted(choices, key=lambda item: _sort_key(item[1]))
 
 
+@lru_cache(maxsize=8)
+def country_names(locale: str = "en") -> dict[str, str]:
+    """``{alpha_2: name}`` in ``locale``: one dict per language, shared (read it, never change it)."""
+    return dict(country_choices(locale))
+
+
 @lru_cache(maxsize=1024)
 def is_language(alpha_2: str) -> bool:
     return bool(alpha_2) and len(alpha_2) == 2 and pycountry.languages.get(alpha_2=alpha_2.lower()) is not None

@@ -50,3 +50,18 @@ def test_a_changed_file_gets_a_new_url(app, tmp_path):
         after = url_for("static", filename="site.css")
         assert before != after and before.split("?")[0] == after.split("?")[0]
         assert url_for("static", filename="no-such.css") == "/static/no-such.css"
+
+
+def test_templates_link_a_changed_file_under_its_new_url(app, tmp_path):
+    """Templates build a static link once per file version (mentoring.urls.template_url_for): an edited
+    file is still linked under its new digest at once."""
+    (tmp_path / "site.css").write_text("body { color: black }")
+    app.static_folder = str(tmp_path)
+    link = app.jinja_env.from_string("{{ url_for('static', filename='site.css') }}")
+    with app.test_request_context():
+        before = link.render()
+        assert before == link.render() == url_for("static", filename="site.css")
+        (tmp_path / "site.css").write_text("body { color: navy }")
+        os.utime(tmp_path / "site.css", (1, 1))
+        after = link.render()
+        assert after == url_for("static", filename="site.css") and after != before

@@ -79,3 +79,35 @@ def test_language_switch_refuses_foreign_next(client):
     response = client.post("/language", data={"lang": "es", "next": "https://evil.example/"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_wtforms_messages_follow_the_reader_language_from_a_catalogue_read_once(app):
+    """WTForms' own messages are translated (mentoring.i18n keeps its catalogue per language instead of
+    Flask-WTF reading it on every request), and follow ``force_locale``."""
+    from flask_babel import force_locale
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from mentoring.i18n import _wtforms_catalogue
+
+    class Form(FlaskForm):
+        name = StringField(validators=[DataRequired()])
+
+    def required_message(**context) -> str:
+        with app.test_request_context("/", method="POST", data={}, **context):
+            app.preprocess_request()
+            form = Form(meta={"csrf": False})
+            assert not form.validate()
+            message = form.name.errors[0]
+            with force_locale("es"):
+                spanish = Form(meta={"csrf": False})
+                spanish.validate()
+            return message, spanish.name.errors[0]
+
+    assert required_message(headers={"Accept-Language": "fr"}) == (
+        "Ce champ est requis.", "Este campo es obligatorio.")
+    loaded = _wtforms_catalogue.cache_info().misses
+    assert required_message(headers={"Accept-Language": "en"})[0] == "This field is required."
+    assert required_message(headers={"Accept-Language": "fr"})[0] == "Ce champ est requis."
+    assert _wtforms_catalogue.cache_info().misses <= loaded + 1  # English read once; French not again

@@ -91,6 +91,32 @@ def test_idle_and_absolute_expiry(app, make_user, frozen_clock):
     assert not signed_in(client)
 
 
+def test_activity_is_written_once_a_minute_and_still_ends_an_idle_session(app, make_user, frozen_clock):
+    """The session cookie is signed and sent again when its last activity is a minute old, not on every page
+    (60); the idle limit still ends a session 30 minutes after that activity."""
+    user = make_user()
+    client = app.test_client()
+    sign_in(client, user)
+
+    def sends_cookie() -> bool:
+        response = client.get("/auth/account")
+        assert response.status_code == 200
+        return any(c.startswith("mentoring_session=") for c in response.headers.getlist("Set-Cookie"))
+
+    sends_cookie()  # the first page after signing in stores the session's CSRF token
+    frozen_clock.advance(1)
+    assert not sends_cookie()
+    frozen_clock.advance(30)
+    assert not sends_cookie()
+    frozen_clock.advance(security.SEEN_PRECISION)
+    assert sends_cookie()  # a minute since the last write: the activity is written again
+    assert not sends_cookie()
+    frozen_clock.advance(29 * 60 + security.SEEN_PRECISION - 1)  # under 30 min since the last write
+    assert signed_in(client)
+    frozen_clock.advance(30 * 60 + 1)
+    assert not signed_in(client)
+
+
 def test_remember_me_survives_idle_expiry_but_not_30_days_or_sign_out(app, make_user, frozen_clock):
     user = make_user()
     client = app.test_client()

@@ -37,3 +37,25 @@ def test_long_choice_lists_mark_the_chosen_option_once_and_escape_every_label(ap
         assert '<option value="X&#34;Y" selected>&lt;b&gt;odd&lt;/b&gt;</option>' in select_options(choices, 'X"Y')
         assert " selected" not in select_options(choices, "ZZ") and " selected" not in select_options(choices)
         assert " selected" not in select_options(choices)  # the cached list was not changed by a choice
+
+
+def test_the_date_filter_writes_what_flask_babel_writes_in_each_language_and_time_zone(app):
+    """The ``date`` filter formats each day once per pattern and language (templating.day), yet writes what
+    Flask-Babel's ``format_date`` writes: the moment's day in the reader's time zone, in the reader's language."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import format_date
+
+    template = app.jinja_env.from_string("{{ when|date }}|{{ when|date('long') }}")
+    late = datetime(2026, 3, 14, 23, 30, tzinfo=UTC)  # already the 15th in Paris
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        for value in (late, late.replace(hour=1), date(2026, 3, 14)):
+            assert template.render(when=value) == f"{format_date(value)}|{format_date(value, 'long')}"
+            with force_locale("es"):
+                assert template.render(when=value) == f"{format_date(value)}|{format_date(value, 'long')}"
+        from flask import g
+        from pytz import timezone
+
+        g._flask_babel.babel_tzinfo = timezone("Europe/Paris")  # a reader in Paris (what a time zone selector gives)
+        assert template.render(when=late) == f"{format_date(late)}|{format_date(late, 'long')}"
+        assert template.render(when=late).startswith("15 mars 2026|")

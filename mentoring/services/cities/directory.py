@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import String, bindparam, cast, func, inspect, literal, select, union_all
@@ -41,43 +42,68 @@ def directory_filters(args, *, coordinator: bool) -> dict:
 
 
 def directory_query(filters: dict, *, coordinator: bool):
-    """The directory's SELECT for ``filters`` (every filter is an indexed EXISTS or column test)."""
-    stmt = select(City)
+    """The directory's SELECT for ``filters`` (every filter is an indexed EXISTS or column test), with the
+    filters' values bound: ``(statement, parameters)``. The statement is built once per *shape* (which filters
+    are set, the sort, the reader) and its values are parameters: building a statement and its cache key cost
+    more than running it."""
     status = filters.get("status")
-    if coordinator and status in CITY_STATUSES:
-        stmt = stmt.where(City.status == status)
-    elif not coordinator:
-        stmt = stmt.where(City.status == "verified")
-    if filters.get("q"):
-        stmt = stmt.where(City.name.icontains(filters["q"], autoescape=True))
-    if filters.get("region") in REGIONS:
-        stmt = stmt.where(City.region == filters["region"])
-    if filters.get("country"):
-        stmt = stmt.where(City.country == filters["country"].upper())
-    if filters.get("subdivision"):
-        stmt = stmt.where(City.subdivision == filters["subdivision"].upper())
-    if filters.get("language"):
+    values = {
+        "status": (status if status in CITY_STATUSES else None) if coordinator else "verified",
+        "name_like": f"%{_like_escaped(filters['q'])}%" if filters.get("q") else None,
+        "region": filters.get("region") if filters.get("region") in REGIONS else None,
+        "country": (filters.get("country") or "").upper() or None,
+        "subdivision": (filters.get("subdivision") or "").upper() or None,
+        "language": (filters.get("language") or "").lower() or None,
+        "commission": filters.get("commission") or None,
+        "strong": filters.get("strong") or None,
+        "needs": filters.get("needs") or None,
+    }
+    shape = (tuple(key for key, value in values.items() if value is not None), filters.get("sort") or "name")
+    return _query(shape), {key: value for key, value in values.items() if value is not None}
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` as a LIKE pattern matching itself: its wildcards and the escape character escaped."""
+    return "".join(_LIKE_ESCAPE + c if c in ("%", "_", _LIKE_ESCAPE) else c for c in text)
+
+
+@lru_cache(maxsize=512)
+def _query(shape: tuple[tuple[str, ...], str]):
+    """The directory's SELECT for the filters named in ``shape``, their values as parameters of those names."""
+    present, sort = shape
+    stmt = select(City)
+    if "status" in present:
+        stmt = stmt.where(City.status == bindparam("status"))
+    if "name_like" in present:  # (as ``icontains`` with autoescape: the pattern is escaped in Python)
+        stmt = stmt.where(func.lower(City.name).like(func.lower(bindparam("name_like")), escape=_LIKE_ESCAPE))
+    for key, column in (("region", City.region), ("country", City.country), ("subdivision", City.subdivision)):
+        if key in present:
+            stmt = stmt.where(column == bindparam(key))
+    if "language" in present:
         stmt = stmt.where(
             select(CityLanguage.city_id)
-            .where(CityLanguage.city_id == City.id, CityLanguage.code == filters["language"].lower())
+            .where(CityLanguage.city_id == City.id, CityLanguage.code == bindparam("language"))
             .exists()
         )
-    if filters.get("commission"):
+    if "commission" in present:
         stmt = stmt.where(
             select(CityCommission.city_id)
             .join(Commission, Commission.id == CityCommission.commission_id)
-            .where(CityCommission.city_id == City.id, Commission.key == filters["commission"])
+            .where(CityCommission.city_id == City.id, Commission.key == bindparam("commission"))
             .exists()
         )
     for key, column, threshold in (("strong", Assessment.maturity, 3), ("needs", Assessment.need, 2)):
-        if filters.get(key):
+        if key in present:
             # Uncorrelated IN: one range scan of ix_assessment_area_current, not one per city.
-            area_id = select(CapabilityArea.id).where(CapabilityArea.key == filters[key]).scalar_subquery()
+            area_id = select(CapabilityArea.id).where(CapabilityArea.key == bindparam(key)).scalar_subquery()
             stmt = stmt.where(City.id.in_(
                 select(Assessment.city_id)
                 .where(Assessment.area_id == area_id, Assessment.is_current, column >= threshold)
             ))
-    return stmt.order_by(*SORTS[filters.get("sort") or "name"])
+    return stmt.order_by(*SORTS[sort])
 
 
 # --- One page of the directory ---------------------------------------------------------------------
@@ -109,22 +135,32 @@ class DirectoryRow:
 class DirectoryPage(Pagination):
     """A page of :class:`DirectoryRow` (``items``), with Flask-SQLAlchemy's pager (``page``, ``pages``,
     ``total``, ``has_prev``/``has_next``…): three queries whatever the page or the filters — the page's rows
-    in the sort's index order, their count, and the rows' languages, commissions and offers."""
+    in the sort's index order, their count, and the rows' languages, commissions and offers. ``stmt`` and
+    ``params`` are :func:`directory_query`'s."""
 
-    def __init__(self, stmt, page: int, per_page: int):
-        super().__init__(page=page, per_page=per_page, error_out=False, stmt=stmt)
+    def __init__(self, stmt, params: dict, page: int, per_page: int):
+        super().__init__(page=page, per_page=per_page, error_out=False, stmt=stmt, params=params)
 
     def _query_items(self) -> list[DirectoryRow]:
-        stmt = self._query_args["stmt"]
         rows = [DirectoryRow(*row) for row in db.session.execute(
-            stmt.with_only_columns(*ROW_COLUMNS).limit(self.per_page).offset(self._query_offset))]
+            _page_statement(self._query_args["stmt"]),
+            {**self._query_args["params"], "limit": self.per_page, "offset": self._query_offset})]
         _add_details(rows)
         return rows
 
     def _query_count(self) -> int:
-        stmt = self._query_args["stmt"]
-        return db.session.scalar(select(func.count()).select_from(
-            stmt.with_only_columns(City.id).order_by(None).subquery())) or 0
+        return db.session.scalar(_count_statement(self._query_args["stmt"]), self._query_args["params"]) or 0
+
+
+@lru_cache(maxsize=512)
+def _page_statement(stmt):
+    """A page of ``stmt``'s rows (:data:`ROW_COLUMNS`), ``limit`` and ``offset`` as parameters."""
+    return stmt.with_only_columns(*ROW_COLUMNS).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@lru_cache(maxsize=512)
+def _count_statement(stmt):
+    return select(func.count()).select_from(stmt.with_only_columns(City.id).order_by(None).subquery())
 
 
 _IDS = bindparam("ids", expanding=True)

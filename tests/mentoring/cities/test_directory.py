@@ -56,6 +56,8 @@ def test_directory_filters_sort_and_paginate(app, client, people, make_city):
     assert _names(client.get("/cities/")) == ["Alpha", "Beta", "Lisboa"]  # no pending city
     assert _names(client.get("/cities/?q=lis")) == ["Lisboa"]
     assert _names(client.get("/cities/?q=%25")) == []  # LIKE wildcards are escaped
+    assert _names(client.get("/cities/?q=_")) == [] and _names(client.get("/cities/?q=/")) == []
+    assert _names(client.get("/cities/?q=LIS")) == ["Lisboa"]  # whatever the case
     assert _names(client.get("/cities/?country=pt")) == ["Lisboa"]
     assert _names(client.get("/cities/?region=europe&language=es")) == ["Beta"]
     assert _names(client.get("/cities/?commission=urban_mobility")) == ["Lisboa"]
