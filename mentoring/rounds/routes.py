@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
@@ -48,7 +49,7 @@ from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services.cities.directory import display_name
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
-from mentoring.urls import link_pattern, safe_next
+from mentoring.urls import safe_next
 
 #: Proposals per page of a round: 20 rows with their explanations keep the page under 60 KiB of HTML
 #: (the score components are on each proposal's page).
@@ -140,11 +141,12 @@ def show(round_id: int):
     # Every filter is part of the query: pagination counts and pages the filtered rows. Without a filter
     # other than the state, the summary's counts by state are the total (no count over the round).
     counted = not (filters["region"] or filters["area"] or filters["min_score"] is not None)
-    page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters), per_page=PER_PAGE,
-                       error_out=False, count=not counted)
+    page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters, with_cities=False),
+                       per_page=PER_PAGE, error_out=False, count=not counted)
     if counted:
         page.total = summary.by_state.get(filters["state"], 0) if filters["state"] else summary.total
     items = page.items
+    proposal_filters.load_cities(items)
     stale = matchmaking.is_stale(round_)
     status = matchmaking.display_status(round_)
     elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
@@ -154,15 +156,14 @@ def show(round_id: int):
     cities = _cities([city_id for city_id, _reason in unmatched_shown]
                      + [c for row in met_shown for c in (row.city_id, *row.granted)])
     unmatched = unmatched_reasons.describe(unmatched_reasons.with_cities(unmatched_shown, cities))
+    labels = _labels()
+    proposal_rows = rows.proposal_rows(items, explanations.explain_many(items, kept_with=summary.preferences),
+                                       labels, csrf=generate_csrf(), back=request.full_path)
     return render_template(
-        "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
+        "rounds/show.html", round=round_, page=page, rows=proposal_rows, filters=filters, elig=elig,
         summary=summary, unmatched=unmatched, unmatched_total=len(summary.unmatched) if status == "done" else 0,
-        met=summary.met, met_shown=met_shown, cities=cities, area_labels=_labels(), regions=REGION_LABELS,
-        explanations=explanations.explain_many(items, kept_with=summary.preferences), status=status, stale=stale,
-        facts=rows.city_facts(c for p in items for c in (p.mentor_city, p.mentee_city)),
-        score_text=rows.score_text, proposal_url=link_pattern("rounds.proposal", "proposal_id"),
-        approve_url=link_pattern("rounds.approve", "proposal_id"),
-        round_rules=rule_reasons.rules_summary(round_.params),
+        met=summary.met, met_shown=met_shown, cities=cities, area_labels=labels, regions=REGION_LABELS,
+        status=status, stale=stale, round_rules=rule_reasons.rules_summary(round_.params),
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
     )
