@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from mentoring import jobs
 from mentoring.access import coordinator_required, login_required, owner_required
@@ -281,8 +281,12 @@ def mine():
                            explanations=explanations.explain_many(proposals))
 
 
-def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, forms: dict | None = None):
-    proposal = db.session.get(Proposal, proposal.id) or proposal
+def _render_proposal(proposal_id: int, *, error: ServiceError | None = None, forms: dict | None = None):
+    # The pair, its cities (with their languages) and its round, in one query.
+    proposal = db.session.execute(select(Proposal).where(Proposal.id == proposal_id).options(
+        joinedload(Proposal.mentor_city).joinedload(City.languages),
+        joinedload(Proposal.mentee_city).joinedload(City.languages), joinedload(Proposal.round),
+    )).unique().scalar_one_or_none() or abort(404)
     sides = proposal_service.representative_sides(current_user, proposal) if current_user.is_authenticated else []
     forms = forms or {}
     reject_form = forms.get("reject") or ReasonForm(prefix="reject", formdata=None, version=proposal.version)
@@ -294,12 +298,12 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
     for form in (reject_form, decline_form, areas_form):
         form.version.data = proposal.version
     status = error.status if error is not None else 200
+    can_talk = proposal.state in messages.TALKING_STATES and messages.can_read(current_user, proposal)
     return render_template(
         "rounds/proposal.html", proposal=proposal, sides=sides, error=error,
         gaps=consent.gaps(proposal) if proposal.state in ("proposed", "approved") else [],
         step=consent.next_step(proposal), people=contacts.visible_for_proposal(current_user, proposal),
-        can_talk=messages.can_read(current_user, proposal) and proposal.state in messages.TALKING_STATES,
-        unread=messages.unread_count(current_user, proposal),
+        can_talk=can_talk, unread=messages.unread_count(current_user, proposal) if can_talk else 0,
         decision_form=DecisionForm(formdata=None, version=proposal.version),
         reject_form=reject_form, decline_form=decline_form, areas_form=areas_form, area_labels=labels,
         explanation=explanations.explain(proposal.mentor_city, proposal.mentee_city, proposal.areas,
@@ -310,7 +314,7 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
 @bp.get("/proposals/<int:proposal_id>")
 @owner_required("proposal", can_see_proposal)
 def proposal(proposal_id: int):
-    return _render_proposal(_proposal_or_404(proposal_id))
+    return _render_proposal(proposal_id)
 
 
 def _after_decision(proposal: Proposal, changed: bool, message: str):
@@ -321,7 +325,7 @@ def _after_decision(proposal: Proposal, changed: bool, message: str):
 
 
 def _refused(proposal_id: int, error: ServiceError, forms: dict | None = None):
-    return _render_proposal(_proposal_or_404(proposal_id), error=error, forms=forms)
+    return _render_proposal(proposal_id, error=error, forms=forms)
 
 
 @bp.post("/proposals/<int:proposal_id>/approve")

@@ -40,7 +40,6 @@ from mentoring.models import (
 from mentoring.rules import (
     HOLDING_STATES,
     check_version,
-    is_representative,
     represented_city_ids,
 )
 from mentoring.services import (
@@ -79,13 +78,14 @@ def get_for_update(proposal_id: int) -> Proposal:
 
 
 def representative_sides(user, proposal: Proposal) -> list[str]:
-    """Which sides (``"mentor"``, ``"mentee"``) of the proposal ``user`` represents."""
-    sides = []
-    if is_representative(user, proposal.mentor_city_id):
-        sides.append("mentor")
-    if is_representative(user, proposal.mentee_city_id):
-        sides.append("mentee")
-    return sides
+    """Which sides (``"mentor"``, ``"mentee"``) of the proposal ``user`` represents (one query)."""
+    if user is None or getattr(user, "id", None) is None:
+        return []
+    cities = set(db.session.scalars(select(CityMember.city_id).where(
+        CityMember.user_id == user.id, CityMember.role == "representative",
+        CityMember.city_id.in_((proposal.mentor_city_id, proposal.mentee_city_id)))))
+    return [side for side, city_id in (("mentor", proposal.mentor_city_id), ("mentee", proposal.mentee_city_id))
+            if city_id in cities]
 
 
 def can_see_proposal(user, proposal_id: int, **_ignored) -> bool:
