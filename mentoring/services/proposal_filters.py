@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mentoring.extensions import db
@@ -107,13 +107,13 @@ def round_proposals_query(round_id: int, filters: dict, *, with_cities: bool = T
 
 def load_cities(proposals) -> None:
     """Set the two cities of each of ``proposals`` (``mentor_city``, ``mentee_city``) with their languages, in
-    two queries. For a page of rows, after the page is chosen: joined to the proposals, SQLite joined every
+    one query. For a page of rows, after the page is chosen: joined to the proposals, SQLite joined every
     proposal of the round before sorting them and keeping a page."""
     ids = sorted({p.mentor_city_id for p in proposals} | {p.mentee_city_id for p in proposals})
     if not ids:
         return
     cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids))
-                                                  .options(selectinload(City.languages)))}
+                                                  .options(joinedload(City.languages))).unique()}
     for p in proposals:
         set_committed_value(p, "mentor_city", cities[p.mentor_city_id])
         set_committed_value(p, "mentee_city", cities[p.mentee_city_id])
