@@ -162,7 +162,8 @@ def show(round_id: int):
     return render_template(
         "rounds/show.html", round=round_, page=page, rows=proposal_rows, filters=filters, elig=elig,
         summary=summary, unmatched=unmatched, unmatched_total=len(summary.unmatched) if status == "done" else 0,
-        met=summary.met, met_shown=met_shown, cities=cities, area_labels=labels, regions=REGION_LABELS,
+        met=summary.met, met_shown=met_shown, cities=cities, area_labels=labels,
+        regions={key: str(label) for key, label in REGION_LABELS.items()},  # (select_options keeps them per text)
         status=status, stale=stale, round_rules=rule_reasons.rules_summary(round_.params),
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),

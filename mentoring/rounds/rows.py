@@ -41,21 +41,24 @@ def score_text(value: float) -> str:
     return number(float(value), "0.00")
 
 
-def city_facts(cities) -> dict[int, Markup]:
-    """``{city id: the city cell's HTML}`` for ``cities`` (their languages loaded)."""
+def city_facts(cities, names: dict[int, str] | None = None) -> dict[int, Markup]:
+    """``{city id: the city cell's HTML}`` for ``cities`` (their languages loaded); ``names`` is filled with
+    their names as shown."""
     link = link_pattern("cities.profile", "city_id")
     demo = Markup(' <span class="tag tag--demo">%s</span>') % _("Demo")
     inhabitants = _("%(n)s inhabitants", n="\0")
     out = {}
+    names = {} if names is None else names
     for city in cities:
         if city.id in out:
             continue
+        names[city.id] = name = display_name(city)
         details = [city.country, str(REGION_LABELS.get(city.region, city.region))]
         if city.population:
             details.append(inhabitants.replace("\0", number(int(city.population))))
         if city.languages:
             details.append(", ".join(city.language_codes).upper())
-        out[city.id] = _FACTS % (link(city.id), display_name(city), demo if city.is_demo else "",
+        out[city.id] = _FACTS % (link(city.id), name, demo if city.is_demo else "",
                                  " · ".join(details))
     return out
 
@@ -64,7 +67,8 @@ def proposal_rows(proposals, explanations: dict, labels: dict[str, str], *, csrf
     """The ``<tr>`` of each proposal of the round page: its two cities, why, score, state, and for a
     proposed pair a checkbox for the bulk approval and an "Approve" form that comes ``back`` here.
     ``explanations``: :func:`mentoring.services.explanations.explain_many`'s; ``labels``: the areas'."""
-    facts = city_facts(c for p in proposals for c in (p.mentor_city, p.mentee_city))
+    names: dict[int, str] = {}
+    facts = city_facts((c for p in proposals for c in (p.mentor_city, p.mentee_city)), names)
     proposal_url = link_pattern("rounds.proposal", "proposal_id")
     approve_url = link_pattern("rounds.approve", "proposal_id")
     select = _("Select %(mentor)s → %(mentee)s", mentor="\0", mentee="\1")
@@ -80,7 +84,7 @@ def proposal_rows(proposals, explanations: dict, labels: dict[str, str], *, csrf
             areas_html[areas] = _NONE.join(_AREA % labels.get(key, key) for key in areas)
         proposed = p.state == "proposed"
         if proposed:
-            label = select.replace("\0", display_name(p.mentor_city)).replace("\1", display_name(p.mentee_city))
+            label = select.replace("\0", names[p.mentor_city_id]).replace("\1", names[p.mentee_city_id])
             check = _SELECT % (p.id, p.id, label)
             approve = _APPROVE % (approve_url(p.id), csrf, p.version, approve_end)
         else:
