@@ -87,3 +87,13 @@ def per_request(key: Hashable, compute: Callable[[], object]):
 def _forget_per_request(_session, *_args) -> None:
     if has_app_context():
         g.pop("_per_request", None)
+
+
+#: Stands for the request's CSRF token in HTML kept across requests (a token never contains it): the token
+#: differs on every request, the rest of a kept form does not.
+TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+def with_token(kept: list, token: str) -> list:
+    """Kept HTML (``Markup``) with the request's CSRF ``token`` in each :data:`TOKEN_SLOT`."""
+    return [html.replace(TOKEN_SLOT, token) if TOKEN_SLOT in html else html for html in kept]

@@ -20,8 +20,7 @@ from mentoring.extensions import db
 from mentoring.templating import duration_text, label, local_time, percent, select_options
 
 _NONE = Markup("")
-#: Stands for the request's CSRF token in the kept HTML (a token never contains it).
-_CSRF = "\x00csrf\x00"
+_TOKEN = cache.TOKEN_SLOT  # the request's CSRF token, put in by cache.with_token
 _kept = cache.Memo(maxsize=4096)
 
 
@@ -29,10 +28,6 @@ def _context() -> tuple:
     """What every item is written in: the language and the time zone dates are shown in (and the database:
     items are kept apart per database, as the other kept results)."""
     return str(db.engine.url), str(get_locale() or "en"), current_app.config.get("BABEL_DEFAULT_TIMEZONE")
-
-
-def _with_token(items: list[Markup], csrf: str) -> list[Markup]:
-    return [item.replace(_CSRF, csrf) if _CSRF in item else item for item in items]
 
 
 # --- Goals -------------------------------------------------------------------------------------------
@@ -47,8 +42,7 @@ _OVERDUE = Markup(' <span class="tag tag--rejected">%s</span>')
 _HISTORY = Markup('\n    <details class="ms-details"><summary>%s</summary><ol class="ms-history">%s</ol></details>')
 _EARLIER = Markup('<li class="muted">%s</li>')
 _CHANGE = Markup('<li><time datetime="%s">%s</time>: %s · %s</li>')
-_GOAL_FORM = Markup(
-    '\n    <details class="ms-details"><summary>%s</summary><form method="post" action="%s/goals/%s" '
+_GOAL_FORM = Markup('\n    <details class="ms-details"><summary>%s</summary><form method="post" action="%s/goals/%s" '
     'class="ms-goal-form"><input type="hidden" name="csrf_token" value="%s"><label>%s <input name="goal%s-progress" '
     'type="number" min="0" max="100" step="5" required value="%s"></label><label>%s <select name="goal%s-status">'
     '%s</select></label><label>%s <input name="goal%s-target_date" type="date" value="%s"></label>'
@@ -68,7 +62,7 @@ def goal_items(goals, *, labels: dict, statuses: dict, overdue: set, active: boo
         out.append(_kept.get_or_compute(key, lambda goal=goal, key=key: _goal(goal, key[3], statuses, key[5],
                                                                               active, ws, goal_statuses,
                                                                               percent_label)))
-    return _with_token(out, csrf)
+    return cache.with_token(out, csrf)
 
 
 def _goal(goal, area: str, statuses: dict, overdue: bool, active: bool, ws: str, goal_statuses,
@@ -82,7 +76,7 @@ def _goal(goal, area: str, statuses: dict, overdue: bool, active: bool, ws: str,
         history = _HISTORY % (_("Progress history"), earlier + changes)
     form = _NONE
     if active:
-        form = _GOAL_FORM % (_("Update progress"), ws, goal.id, _CSRF, percent_label, goal.id, goal.progress,
+        form = _GOAL_FORM % (_("Update progress"), ws, goal.id, _TOKEN, percent_label, goal.id, goal.progress,
                              _("Status"), goal.id, select_options(goal_statuses, goal.status), _("Target date"),
                              goal.id, goal.target_date.isoformat() if goal.target_date else "", _("Update goal"))
     target = (_("Target date: %(date)s", date=format_date(goal.target_date)) if goal.target_date
@@ -94,8 +88,7 @@ def _goal(goal, area: str, statuses: dict, overdue: bool, active: bool, ws: str,
 
 # --- Sessions ----------------------------------------------------------------------------------------
 
-_SESSION = Markup(
-    '\n    <li class="ms-session%s" id="session-%s">\n'
+_SESSION = Markup('\n    <li class="ms-session%s" id="session-%s">\n'
     '      <div class="row row--between"><h3 class="ms-session__when"><time datetime="%s">%s</time></h3>'
     '<span><span class="tag tag--brand">%s</span> %s</span></div>%s\n'
     '      <p class="small">%s%s</p>%s%s%s%s\n'
@@ -143,7 +136,7 @@ def session_items(rows, *, zone, other_zone, labels: dict, formats: dict, fits: 
                tuple((f.fit, authors.get(f.author_id), f.comment, f.comment_hidden) for f in item["feedback"]))
         out.append(_kept.get_or_compute(key, lambda item=item, key=key: _session(
             item, zone, other_zone if other_key else None, key[8], formats, fits, authors, other_city, active, ws)))
-    return _with_token(out, csrf)
+    return cache.with_token(out, csrf)
 
 
 def _session(item, zone, other_zone, areas, formats: dict, fits: dict, authors: dict, other_city: str,
@@ -178,12 +171,12 @@ def _session(item, zone, other_zone, areas, formats: dict, fits: dict, authors: 
     if active and not s.cancelled_at:
         actions = ((_LOG % (ws, s.id, _("Log as held")) if not s.held and not item["future"] else _NONE)
                    + _EDIT % (ws, s.id, _("Edit"))
-                   + (_CANCEL % (ws, s.id, _("Cancel this planned session?"), _CSRF, _("Cancel session"))
+                   + (_CANCEL % (ws, s.id, _("Cancel this planned session?"), _TOKEN, _("Cancel session"))
                       if not s.held else _NONE))
     feedback_form = _NONE
     if item["can_feedback"]:
         radios = _NONE.join(_RADIO % (value, text) for value, text in fits.items())
-        feedback_form = _CHECK % (_("Quick fit check"), ws, s.id, _CSRF, _("How well does the pairing fit?"), radios,
+        feedback_form = _CHECK % (_("Quick fit check"), ws, s.id, _TOKEN, _("How well does the pairing fit?"), radios,
                                   _("Comment (optional)"), _("Only coordinators may read my comment"),
                                   _("Send feedback"))
     areas_text = (" · " + ", ".join(text for _key, text in areas)) if areas else ""

@@ -39,8 +39,7 @@ _TAG = Markup('<span class="tag tag--%s">%s</span>')
 _AREA = Markup('<span class="tag tag--brand">%s</span>')
 _MANUAL = Markup(' <span class="tag">%s</span>')
 _NONE = Markup("")
-#: Stands for the request's CSRF token in the kept rows (a token never contains it).
-_CSRF = "\x00csrf\x00"
+_TOKEN = cache.TOKEN_SLOT  # the request's CSRF token, put in by cache.with_token
 
 
 def score_text(value: float) -> str:
@@ -76,7 +75,7 @@ class _Writer:
         if p.state == "proposed":
             label = self.select.replace("\0", names[p.mentor_city_id]).replace("\1", names[p.mentee_city_id])
             check = _SELECT % (p.id, p.id, label)
-            approve = _APPROVE % (self.approve_url(p.id), _CSRF, p.version, self.approve_end)
+            approve = _APPROVE % (self.approve_url(p.id), _TOKEN, p.version, self.approve_end)
         return _ROW % (check, self.facts(p.mentor_city, names[p.mentor_city_id]),
                        self.facts(p.mentee_city, names[p.mentee_city_id]), why,
                        _NONE.join(_AREA % label for _key, label in areas), score_text(p.score),
@@ -116,7 +115,7 @@ def proposal_rows(proposals, explanations: dict, labels: dict[str, str], *, csrf
             return writer[0].row(p, names, why, areas)
 
         out.append(_kept.get_or_compute(key, write))
-    return [row.replace(_CSRF, csrf) if _CSRF in row else row for row in out]
+    return cache.with_token(out, csrf)
 
 
 _kept = cache.Memo(maxsize=4096)
