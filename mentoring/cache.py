@@ -9,7 +9,8 @@ through the application changes the fingerprint, so a cached result is never ser
 that changes it, in any worker (each worker recomputes once). The fingerprint is one query of aggregates.
 
 The results themselves are kept per process in a small LRU (:class:`Memo`): what is cached is
-derived data (programme figures, mentor suggestions) that is cheap to hold and costly to compute.
+derived data (programme figures, mentor suggestions, rows of HTML kept under everything they are written
+from) that is cheap to hold and costly to compute.
 
 :func:`per_request` keeps what several parts of one page ask for (the capability areas, the unread
 counts of the bell) for the rest of the request, until the request writes: a flush, or the end of
