@@ -9,7 +9,8 @@ through the application changes the fingerprint, so a cached result is never ser
 that changes it, in any worker (each worker recomputes once). The fingerprint is one query of aggregates.
 
 The results themselves are kept per process in a small LRU (:class:`Memo`): what is cached is
-derived data (programme figures, mentor suggestions) that is cheap to hold and costly to compute.
+derived data (programme figures, mentor suggestions, rows of HTML kept under everything they are written
+from) that is cheap to hold and costly to compute.
 
 :func:`per_request` keeps what several parts of one page ask for (the capability areas, the unread
 counts of the bell) for the rest of the request, until the request writes: a flush, or the end of
@@ -87,3 +88,13 @@ def per_request(key: Hashable, compute: Callable[[], object]):
 def _forget_per_request(_session, *_args) -> None:
     if has_app_context():
         g.pop("_per_request", None)
+
+
+#: Stands for the request's CSRF token in HTML kept across requests (a token never contains it): the token
+#: differs on every request, the rest of a kept form does not.
+TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+def with_token(kept: list, token: str) -> list:
+    """Kept HTML (``Markup``) with the request's CSRF ``token`` in each :data:`TOKEN_SLOT`."""
+    return [html.replace(TOKEN_SLOT, token) if TOKEN_SLOT in html else html for html in kept]

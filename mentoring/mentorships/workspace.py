@@ -7,18 +7,21 @@ and page live in the URL (``?sessions=held&page=3#sessions``), so any page can b
 """
 from __future__ import annotations
 
-from flask import g, render_template, request
+import functools
+
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
-from mentoring.mentorships import bp
+from mentoring.mentorships import bp, items
 from mentoring.mentorships.access import mentorship_required
 from mentoring.mentorships.forms import AssignMentorForm, ConfirmForm, GoalForm, LinkForm, choices
 from mentoring.models import utcnow
 from mentoring.services import contacts, messages
 from mentoring.services import workspace as service
+from mentoring.services.cities.directory import display_name
 from mentoring.services.taxonomy import area_labels
-from mentoring.templating import local_time, percent
 
 #: The statuses a goal can be given from the workspace (the others are set at close-out).
 GOAL_FORM_STATUSES = ("open", "achieved", "dropped")
@@ -43,8 +46,6 @@ def show(mentorship_id: int):
     def row(session) -> dict:
         return {
             "session": session,
-            "local": local_time(session.starts_at, zone),
-            "other": local_time(session.starts_at, other_zone) if other_zone.key != zone.key else None,
             "future": session.starts_at > now,
             "can_feedback": active and session.held and side is not None and session.id not in feedback.mine,
             "feedback": feedback.by_session.get(session.id, ()),
@@ -55,20 +56,27 @@ def show(mentorship_id: int):
     goal_form = GoalForm()
     goal_form.area_key.choices = choices((k, labels.get(k, k)) for k in mentorship.areas)
     statuses = service.goal_status_labels()
+    fits = service.fit_labels()
+    ws, csrf = url_for("mentorships.show", mentorship_id=mentorship.id), generate_csrf()
+    sessions = functools.partial(items.session_items, zone=zone, other_zone=other_zone, labels=labels,
+                                 formats=service.session_format_labels(), fits=fits, authors=feedback.authors,
+                                 other_city=display_name(other_city), active=active, ws=ws, csrf=csrf)
     return render_template(
-        "mentorships/show.html", percent=percent,
+        "mentorships/show.html",
         mentorship=mentorship, active=active, side=side, own_city=own_city, zone=zone, other_city=other_city,
-        counts=counts, page=page, upcoming=[row(s) for s in page.upcoming], log=[row(s) for s in page.items],
-        views=service.view_labels(), feedback=feedback, labels=labels, goals=goals, goal_form=goal_form,
-        goal_statuses=[(k, statuses[k]) for k in GOAL_FORM_STATUSES], statuses=statuses,
-        percent_label=_("Progress (%)"),  # (a template's gettext would read "%)" as a placeholder)
-        overdue={goal.id for goal in goals if service.is_overdue(goal, now.date())},
+        counts=counts, page=page, upcoming=sessions([row(s) for s in page.upcoming]),
+        log=sessions([row(s) for s in page.items]), views=service.view_labels(), feedback=feedback, labels=labels,
+        goals=goals, goal_form=goal_form, goal_items=items.goal_items(
+            goals, labels=labels, statuses=statuses, active=active, ws=ws, csrf=csrf,
+            overdue={goal.id for goal in goals if service.is_overdue(goal, now.date())},
+            goal_statuses=[(k, statuses[k]) for k in GOAL_FORM_STATUSES],
+            percent_label=_("Progress (%)")),  # (a template's gettext would read "%)" as a placeholder)
         assign=_assign_choices(mentorship) if active else {}, confirm=ConfirmForm(), link_form=LinkForm(),
         links=service.links_of(mentorship.id),
         contacts=contacts.visible_for_mentorship(mentorship), unread=messages.unread_count(current_user, mentorship),
         maturity=service.maturity_before_after(mentorship) if not active else [],
         silent=service.went_silent(mentorship, counts.last_held_at, now),
-        formats=service.session_format_labels(), fits=service.fit_labels(), states=service.state_labels(),
+        fits=fits, states=service.state_labels(),
     )
 
 

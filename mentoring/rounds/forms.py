@@ -153,22 +153,21 @@ class ReasonForm(DecisionForm):
                            validators=[DataRequired(message=_l("Please give a reason.")), Length(max=2000)])
 
 
-_BOX = Markup('<li><input{checked} id="{id}" name="{name}" type="checkbox" value="{value}"> '
-              '<label for="{id}">{label}</label></li>')
+_BOX = Markup('<li><input%s id="%s-%d" name="%s" type="checkbox" value="%s"> <label for="%s-%d">%s</label></li>')
+_CHECKED = Markup(" checked")
 
 
 class CheckboxList:
-    """The markup of ``ListWidget(prefix_label=False)`` with ``CheckboxInput``, one ``Markup.format`` a box:
+    """The markup of ``ListWidget(prefix_label=False)`` with ``CheckboxInput``, one ``Markup % values`` a box:
     WTForms builds each box's attributes and label through ``html_params`` and field objects, a quarter of
     the proposal page's time for the 25 focus areas."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         boxes = Markup("").join(
-            _BOX.format(checked=Markup(" checked") if checked else "", id=f"{field.id}-{n}", name=field.name,
-                        value=value, label=label)
+            _BOX % (_CHECKED if checked else "", field.id, n, field.name, value, field.id, n, label)
             for n, (value, label, checked, _render_kw) in enumerate(field.iter_choices()))
-        return Markup("<ul {}>{}</ul>").format(html_params(**kwargs), boxes)
+        return Markup("<ul %s>%s</ul>") % (html_params(**kwargs), boxes)
 
 
 class AreasForm(DecisionForm):

@@ -12,8 +12,9 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from mentoring import jobs
 from mentoring.access import coordinator_required, login_required, owner_required
@@ -48,7 +49,7 @@ from mentoring.services import unmatched as unmatched_reasons
 from mentoring.services.cities.directory import display_name
 from mentoring.services.proposals import can_see_proposal, represents_a_city_of
 from mentoring.services.taxonomy import area_labels
-from mentoring.urls import link_pattern, safe_next
+from mentoring.urls import safe_next
 
 #: Proposals per page of a round: 20 rows with their explanations keep the page under 60 KiB of HTML
 #: (the score components are on each proposal's page).
@@ -140,11 +141,12 @@ def show(round_id: int):
     # Every filter is part of the query: pagination counts and pages the filtered rows. Without a filter
     # other than the state, the summary's counts by state are the total (no count over the round).
     counted = not (filters["region"] or filters["area"] or filters["min_score"] is not None)
-    page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters), per_page=PER_PAGE,
-                       error_out=False, count=not counted)
+    page = db.paginate(proposal_filters.round_proposals_query(round_.id, filters, with_cities=False),
+                       per_page=PER_PAGE, error_out=False, count=not counted)
     if counted:
         page.total = summary.by_state.get(filters["state"], 0) if filters["state"] else summary.total
     items = page.items
+    proposal_filters.load_cities(items)
     stale = matchmaking.is_stale(round_)
     status = matchmaking.display_status(round_)
     elig = matchmaking.eligibility(round_) if status in ("draft", "failed") else None
@@ -154,15 +156,15 @@ def show(round_id: int):
     cities = _cities([city_id for city_id, _reason in unmatched_shown]
                      + [c for row in met_shown for c in (row.city_id, *row.granted)])
     unmatched = unmatched_reasons.describe(unmatched_reasons.with_cities(unmatched_shown, cities))
+    labels = _labels()
+    proposal_rows = rows.proposal_rows(items, explanations.explain_many(items, kept_with=summary.preferences),
+                                       labels, csrf=generate_csrf(), back=request.full_path)
     return render_template(
-        "rounds/show.html", round=round_, page=page, proposals=items, filters=filters, elig=elig,
+        "rounds/show.html", round=round_, page=page, rows=proposal_rows, filters=filters, elig=elig,
         summary=summary, unmatched=unmatched, unmatched_total=len(summary.unmatched) if status == "done" else 0,
-        met=summary.met, met_shown=met_shown, cities=cities, area_labels=_labels(), regions=REGION_LABELS,
-        explanations=explanations.explain_many(items, kept_with=summary.preferences), status=status, stale=stale,
-        facts=rows.city_facts(c for p in items for c in (p.mentor_city, p.mentee_city)),
-        score_text=rows.score_text, proposal_url=link_pattern("rounds.proposal", "proposal_id"),
-        approve_url=link_pattern("rounds.approve", "proposal_id"),
-        round_rules=rule_reasons.rules_summary(round_.params),
+        met=summary.met, met_shown=met_shown, cities=cities, area_labels=labels,
+        regions={key: str(label) for key, label in REGION_LABELS.items()},  # (select_options keeps them per text)
+        status=status, stale=stale, round_rules=rule_reasons.rules_summary(round_.params),
         busy=round_.is_busy and not stale, stale_message=matchmaking.stale_message() if stale else "",
         action_form=ActionForm(), background=elig is not None and matchmaking.runs_in_background(round_, elig),
     )
@@ -280,8 +282,12 @@ def mine():
                            explanations=explanations.explain_many(proposals))
 
 
-def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, forms: dict | None = None):
-    proposal = db.session.get(Proposal, proposal.id) or proposal
+def _render_proposal(proposal_id: int, *, error: ServiceError | None = None, forms: dict | None = None):
+    # The pair, its cities (with their languages) and its round, in one query.
+    proposal = db.session.execute(select(Proposal).where(Proposal.id == proposal_id).options(
+        joinedload(Proposal.mentor_city).joinedload(City.languages),
+        joinedload(Proposal.mentee_city).joinedload(City.languages), joinedload(Proposal.round),
+    )).unique().scalar_one_or_none() or abort(404)
     sides = proposal_service.representative_sides(current_user, proposal) if current_user.is_authenticated else []
     forms = forms or {}
     reject_form = forms.get("reject") or ReasonForm(prefix="reject", formdata=None, version=proposal.version)
@@ -293,12 +299,12 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
     for form in (reject_form, decline_form, areas_form):
         form.version.data = proposal.version
     status = error.status if error is not None else 200
+    can_talk = proposal.state in messages.TALKING_STATES and messages.can_read(current_user, proposal)
     return render_template(
         "rounds/proposal.html", proposal=proposal, sides=sides, error=error,
         gaps=consent.gaps(proposal) if proposal.state in ("proposed", "approved") else [],
         step=consent.next_step(proposal), people=contacts.visible_for_proposal(current_user, proposal),
-        can_talk=messages.can_read(current_user, proposal) and proposal.state in messages.TALKING_STATES,
-        unread=messages.unread_count(current_user, proposal),
+        can_talk=can_talk, unread=messages.unread_count(current_user, proposal) if can_talk else 0,
         decision_form=DecisionForm(formdata=None, version=proposal.version),
         reject_form=reject_form, decline_form=decline_form, areas_form=areas_form, area_labels=labels,
         explanation=explanations.explain(proposal.mentor_city, proposal.mentee_city, proposal.areas,
@@ -309,7 +315,7 @@ def _render_proposal(proposal: Proposal, *, error: ServiceError | None = None, f
 @bp.get("/proposals/<int:proposal_id>")
 @owner_required("proposal", can_see_proposal)
 def proposal(proposal_id: int):
-    return _render_proposal(_proposal_or_404(proposal_id))
+    return _render_proposal(proposal_id)
 
 
 def _after_decision(proposal: Proposal, changed: bool, message: str):
@@ -320,7 +326,7 @@ def _after_decision(proposal: Proposal, changed: bool, message: str):
 
 
 def _refused(proposal_id: int, error: ServiceError, forms: dict | None = None):
-    return _render_proposal(_proposal_or_404(proposal_id), error=error, forms=forms)
+    return _render_proposal(proposal_id, error=error, forms=forms)
 
 
 @bp.post("/proposals/<int:proposal_id>/approve")

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask import current_app
 from flask_babel import format_date
@@ -23,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mentoring import rules
+from mentoring.cache import per_request
 from mentoring.extensions import db
 from mentoring.links import external_url
 from mentoring.models import (
@@ -55,17 +58,42 @@ def city_of(proposal: Proposal, side: str) -> City:
     return proposal.mentor_city if side == "mentor" else proposal.mentee_city
 
 
-def confirmed_representatives(city_id: int) -> list[User]:
-    return [u for u in rules.representatives([city_id]) if u.is_confirmed]
+def city_id_of(proposal: Proposal, side: str) -> int:
+    return proposal.mentor_city_id if side == "mentor" else proposal.mentee_city_id
+
+
+def _side_representatives(proposal: Proposal, side: str) -> list[User]:
+    """The confirmed representatives of one side, both sides read in one query."""
+    return _confirmed_by_city((proposal.mentor_city_id, proposal.mentee_city_id))[city_id_of(proposal, side)]
+
+
+def _confirmed_by_city(city_ids) -> dict[int, list[User]]:
+    """``{city id: its confirmed active representatives}``, in one query for the cities, asked once per request
+    until the request writes (the consent gaps and the next step of a proposal read both of its cities)."""
+    ids = tuple(sorted(set(city_ids)))
+
+    def read() -> dict[int, list[User]]:
+        out: dict[int, list[User]] = {city_id: [] for city_id in ids}
+        for user, city_id in db.session.execute(
+                select(User, CityMember.city_id).join(CityMember, CityMember.user_id == User.id)
+                .where(CityMember.city_id.in_(ids), CityMember.role == "representative", User.active)
+                .order_by(User.id)):
+            if user.is_confirmed:
+                out[city_id].append(user)
+        return out
+
+    return per_request(("confirmed representatives", ids), read)
 
 
 def open_links(proposal: Proposal, side: str | None = None) -> list[EndorsementLink]:
-    statement = select(EndorsementLink).where(
-        EndorsementLink.proposal_id == proposal.id, EndorsementLink.used_at.is_(None),
-        EndorsementLink.expires_at > utcnow())
-    if side:
-        statement = statement.where(EndorsementLink.side == side)
-    return list(db.session.scalars(statement.order_by(EndorsementLink.id)))
+    """The proposal's unused, unexpired links (of one ``side``), read once per request until it writes."""
+    def read() -> list[EndorsementLink]:
+        return list(db.session.scalars(select(EndorsementLink).where(
+            EndorsementLink.proposal_id == proposal.id, EndorsementLink.used_at.is_(None),
+            EndorsementLink.expires_at > utcnow()).order_by(EndorsementLink.id)))
+
+    links = per_request(("open endorsement links", proposal.id), read)
+    return [link for link in links if side is None or link.side == side]
 
 
 @dataclass
@@ -88,15 +116,13 @@ def gaps(proposal: Proposal) -> list[Gap]:
     """The sides of the pair that nobody with an account can endorse."""
     from mentoring.services import contacts
 
-    found = []
-    for side in SIDES:
-        if side == "mentor" and proposal.mentor_endorsed_at or side == "mentee" and proposal.mentee_endorsed_at:
-            continue
-        city = city_of(proposal, side)
-        if confirmed_representatives(city.id):
-            continue
-        found.append(Gap(side, city, contacts.city_contacts(city.id), bool(open_links(proposal, side))))
-    return found
+    missing = [side for side in SIDES
+               if not getattr(proposal, f"{side}_endorsed_at") and not _side_representatives(proposal, side)]
+    if not missing:
+        return []
+    people = contacts.contacts_of_cities([city_id_of(proposal, side) for side in missing])
+    return [Gap(side, city_of(proposal, side), people[city_id_of(proposal, side)], bool(open_links(proposal, side)))
+            for side in missing]
 
 
 def gaps_by_proposal(proposals) -> dict[int, list[Gap]]:
@@ -274,7 +300,7 @@ def remind(proposal: Proposal) -> None:
     for side in SIDES:
         if getattr(proposal, f"{side}_endorsed_at"):
             continue
-        for user in confirmed_representatives(city_of(proposal, side).id):
+        for user in _side_representatives(proposal, side):
             letters.send(user, "endorsements", compose)
         for link in open_links(proposal, side):
             _reissue(link, reminder=True)
@@ -291,35 +317,50 @@ def expired_recently(days: int = 30) -> list[Proposal]:
 
 @dataclass
 class Step:
-    who: list[str]  # e-mail addresses of the people expected to act
     what: str
+    #: Reads who is expected to act (asked only when ``who`` is: pages show ``what``).
+    _who: Callable[[], list[str]] = field(repr=False)
+
+    @cached_property
+    def who(self) -> list[str]:
+        """E-mail addresses of the people expected to act."""
+        return self._who()
+
+
+def _coordinators() -> list[str]:
+    return [u.email for u in rules.coordinators()]
 
 
 def next_step(proposal: Proposal) -> Step:
     """Who must act next on this proposal, and what (never empty: nothing waits silently)."""
-    coordinators = [u.email for u in rules.coordinators()]
     if proposal.state == "proposed":
-        return Step(coordinators, _("Approve or reject the proposed pair."))
+        return Step(_("Approve or reject the proposed pair."), _coordinators)
     if proposal.state == "approved":
-        who = []
-        for side in SIDES:
-            if getattr(proposal, f"{side}_endorsed_at"):
-                continue
-            city = city_of(proposal, side)
-            reps = [u.email for u in confirmed_representatives(city.id)]
-            contacts = [link.contact.email for link in open_links(proposal, side)]
-            who += reps + contacts or coordinators  # nobody on that side: the coordinators must fix it
-        return Step(list(dict.fromkeys(who)), _("Endorse or decline the pair before %(date)s.",
-                                                  date=format_date(deadline(proposal), "long")))
+        def endorsers() -> list[str]:
+            who: list[str] = []
+            for side in SIDES:
+                if getattr(proposal, f"{side}_endorsed_at"):
+                    continue
+                reps = [u.email for u in _side_representatives(proposal, side)]
+                contacts = [link.contact.email for link in open_links(proposal, side)]
+                who += reps + contacts or _coordinators()  # nobody on that side: the coordinators must fix it
+            return list(dict.fromkeys(who))
+
+        return Step(_("Endorse or decline the pair before %(date)s.", date=format_date(deadline(proposal), "long")),
+                    endorsers)
     if proposal.state == "endorsed":
         from mentoring.models import Mentorship
 
         mentorship = db.session.scalar(select(Mentorship).where(Mentorship.proposal_id == proposal.id))
-        members = list(db.session.scalars(select(User.email).join(CityMember, CityMember.user_id == User.id).where(
-            CityMember.city_id.in_((proposal.mentor_city_id, proposal.mentee_city_id)), User.active)))
         if mentorship is not None and mentorship.state == "active":
-            return Step(members or coordinators, _("Plan the first session in the workspace."))
-        return Step(coordinators, _("Review the closed mentorship."))
+            def members() -> list[str]:
+                return list(db.session.scalars(select(User.email).join(CityMember, CityMember.user_id == User.id)
+                                               .where(CityMember.city_id.in_((proposal.mentor_city_id,
+                                                                              proposal.mentee_city_id)),
+                                                      User.active))) or _coordinators()
+
+            return Step(_("Plan the first session in the workspace."), members)
+        return Step(_("Review the closed mentorship."), _coordinators)
     # rejected, declined, expired: the mentee is back in the pool
-    return Step(coordinators, _("Find another mentor for %(city)s (the mentee is back in the pool).",
-                                city=display_name(proposal.mentee_city)))
+    return Step(_("Find another mentor for %(city)s (the mentee is back in the pool).",
+                  city=display_name(proposal.mentee_city)), _coordinators)

@@ -38,8 +38,17 @@ def can_manage(user, city_id: int) -> bool:
 
 
 def city_contacts(city_id: int) -> list[ProgrammeContact]:
-    return list(db.session.scalars(
-        select(ProgrammeContact).where(ProgrammeContact.city_id == city_id).order_by(ProgrammeContact.id)))
+    return contacts_of_cities([city_id])[city_id]
+
+
+def contacts_of_cities(city_ids) -> dict[int, list[ProgrammeContact]]:
+    """``{city id: its programme contacts}`` in one query."""
+    out: dict[int, list[ProgrammeContact]] = {city_id: [] for city_id in city_ids}
+    if out:
+        for contact in db.session.scalars(select(ProgrammeContact).where(ProgrammeContact.city_id.in_(list(out)))
+                                          .order_by(ProgrammeContact.id)):
+            out[contact.city_id].append(contact)
+    return out
 
 
 def _clean(name, email, role, languages, timezone) -> tuple[dict, dict]:
@@ -168,7 +177,8 @@ def visible_for_proposal(user, proposal: Proposal) -> dict[str, list[Person]]:
     out: dict[str, list[Person]] = {}
     if rules.is_coordinator(user):
         if proposal.state in ("approved", "endorsed"):
-            out = {"mentor": people_of(proposal.mentor_city), "mentee": people_of(proposal.mentee_city)}
+            people = _people_of_cities([proposal.mentor_city, proposal.mentee_city], None)
+            out = {"mentor": people[proposal.mentor_city_id], "mentee": people[proposal.mentee_city_id]}
         return out
     side = _viewer_side(user, proposal.mentor_city_id, proposal.mentee_city_id)
     if side is None:

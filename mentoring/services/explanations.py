@@ -232,6 +232,15 @@ def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
     levels = load_levels(city_ids, area_keys)
     out = {}
     locale = _locale() if kept_with is not None else ""
+    database = str(db.engine.url)
+    cities: dict[int, tuple] = {}  # each city's part of the key, once per city
+
+    def city_key(city) -> tuple:
+        if city.id not in cities:
+            cities[city.id] = (city.id, city.version, display_name(city), city.region, city.population,
+                               tuple(city.language_codes))
+        return cities[city.id]
+
     for p in pairs:
         def write(p=p):
             return explain(p.mentor_city, p.mentee_city, p.areas, p.components, stored=p.explanation,
@@ -240,11 +249,10 @@ def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
             out[p.id] = write()
             continue
         mentor, mentee = p.mentor_city, p.mentee_city
-        key = (str(db.engine.url), locale, kept_with, p.id, p.version, p.created_at, p.explanation,
+        key = (database, locale, kept_with, p.id, p.version, p.created_at, p.explanation,
                repr(p.components), repr(getattr(p, "rules", None)),
                tuple((labels.get(a), levels.get((mentor.id, a)), levels.get((mentee.id, a))) for a in p.areas or ()),
-               *((c.id, c.version, display_name(c), c.region, c.population, tuple(c.language_codes))
-                 for c in (mentor, mentee)))
+               city_key(mentor), city_key(mentee))
         out[p.id] = _kept.get_or_compute(key, write)
     return out
 

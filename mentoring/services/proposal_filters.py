@@ -8,7 +8,9 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from mentoring.extensions import db
 from mentoring.models import (
     City,
     Proposal,
@@ -75,23 +77,19 @@ def area_json_pattern(area_key: str) -> str:
     return json.dumps(area_key)
 
 
-def round_proposals_query(round_id: int, filters: dict):
-    """The SELECT of a round's proposals with every filter applied in the database, best first.
+def round_proposals_query(round_id: int, filters: dict, *, with_cities: bool = True):
+    """The SELECT of a round's proposals with every filter applied in the database, best first
+    (``with_cities``: their cities and languages too; else load them by :func:`load_cities`).
 
     The focus areas are a JSON list on the proposal. They are filtered portably by a LIKE on the
     JSON text (SQLite and PostgreSQL both render the list as ``["a", "b"]``): the key is searched
     *with its JSON quotes*, so ``data`` never matches ``open_data``, and LIKE's wildcards (``_``
     is common in keys) are escaped (``autoescape``). Keys are checked against the taxonomy first.
     """
-    query = (
-        select(Proposal)
-        .where(Proposal.round_id == round_id)
-        .options(
-            joinedload(Proposal.mentor_city).selectinload(City.languages),
-            joinedload(Proposal.mentee_city).selectinload(City.languages),
-        )
-        .order_by(Proposal.score.desc(), Proposal.id)
-    )
+    query = select(Proposal).where(Proposal.round_id == round_id).order_by(Proposal.score.desc(), Proposal.id)
+    if with_cities:
+        query = query.options(joinedload(Proposal.mentor_city).selectinload(City.languages),
+                              joinedload(Proposal.mentee_city).selectinload(City.languages))
     if filters.get("state"):
         query = query.where(Proposal.state == filters["state"])
     if filters.get("min_score") is not None:
@@ -105,3 +103,17 @@ def round_proposals_query(round_id: int, filters: dict):
             cast(Proposal.areas, String).contains(area_json_pattern(filters["area"]), autoescape=True)
         )
     return query
+
+
+def load_cities(proposals) -> None:
+    """Set the two cities of each of ``proposals`` (``mentor_city``, ``mentee_city``) with their languages, in
+    one query. For a page of rows, after the page is chosen: joined to the proposals, SQLite joined every
+    proposal of the round before sorting them and keeping a page."""
+    ids = sorted({p.mentor_city_id for p in proposals} | {p.mentee_city_id for p in proposals})
+    if not ids:
+        return
+    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(ids))
+                                                  .options(joinedload(City.languages))).unique()}
+    for p in proposals:
+        set_committed_value(p, "mentor_city", cities[p.mentor_city_id])
+        set_committed_value(p, "mentee_city", cities[p.mentee_city_id])

@@ -24,7 +24,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from mentoring import rules
 from mentoring.extensions import db
@@ -40,7 +40,6 @@ from mentoring.models import (
 from mentoring.rules import (
     HOLDING_STATES,
     check_version,
-    is_representative,
     represented_city_ids,
 )
 from mentoring.services import (
@@ -53,6 +52,7 @@ from mentoring.services import (
 )
 from mentoring.services.audit import record
 from mentoring.services.cities.directory import display_name
+from mentoring.services.proposal_filters import load_cities
 
 # Proposal states in which the pair is still "live" (the mentee is not back in the pool).
 LIVE_STATES = ("proposed", "approved", "endorsed")
@@ -79,13 +79,14 @@ def get_for_update(proposal_id: int) -> Proposal:
 
 
 def representative_sides(user, proposal: Proposal) -> list[str]:
-    """Which sides (``"mentor"``, ``"mentee"``) of the proposal ``user`` represents."""
-    sides = []
-    if is_representative(user, proposal.mentor_city_id):
-        sides.append("mentor")
-    if is_representative(user, proposal.mentee_city_id):
-        sides.append("mentee")
-    return sides
+    """Which sides (``"mentor"``, ``"mentee"``) of the proposal ``user`` represents (one query)."""
+    if user is None or getattr(user, "id", None) is None:
+        return []
+    cities = set(db.session.scalars(select(CityMember.city_id).where(
+        CityMember.user_id == user.id, CityMember.role == "representative",
+        CityMember.city_id.in_((proposal.mentor_city_id, proposal.mentee_city_id)))))
+    return [side for side, city_id in (("mentor", proposal.mentor_city_id), ("mentee", proposal.mentee_city_id))
+            if city_id in cities]
 
 
 def can_see_proposal(user, proposal_id: int, **_ignored) -> bool:
@@ -104,18 +105,13 @@ def represents_a_city_of(user, proposal_id: int, **_ignored) -> bool:
 def proposals_for_user(user) -> list[Proposal]:
     """Proposals approved for (or decided by) the cities ``user`` represents, newest first."""
     city_ids = represented_city_ids(user)
-    return list(
-        db.session.scalars(
-            select(Proposal)
-            .where(
-                or_(Proposal.mentor_city_id.in_(city_ids), Proposal.mentee_city_id.in_(city_ids)),
-                Proposal.state.in_(("approved", "endorsed", "declined")),
-            )
-            .options(joinedload(Proposal.mentor_city).selectinload(City.languages),
-                     joinedload(Proposal.mentee_city).selectinload(City.languages))
-            .order_by(Proposal.decided_at.desc(), Proposal.id.desc())
-        )
-    )
+    found = list(db.session.scalars(
+        select(Proposal)
+        .where(or_(Proposal.mentor_city_id.in_(city_ids), Proposal.mentee_city_id.in_(city_ids)),
+               Proposal.state.in_(("approved", "endorsed", "declined")))
+        .order_by(Proposal.decided_at.desc(), Proposal.id.desc())))
+    load_cities(found)  # with their languages (the explanations name them): one query for every pair
+    return found
 
 
 def waiting_for_endorsement(older_than: timedelta = STALE_AFTER) -> list[Proposal]:

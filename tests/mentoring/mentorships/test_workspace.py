@@ -1,6 +1,7 @@
 """Goals, feedback, shared links, creating a mentorship by hand, and the lists."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -9,8 +10,10 @@ from sqlalchemy import func, select
 from mentoring.extensions import db
 from mentoring.models import (
     AuditEvent,
+    CityMember,
     Feedback,
     Goal,
+    MentoringSession,
     Mentorship,
     Notification,
     OutboxMessage,
@@ -23,6 +26,42 @@ from tests.html import visible_text
 from tests.mentoring.mentorships.conftest import add_session
 
 # --- Goals -------------------------------------------------------------------------------------
+
+def test_the_kept_goals_and_sessions_show_every_change_and_the_readers_language(app, client, world, make_user):
+    """Goals and sessions are kept written per content (mentorships/items.py): a change or another reader's
+    language is written again, never served from what was kept."""
+    with app.test_request_context():
+        mentorship, actor = world.mentorship(), world.get(world.mentor)
+        goal = service.add_goal(actor, mentorship, area_key=mentorship.areas[0], statement="Publish 20 datasets")
+        db.session.commit()
+        goal_id = add_session(world.mentorship_id, days=-2, held=True, notes="First notes.").id, goal.id
+    session_id, goal_id = goal_id
+    login(client, world.mentor)
+    before = client.get(f"/mentorships/{world.mentorship_id}").get_data(as_text=True)
+    assert "Publish 20 datasets" in before and "First notes." in before and "Quick fit check" in before
+    with app.test_request_context():
+        actor = world.get(world.mentor)
+        service.update_goal(actor, db.session.get(Goal, goal_id), progress=40, status="open",
+                            statement="Publish 30 datasets")
+        db.session.get(MentoringSession, session_id).notes = "Second notes."
+        db.session.add(Feedback(mentorship_id=world.mentorship_id, session_id=session_id,
+                                city_id=world.mentor_city_id, author_id=actor.id, fit="good"))
+        db.session.commit()
+    after = client.get(f"/mentorships/{world.mentorship_id}").get_data(as_text=True)
+    assert "Publish 30 datasets" in after and "Publish 20 datasets" not in after
+    assert "Second notes." in after and "First notes." not in after
+    assert 'value="40"' in after and "Progress history" in after  # the change is dated in the history
+    assert "Quick fit check" not in after  # the mentor answered the fit check: no form again
+    token = re.search(r'name="csrf_token" value="([^"]+)"', after).group(1)
+    assert after.count(token) == after.count('name="csrf_token"')  # this request's token in every form
+    french = make_user("rep2@lyon.example", locale="fr")
+    with app.app_context():
+        db.session.add(CityMember(city_id=world.mentor_city_id, user_id=french.id, role="representative"))
+        db.session.commit()
+    login(client, french)
+    page = client.get(f"/mentorships/{world.mentorship_id}").get_data(as_text=True)
+    assert "Publish 30 datasets" in page and "Historique de l&#39;avancement" in page and "Progress history" not in page
+
 
 def test_goal_progress_changes_are_dated_history(rctx, world):
     mentorship, actor = world.mentorship(), world.get(world.mentor)

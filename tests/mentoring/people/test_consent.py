@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from mentoring.extensions import db
-from mentoring.models import AuditEvent, City, EndorsementLink, Proposal
+from mentoring.models import AuditEvent, City, CityMember, EndorsementLink, Proposal
 from mentoring.services import consent, contacts
 from tests.conftest import login
 from tests.mentoring.people.conftest import approve_directly, outbox
@@ -26,6 +26,23 @@ def test_gaps_name_the_side_without_a_confirmed_representative(app, world):
         proposal = db.session.get(Proposal, world.proposal_id)
         gaps = consent.gaps(proposal)
         assert [(g.side, g.city.name) for g in gaps] == [("mentee", "Mexico City")]
+
+
+def test_the_gaps_follow_the_writes_made_earlier_in_the_same_request(app, world, make_user):
+    """The consent gate's reads (both sides' representatives, the pair's open links) are kept for the rest
+    of a request, which asks for them several times; a write in the request is seen by the next question."""
+    contact_id = _contact(app, world)
+    newcomer = make_user("rep@cdmx.example", name="Ximena")
+    with app.test_request_context():
+        proposal = db.session.get(Proposal, world.proposal_id)
+        assert [(g.side, g.link_sent) for g in consent.gaps(proposal)] == [("mentee", False)]
+        consent.request_by_contact(world.get(world.coordinator), proposal, contact_id)
+        assert [(g.side, g.link_sent) for g in consent.gaps(proposal)] == [("mentee", True)]
+        db.session.add(CityMember(city_id=world.mexico_id, user_id=newcomer.id, role="representative"))
+        db.session.flush()
+        assert consent.gaps(proposal) == []
+        proposal.state = "approved"
+        assert consent.next_step(proposal).who == ["rep@valpo.example", "rep@cdmx.example", "mateo@cdmx.example"]
 
 
 def test_the_contact_endorses_once_through_the_signed_link(app, client, world):

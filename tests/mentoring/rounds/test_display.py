@@ -29,6 +29,32 @@ def _lima_proposal(app, round_id, world) -> Proposal:
 
 # --- 1. Explanations in the reader's language ------------------------------------------------
 
+def test_the_kept_rows_of_the_round_page_show_every_change_and_the_readers_language(app, client, world,
+                                                                                     coordinator):
+    """The round page keeps each row written (rounds/rows.py) under what it is written from: a decision,
+    a renamed city or another language is a row written again, never the kept one."""
+    round_id = open_and_run(app, coordinator)
+    login(client, coordinator)
+    before = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "<strong>Lima</strong>" in before and 'aria-label="Select ' in before
+    with app.app_context():
+        proposal = db.session.scalar(select(Proposal).where(Proposal.round_id == round_id,
+                                                            Proposal.mentee_city_id == world.cities["Lima"].id))
+        proposal_id = proposal.id
+        proposal.mentee_city.name = "Lima Metropolitana"
+        db.session.commit()
+    renamed = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "<strong>Lima Metropolitana</strong>" in renamed and "<strong>Lima</strong>" not in renamed
+    assert f'id="sel-{proposal_id}"' in renamed
+    assert client.post(f"/rounds/proposals/{proposal_id}/approve", data={"version": 1}).status_code in (302, 303)
+    approved = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert f'id="sel-{proposal_id}"' not in approved and f"/rounds/proposals/{proposal_id}/approve" not in approved
+    token = re.search(r'name="csrf_token" value="([^"]+)"', approved).group(1)
+    assert approved.count(token) == approved.count('name="csrf_token"')  # this request's token in every form
+    french = client.get(f"/rounds/{round_id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert ">Ouvrir</a>" in french and "Open proposal" not in french
+
+
 @pytest.mark.parametrize("how", ["accept_language", "user_locale"])
 @pytest.mark.parametrize("lang, area, level, language", [
     ("fr", "Données ouvertes et transparence", "Pionnier", "espagnol"),
