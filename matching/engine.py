@@ -192,11 +192,12 @@ def _solve_round(model, params, report):
         ne = model.n_mentees
         if not full:
             memory = PricingMemory(*threshold_weights(tau, sigma, weigh))
+        start = None
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
-            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big,
-                                        None if info["pricing_rounds"] == 0 else (u, v))
+            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big, start)
+            start = (u, v)
             t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:

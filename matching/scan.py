@@ -6,6 +6,11 @@ for each mentor its best mentees, with the thresholds ``tau`` (per mentee) and
 ``sigma`` (per mentor) that bound every pair left out (see :mod:`matching.pricing`).
 """
 
+import copy
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 __all__ = ["Scores", "kth", "row_blocks", "scan_all", "scan_candidates", "topk_cols"]
@@ -17,6 +22,9 @@ PRICE_CACHE_ENTRIES = 1 << 27  # suspect columns' scores kept between pricing ro
 
 
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
+
+
+THREAD_PAIRS = 1 << 26         # from this many pairs the scan runs on two threads
 
 
 PRIME_GROUPS = 16             # mentee thresholds: median of the best of 16 groups of mentor rows ...
@@ -48,13 +56,19 @@ class Scores:
         n_pairs = model.n_mentors * model.n_mentees
         self.all_scores = (np.empty((model.n_mentors, model.n_mentees), np.float32)
                            if keep_all and 4 * n_pairs <= cache_bytes else None)
-        self.kept_rows = 0       # rows of all_scores filled so far (the scan goes in order)
+        self.kept_rows = 0       # rows of all_scores filled (all once the scan is over)
 
-    def block(self, s, e, cols=None):
-        if cols is None and self.all_scores is not None and s == self.kept_rows:
-            self.kept_rows = e
-            return self.model.masked_block(s, e, out=self.all_scores[s:e])
-        return self.model.masked_block(s, e, cols)
+    def block(self, s, e, model=None):
+        """Scores of mentors ``s:e`` (all mentees), by ``model`` (this one, or a copy with
+        its own buffers in another thread); kept when every pair's score is kept."""
+        model = self.model if model is None else model
+        if self.all_scores is not None:
+            return model.masked_block(s, e, out=self.all_scores[s:e])
+        return model.masked_block(s, e)
+
+    def filled(self):
+        """The scan has passed every block: the kept scores (if any) are complete."""
+        self.kept_rows = self.model.n_mentors
 
     def start_pricing(self, cols):
         """Prepare column access for ``cols``: from the last round's scores when possible."""
@@ -182,6 +196,66 @@ def kth(c, v, k, n):
     return out
 
 
+def _own_buffers(model):
+    """The same model with its own work buffers (for another thread)."""
+    view = copy.copy(model)
+    view.__dict__.pop("_buffers", None)
+    return view
+
+
+def _scan_rows(blocks, model, scores, thr, depth, km, sigma, sigma_lo, pool_entries, report=None):
+    """The scan of :func:`scan_candidates` over ``blocks`` (consecutive): the pool of each
+    mentee's best (all pairs at or above its returned ``thr``, at most ``depth`` each), the
+    eligible counts, and each row's best ``km`` (``sigma`` filled for these rows)."""
+    ne = model.n_mentees
+    thr = thr.copy()
+    count = np.zeros(ne, dtype=np.int64)
+    pool_r, pool_c, pool_v = [], [], []
+    pending = 0
+    row_r, row_c, row_v = [], [], []
+    for b, (s, e) in enumerate(blocks):
+        ws = scores.block(s, e, model)
+        flat = ws.ravel()
+        ok = ws > -np.inf
+        for a in range(0, e - s, 255):                 # uint8 sums of at most 255 rows
+            count += np.add.reduce(ok[a:a + 255].view(np.uint8), axis=0, dtype=np.uint8)
+        idx = np.flatnonzero(ws >= thr[None, :])
+        r, c = np.divmod(idx, ne)
+        pool_r.append((r + s).astype(np.int32))
+        pool_c.append(c.astype(np.int32))
+        pool_v.append(flat[idx])
+        pending += len(idx)
+        if pending > pool_entries or b == len(blocks) - 1:
+            pr, pc, pv = topk_cols(np.concatenate(pool_r), np.concatenate(pool_c),
+                                    np.concatenate(pool_v), depth)
+            pool_r, pool_c, pool_v, pending = [pr], [pc], [pv], len(pr)
+            # Each mentee's depth-th best: pairs below it (or equal, left out) are never needed.
+            np.maximum(thr, np.nextafter(kth(pc, pv, depth, ne).astype(np.float32), np.float32(np.inf)),
+                       out=thr)
+        if km:
+            if sigma_lo is not None:
+                idx = np.flatnonzero(ws >= np.maximum(sigma_lo[s:e], np.float32(-3e38))[:, None])
+                rr, cc = np.divmod(idx, ne)
+                cc, rr, vv = topk_cols(cc, rr, flat[idx], km)      # exact top km of each row
+                sigma[s:e] = kth(rr, vv, km, e - s)
+            elif ne > km:
+                sig = np.partition(ws, ne - km, axis=1)[:, ne - km]
+                rr, cc = np.divmod(np.flatnonzero((ws >= sig[:, None]) & ok), ne)
+                vv = ws[rr, cc]
+                sigma[s:e] = sig
+            else:
+                rr, cc = np.divmod(np.flatnonzero(ok), ne)
+                vv = ws[rr, cc]
+            row_r.append(rr + s)
+            row_c.append(cc)
+            row_v.append(vv)
+        if report is not None:
+            callback, lo, hi = report
+            callback(lo + (hi - lo) * (b + 1) / len(blocks), "finding candidate mentors")
+    return {"r": pool_r[0], "c": pool_c[0], "v": pool_v[0], "thr": thr, "count": count,
+            "row_r": row_r, "row_c": row_c, "row_v": row_v}
+
+
 def _depth_estimate(model, depth, target):
     """Per mentee, a score with about ``target`` of its pairs above it (``-inf`` if unsure).
 
@@ -222,6 +296,7 @@ def scan_all(model, scores, report, lo, hi):
         vals.append(ws[r, c])
         count += ok.sum(axis=0)
         report(lo + (hi - lo) * (b + 1) / len(blocks), "scoring pairs")
+    scores.filled()
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), count
 
 
@@ -269,48 +344,30 @@ def scan_candidates(model, scores, k, k_mentor, depth, report, lo, hi, pool_entr
     # thr: every pair of a mentee scoring at least thr[j] is kept (-inf: all). It starts from
     # an estimate of the depth-th best, so that the pool stays near depth entries a mentee.
     thr = np.maximum(_depth_estimate(model, depth, PRIME_EXCESS * depth), np.float32(-3e38))
-    pool_r, pool_c, pool_v = [], [], []
-    pending = 0
-    row_r, row_c, row_v = [], [], []
-    for b, (s, e) in enumerate(blocks):
-        ws = scores.block(s, e)
-        flat = ws.ravel()
-        ok = ws > -np.inf
-        for a in range(0, e - s, 255):                 # uint8 sums of at most 255 rows
-            count += np.add.reduce(ok[a:a + 255].view(np.uint8), axis=0, dtype=np.uint8)
-        idx = np.flatnonzero(ws >= thr[None, :])
-        r, c = np.divmod(idx, ne)
-        pool_r.append((r + s).astype(np.int32))
-        pool_c.append(c.astype(np.int32))
-        pool_v.append(flat[idx])
-        pending += len(idx)
-        if pending > pool_entries or b == len(blocks) - 1:
-            pr, pc, pv = topk_cols(np.concatenate(pool_r), np.concatenate(pool_c),
-                                    np.concatenate(pool_v), depth)
-            pool_r, pool_c, pool_v, pending = [pr], [pc], [pv], len(pr)
-            # Each mentee's depth-th best: pairs below it (or equal, left out) are never needed.
-            np.maximum(thr, np.nextafter(kth(pc, pv, depth, ne).astype(np.float32), np.float32(np.inf)),
-                       out=thr)
-        if km:
-            if exact_rows:
-                idx = np.flatnonzero(ws >= np.maximum(sigma_lo[s:e], np.float32(-3e38))[:, None])
-                rr, cc = np.divmod(idx, ne)
-                cc, rr, vv = topk_cols(cc, rr, flat[idx], km)      # exact top km of each row
-                sigma[s:e] = kth(rr, vv, km, e - s)
-            elif ne > km:
-                sig = np.partition(ws, ne - km, axis=1)[:, ne - km]
-                rr, cc = np.divmod(np.flatnonzero((ws >= sig[:, None]) & ok), ne)
-                vv = ws[rr, cc]
-                sigma[s:e] = sig
-            else:
-                rr, cc = np.divmod(np.flatnonzero(ok), ne)
-                vv = ws[rr, cc]
-            row_r.append(rr + s)
-            row_c.append(cc)
-            row_v.append(vv)
-        report(lo + (hi - lo) * (b + 1) / len(blocks), "finding candidate mentors")
-    res_r, res_c, res_v = pool_r[0], pool_c[0], pool_v[0]
+    part = functools.partial(_scan_rows, scores=scores, thr=thr, depth=depth, km=km,
+                             sigma=sigma, sigma_lo=sigma_lo if exact_rows else None,
+                             pool_entries=pool_entries)
+    if nm * ne >= THREAD_PAIRS and len(blocks) > 1 and (os.cpu_count() or 1) > 1:
+        # Two halves of the rows at once (numpy and BLAS release the GIL); only this
+        # thread reports progress (the caller's callback may not be thread-safe).
+        half = len(blocks) // 2
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(part, blocks[half:], model=_own_buffers(model))
+            parts = [part(blocks[:half], model=model, report=(report, lo, lo + (hi - lo) / 2))]
+            parts.append(other.result())
+        report(hi, "finding candidate mentors")
+    else:
+        parts = [part(blocks, model=model, report=(report, lo, hi))]
+    scores.filled()
+    count = sum(p["count"] for p in parts)
+    res_r, res_c, res_v = (np.concatenate([p[name] for p in parts]) for name in ("r", "c", "v"))
+    if len(parts) > 1:
+        res_r, res_c, res_v = topk_cols(res_r, res_c, res_v, depth)
+    thr = np.maximum.reduce([p["thr"] for p in parts])
+    np.maximum(thr, np.nextafter(kth(res_c, res_v, depth, ne).astype(np.float32), np.float32(np.inf)),
+               out=thr)
     tau = np.where(count > np.bincount(res_c, minlength=ne), thr, -np.inf)
+    row_r, row_c, row_v = (sum((p[name] for p in parts), []) for name in ("row_r", "row_c", "row_v"))
     r1, c1, v1 = topk_cols(res_r, res_c, res_v, k)
     if km:
         r2, c2, v2 = np.concatenate(row_r), np.concatenate(row_c), np.concatenate(row_v)
