@@ -44,7 +44,7 @@ LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
 MAX_MENTOR_LIST = 64          # longest candidate list of a mentor
 RESERVE_FACTOR = 8            # the scan keeps each mentee's 8 * top_k best mentors with their scores
-RESERVE_GROWTH = 4            # a round adds at most 1/4 more candidates from them (solves cost ~ arcs)
+RESERVE_GROWTH = 4            # a pricing round adds at most 1/4 more candidates (solves cost ~ arcs)
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 NETWORK_FULL_LIMIT = 1_000_000  # with rules: every eligible pair enters the network below this
 
@@ -219,7 +219,7 @@ def _solve_round(model, params, report):
                 info["priced_mentees"] += len(suspect)
                 priced, nr, nc, ns, best = scan_price(
                     model, scores, weigh, u, v, rows * ne + cols, suspect, tol, NEAR_MISS * scale,
-                    report, 0.4, 0.9, max_add=len(rows), known_keys=reserve.keys(ne))
+                    report, 0.4, 0.9, max_add=len(rows) // RESERVE_GROWTH, known_keys=reserve.keys(ne))
                 memory.update(u, bound, suspect, best)
                 outside = kept_total + priced
                 if stop is None and len(nr):
@@ -253,9 +253,9 @@ def _stop_reason(model, params, info, n_edges):
 
 def _reserve_depth(model, params, k):
     """Best mentors kept per mentee with their scores (the candidates' ``k`` included):
-    ``RESERVE_FACTOR * k``, within a quarter of the memory budget (12 bytes a pair, twice
+    ``RESERVE_FACTOR * k``, within half the memory budget (12 bytes a pair, twice
     over while the scan merges)."""
-    fit = params.memory_budget // (4 * 24 * max(model.n_mentees, 1))
+    fit = params.memory_budget // (2 * 24 * max(model.n_mentees, 1))
     return int(max(k, min(RESERVE_FACTOR * k, fit)))
 
 

@@ -24,7 +24,7 @@ PRICE_CACHE_ENTRIES = 1 << 27  # suspect columns' scores kept between pricing ro
 ROW_SAMPLE = 16               # mentor thresholds from 1/ROW_SAMPLE of the mentees
 
 
-THREAD_PAIRS = 1 << 26         # from this many pairs the scan runs on two threads
+THREAD_PAIRS = 1 << 24         # from this many pairs (16M) the scan runs on two threads
 
 
 PRIME_GROUPS = 16             # mentee thresholds: median of the best of 16 groups of mentor rows ...
