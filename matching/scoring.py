@@ -257,8 +257,7 @@ class ScoringModel:
             ok &= self.country_left != self.country_right[j]
         counts["country"] = int(ok.sum())
         if len(self.excluded):
-            keys = np.arange(self.n_mentors) * self.n_mentees + j
-            ok &= ~np.isin(keys, self.excluded)
+            ok[self.excluded[self.excluded % self.n_mentees == j] // self.n_mentees] = False
         counts["exclusion"] = int(ok.sum())
         if p.cross_commission == "required":
             a, b = self.commission_code[0], self.commission_code[1][j]
