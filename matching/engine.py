@@ -8,13 +8,14 @@ explanations.
 
 Large rounds are not solved on every pair: each mentee keeps its ``top_k`` best
 mentors (and each mentor its best mentees), the matching is solved on those
-candidates, then left-out pairs are *priced* with the dual values: a left-out
-pair scores at most ``min(tau_j, sigma_i)`` (the thresholds of the candidate
-lists), which rules out most mentees at once; the others have all their pairs
-recomputed and checked. Pairs with a positive reduced cost (and near misses) are
-added and the matching solved again until none is left. The dual bound over all
-pairs then equals the objective: the result is certified optimal for the whole
-round.
+candidates, then left-out pairs are *priced* with the dual values: first the
+*reserve* (each mentee's next best mentors, kept with their scores by the scan),
+then every other pair, which scores at most ``min(tau_j, sigma_i)`` (the
+thresholds of the reserve and of the mentors' lists): that rules out most mentees
+at once; the others have all their pairs recomputed and checked. Pairs with a
+positive reduced cost (and near misses) are added and the matching solved again
+until none is left. The dual bound over all pairs then equals the objective: the
+result is certified optimal for the whole round.
 """
 
 import dataclasses

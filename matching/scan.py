@@ -1,8 +1,9 @@
 """Scores of all pairs, block by block, and the candidate pairs of a round.
 
 The scan computes every eligible pair's score once, in blocks of whole mentor rows
-(``BLOCK_ENTRIES`` scores at a time), and keeps for each mentee its best mentors and
-for each mentor its best mentees, with the thresholds ``tau`` (per mentee) and
+(``BLOCK_ENTRIES`` scores at a time; two threads from ``THREAD_PAIRS`` pairs), and keeps
+for each mentee its best mentors (the candidates, and behind them the reserve, with their
+scores) and for each mentor its best mentees, with the thresholds ``tau`` (per mentee) and
 ``sigma`` (per mentor) that bound every pair left out (see :mod:`matching.pricing`).
 """
 
