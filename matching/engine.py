@@ -8,13 +8,14 @@ explanations.
 
 Large rounds are not solved on every pair: each mentee keeps its ``top_k`` best
 mentors (and each mentor its best mentees), the matching is solved on those
-candidates, then left-out pairs are *priced* with the dual values: a left-out
-pair scores at most ``min(tau_j, sigma_i)`` (the thresholds of the candidate
-lists), which rules out most mentees at once; the others have all their pairs
-recomputed and checked. Pairs with a positive reduced cost (and near misses) are
-added and the matching solved again until none is left. The dual bound over all
-pairs then equals the objective: the result is certified optimal for the whole
-round.
+candidates, then left-out pairs are *priced* with the dual values: first the
+*reserve* (each mentee's next best mentors, kept with their scores by the scan),
+then every other pair, which scores at most ``min(tau_j, sigma_i)`` (the
+thresholds of the reserve and of the mentors' lists): that rules out most mentees
+at once; the others have all their pairs recomputed and checked. Pairs with a
+positive reduced cost (and near misses) are added and the matching solved again
+until none is left. The dual bound over all pairs then equals the objective: the
+result is certified optimal for the whole round.
 """
 
 import dataclasses
@@ -28,7 +29,7 @@ from .exceptions import InvalidInput
 from .graph import component_labels, n_components
 from .network import RoundNetwork
 from .params import MatchParams
-from .pricing import NEAR_MISS, PricingMemory, Weigh, scan_price, screen, threshold_weights
+from .pricing import NEAR_MISS, PricingMemory, Reserve, Weigh, scan_price, screen, threshold_weights
 from .reasons import coverage_by, make_pairs, unmatched_reasons
 from .records import read_participants
 from .result import MatchResult
@@ -43,6 +44,8 @@ DEFAULT_TOP_K = 16           # candidate mentors per mentee (32 above LARGE_ROUN
 LARGE_ROUND = 10_000
 MAX_PRICING_ROUNDS = 50
 MAX_MENTOR_LIST = 64          # longest candidate list of a mentor
+RESERVE_FACTOR = 8            # the scan keeps each mentee's 8 * top_k best mentors with their scores
+RESERVE_GROWTH = 4            # a pricing round adds at most 1/4 more candidates (solves cost ~ arcs)
 SPLIT_EDGES = 2_000           # LP path: components this large get their own programme
 NETWORK_FULL_LIMIT = 1_000_000  # with rules: every eligible pair enters the network below this
 
@@ -113,13 +116,12 @@ def _solve_components(model, rows, cols, weight):
     return chosen, u, v, n_comp
 
 
-def _solve_exact(model, rows, cols, weight, method, big=0.0, duals=None):
+def _solve_exact(model, rows, cols, weight, method, big=0.0, start=None):
     """Exact b-matching on the candidates: min-cost flow (or LAPJVsp) when every demand is 1, else LP.
 
-    ``duals``: the (u, v) of the previous pricing round, where the flow's duals start from
-    (None or (None, None): from zero)."""
+    ``start``: the duals of the previous solve, to start the flow's dual values from."""
     if method == "flow":
-        chosen, u, v = solve_bmatching_flow(model.capacity, rows, cols, weight, big, duals)
+        chosen, u, v = solve_bmatching_flow(model.capacity, rows, cols, weight, big, start)
     elif method == "lap":
         chosen, u, v = solve_bmatching_lap(model.capacity, rows, cols, weight)
     else:
@@ -133,7 +135,18 @@ EXACT_METHOD = "auto"
 
 
 def _solve(model, params, report):
-    """Choose pairs; return (rows, cols, scores, chosen, info, eligible count)."""
+    """Choose pairs; return (rows, cols, scores, chosen, info, eligible count).
+
+    Score blocks are products of a few million outputs over inner dimensions of ~100:
+    BLAS threads cost more in synchronisation than they save there, and on a busy
+    machine a second thread waiting for a core slows every block several times over
+    (:func:`single_blas`; ``propose`` already holds it, nesting is free).
+    """
+    with single_blas():
+        return _solve_round(model, params, report)
+
+
+def _solve_round(model, params, report):
     scale, big = _scaling(model, params)
     n_pairs = model.n_mentors * model.n_mentees
     limit = NETWORK_FULL_LIMIT if params.network_rules else FULL_LIMIT
@@ -147,22 +160,27 @@ def _solve(model, params, report):
     scores = Scores(model, cache_bytes=params.memory_budget // 2, keep_all=not full)
     times = {}
     t0 = time.perf_counter()
+    reserve = None
     if full:
         rows, cols, vals, count = scan_all(model, scores, report, 0.1, 0.4)
         info["pruned"] = False
     else:
         k = params.top_k or (DEFAULT_TOP_K if model.n_mentees <= LARGE_ROUND else 2 * DEFAULT_TOP_K)
         k_mentor = _mentor_list_length(model)
-        rows, cols, vals, count, tau, sigma = scan_candidates(model, scores, k, k_mentor,
-                                                               report, 0.1, 0.4)
+        depth = _reserve_depth(model, params, k)
+        rows, cols, vals, count, tau, sigma, kept = scan_candidates(
+            model, scores, k, k_mentor, depth, report, 0.1, 0.4,
+            pool_entries=max(2 * depth * model.n_mentees, params.memory_budget // 64))
+        reserve = Reserve(*kept)
         info["pruned"] = True
         info["top_k"] = k
+        info["reserve"] = len(reserve)
 
     weigh = Weigh(scale, big)
     times["scan"] = time.perf_counter() - t0
     if params.network_rules:
         return _solve_network(model, params, report, info, scores, weigh, full,
-                              rows, cols, vals, count, None if full else (tau, sigma), times)
+                              rows, cols, vals, count, None if full else (tau, sigma, reserve), times)
     weight = weigh(vals)
     t_solve = t_price = 0.0
     if params.solver == "greedy":
@@ -176,11 +194,12 @@ def _solve(model, params, report):
         ne = model.n_mentees
         if not full:
             memory = PricingMemory(*threshold_weights(tau, sigma, weigh))
-        u = v = None  # the last solve's duals: the next solve's start from them
+        start = None
         while True:
             report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the matching")
             t = time.perf_counter()
-            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big, (u, v))
+            chosen, u, v = _solve_exact(model, rows, cols, weight, method, big, start)
+            start = (u, v)
             t_solve += time.perf_counter() - t
             inside = float(np.maximum(0.0, weight - u[rows] - v[cols]).sum())
             if full:
@@ -189,26 +208,27 @@ def _solve(model, params, report):
             t = time.perf_counter()
             integral = np.all(u == np.rint(u)) and np.all(v == np.rint(v))
             tol = 0.5 if integral else 1e-7
-            order = np.argsort(rows * ne + cols)
-            rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order],
-                                                weight[order], chosen[order])
-            suspect, bound = memory.suspects(u, v, tol)
-            info["priced_mentees"] += len(suspect)
-            outside, nr, nc, ns, best = scan_price(model, scores, weigh, u, v, rows * ne + cols,
-                                                    suspect, tol, NEAR_MISS * scale, report, 0.4,
-                                                    0.9, max_add=len(rows))
-            memory.update(u, bound, suspect, best)
             info["pricing_rounds"] += 1
+            # The reserve first, from its stored scores: while it has pairs to add, the
+            # duals are still moving and screening every other pair would be wasted.
+            kept_total, pos = reserve.price(weigh, u, v, tol, NEAR_MISS * scale,
+                                            max_add=len(rows) // RESERVE_GROWTH)
+            stop = _stop_reason(model, params, info, len(rows) + len(pos)) if len(pos) else None
+            if len(pos) and stop is None:
+                nr, nc, ns = reserve.take(pos)
+            else:
+                suspect, bound = memory.suspects(u, v, tol)
+                info["priced_mentees"] += len(suspect)
+                priced, nr, nc, ns, best = scan_price(
+                    model, scores, weigh, u, v, rows * ne + cols, suspect, tol, NEAR_MISS * scale,
+                    report, 0.4, 0.9, max_add=len(rows) // RESERVE_GROWTH, known_keys=reserve.keys(ne))
+                memory.update(u, bound, suspect, best)
+                outside = kept_total + priced
+                if stop is None and len(nr):
+                    stop = _stop_reason(model, params, info, len(rows) + len(nr))
             t_price += time.perf_counter() - t
-            if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
-                break
-            need = _candidate_bytes(model, len(rows) + len(nr))
-            if need > params.memory_budget:
-                info["stopped"] = (
-                    f"memory budget of {params.memory_budget / 2**20:.0f} MB reached after "
-                    f"{info['pricing_rounds']} pricing round(s): {len(rows) + len(nr)} candidate "
-                    f"pairs would need about {need / 2**20:.0f} MB; the result is the best on the "
-                    f"candidates so far, within the reported upper bound of the optimum")
+            if len(nr) == 0 or stop is not None:
+                info["stopped"] = stop or None
                 break
             rows, cols = np.r_[rows, nr], np.r_[cols, nc]
             vals = np.r_[vals, ns]
@@ -218,6 +238,27 @@ def _solve(model, params, report):
     info["scan_time"], info["match_time"], info["price_time"] = times["scan"], t_solve, t_price
     _conclude(info, weight, chosen, bound, weigh)
     return rows[chosen], cols[chosen], vals[chosen], info, count
+
+
+def _stop_reason(model, params, info, n_edges):
+    """Why pricing must stop before solving on ``n_edges`` candidates ('' at the round limit), or None."""
+    if info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
+        return ""
+    need = _candidate_bytes(model, n_edges)
+    if need > params.memory_budget:
+        return (f"memory budget of {params.memory_budget / 2**20:.0f} MB reached after "
+                f"{info['pricing_rounds']} pricing round(s): {n_edges} candidate "
+                f"pairs would need about {need / 2**20:.0f} MB; the result is the best on the "
+                f"candidates so far, within the reported upper bound of the optimum")
+    return None
+
+
+def _reserve_depth(model, params, k):
+    """Best mentors kept per mentee with their scores (the candidates' ``k`` included):
+    ``RESERVE_FACTOR * k``, within half the memory budget (12 bytes a pair, twice
+    over while the scan merges)."""
+    fit = params.memory_budget // (2 * 24 * max(model.n_mentees, 1))
+    return int(max(k, min(RESERVE_FACTOR * k, fit)))
 
 
 def _conclude(info, weight, chosen, bound, weigh, exact=True):
@@ -262,7 +303,8 @@ def _solve_network(model, params, report, info, scores, weigh, full,
     t_solve = t_price = 0.0
     country = model.country_code[1].astype(np.int64)
     if bounds is not None:
-        tau_w, sigma_w = threshold_weights(*bounds, weigh)
+        tau_w, sigma_w = threshold_weights(*bounds[:2], weigh)
+        reserve = bounds[2]
     outside = 0.0
     while True:
         report(0.4 + 0.5 * (1 - 0.5 ** info["pricing_rounds"]), "solving the flow network")
@@ -282,15 +324,22 @@ def _solve_network(model, params, report, info, scores, weigh, full,
             for (i, c), val in table.items():
                 utab[i, code_of[c]] = val
                 u_min[i] = min(u_min[i], val)
-        order = np.argsort(rows * ne + cols)
-        rows, cols, vals, weight, chosen = (rows[order], cols[order], vals[order], weight[order],
-                                            chosen[order])
-        suspect = screen(tau_w, sigma_w, u_min, v, 0.5)
-        info["priced_mentees"] += len(suspect)
-        u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
-        outside, nr, nc, ns, _ = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
-                                          0.5, NEAR_MISS * weigh.scale, report, 0.4, 0.9, max_add=len(rows))
         info["pricing_rounds"] += 1
+        near = NEAR_MISS * weigh.scale
+        u_pairs = u_min if utab is None else (lambda r, c, utab=utab: utab[r, country[c]])
+        kept_total, pos = reserve.price(weigh, u_pairs, v, 0.5, near, max_add=len(rows))
+        if len(pos) and info["pricing_rounds"] < MAX_PRICING_ROUNDS:
+            nr, nc, ns = reserve.take(pos)
+        else:
+            suspect = screen(tau_w, sigma_w, u_min, v, 0.5)
+            info["priced_mentees"] += len(suspect)
+            u = u_min if utab is None else (lambda s, e, utab=utab, suspect=suspect: utab[s:e][:, country[suspect]])
+            priced, nr, nc, ns, _ = scan_price(model, scores, weigh, u, v, rows * ne + cols, suspect,
+                                               0.5, near, report, 0.4, 0.9, max_add=len(rows),
+                                               known_keys=reserve.keys(ne))
+            outside = kept_total + priced
+            if len(pos):
+                nr = nc = np.zeros(0, np.int64)  # at the round limit: stop with this bound
         t_price += time.perf_counter() - t
         if len(nr) == 0 or info["pricing_rounds"] >= MAX_PRICING_ROUNDS:
             break

@@ -12,7 +12,7 @@ import numpy as np
 
 from .scan import row_blocks, topk_cols
 
-__all__ = ["NEAR_MISS", "PricingMemory", "Weigh", "scan_price", "screen", "screen_bounds",
+__all__ = ["NEAR_MISS", "PricingMemory", "Reserve", "Weigh", "scan_price", "screen", "screen_bounds",
            "threshold_weights"]
 
 PRICE_PER_MENTEE = 8           # pairs added per mentee and pricing round ...
@@ -115,11 +115,64 @@ def threshold_weights(tau, sigma, weigh):
     return tau_w, sigma_w
 
 
+class Reserve:
+    """The pairs the scan kept with their scores beyond the candidates (:func:`matching.scan.scan_candidates`).
+
+    Pricing checks them from the stored scores, in chunks, without scoring them again;
+    the pairs it adds to the candidates are marked ``taken`` and never priced again.
+    """
+
+    CHUNK = 1 << 22
+
+    def __init__(self, rows, cols, vals):
+        self.rows, self.cols, self.vals = rows, cols, vals
+        self.taken = np.zeros(len(rows), dtype=bool)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def keys(self, n_mentees):
+        """Sorted keys ``row * n_mentees + col`` of the pairs not taken."""
+        rest = ~self.taken
+        return self.rows[rest].astype(np.int64) * n_mentees + self.cols[rest]
+
+    def price(self, weigh, u, v, tol, near, per_mentee=PRICE_PER_MENTEE, max_add=None):
+        """Sum of the reduced costs above ``tol`` of the pairs not taken, and the positions
+        of those to add (as :func:`scan_price` chooses them); ``u(rows, cols)`` gives the
+        mentors' duals of pairs (or ``u`` is the array of the mentors' duals)."""
+        total = 0.0
+        found, found_rc = [], []
+        n_violated = 0
+        for a in range(0, len(self.rows), self.CHUNK):
+            r, c = self.rows[a:a + self.CHUNK], self.cols[a:a + self.CHUNK]
+            rc = weigh(self.vals[a:a + self.CHUNK])
+            rc -= u(r, c) if callable(u) else u[r]
+            rc -= v[c]
+            rc[self.taken[a:a + self.CHUNK]] = -np.inf
+            violated = rc > tol
+            n_violated += int(np.count_nonzero(violated))
+            total += float(rc[violated].sum())
+            keep = np.flatnonzero(rc > -near)
+            found.append(keep + a)
+            found_rc.append(rc[keep])
+        if n_violated == 0:
+            return total, np.zeros(0, np.int64)
+        pos, rcv = np.concatenate(found), np.concatenate(found_rc)
+        if max_add is None or len(pos) > max_add:
+            pos = pos[_selected(self.rows[pos], self.cols[pos], rcv, per_mentee, tol)]
+        return total, pos
+
+    def take(self, pos):
+        """Rows, cols (int64) and scores of the pairs at ``pos``, marked as taken."""
+        self.taken[pos] = True
+        return self.rows[pos].astype(np.int64), self.cols[pos].astype(np.int64), self.vals[pos]
+
+
 FILTER_SLACK = 1e-6            # score units: room for the rounding of the float64 cuts
 
 
 def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, lo, hi,
-               per_mentee=PRICE_PER_MENTEE, max_add=None):
+               per_mentee=PRICE_PER_MENTEE, max_add=None, known_keys=None):
     """Price the pairs outside the candidates in mentee columns ``cols`` with duals ``u, v``.
 
     ``weigh`` is a :class:`Weigh`; ``u`` the mentors' duals (or a callable giving the
@@ -131,6 +184,9 @@ def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, l
     best of each priced mentee and the worst violator of each mentor; nothing when no
     pair violates. Last, per priced mentee, a bound of ``w_ij - u_i`` over its left-out
     pairs (exact when a pair passes the near-miss margin; see :class:`PricingMemory`).
+
+    ``cand_keys`` (any order) and ``known_keys`` (sorted; the reserve's pairs, priced on
+    their own) are the keys ``row * n_mentees + col`` of the pairs left alone here.
 
     Each block is filtered in score space first (one comparison of the float32 scores
     with a float64 cut ``(u_i + v_j - near - big) / scale``), so the exact integer
@@ -166,9 +222,9 @@ def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, l
         pr, pc = np.nonzero(ws > cut)
         if len(pr):
             keys = (pr + s) * ne + cols[pc]
-            at = np.searchsorted(cand_keys, keys)
-            out = (at >= len(cand_keys)) | (cand_keys[np.minimum(at, len(cand_keys) - 1)] != keys) \
-                if len(cand_keys) else np.ones(len(keys), bool)
+            out = _absent(cand_keys, keys)
+            if known_keys is not None:
+                out &= _absent(known_keys, keys)
             pr, pc = pr[out], pc[out]
             sc = ws[pr, pc]
             rc = weigh(sc)
@@ -209,6 +265,14 @@ def scan_price(model, scores, weigh, u, v, cand_keys, cols, tol, near, report, l
     return total, r[keep], c[keep], sc[keep], best
 
 
+def _absent(sorted_keys, keys):
+    """Which of ``keys`` are not in ``sorted_keys``."""
+    if len(sorted_keys) == 0:
+        return np.ones(len(keys), bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] != keys
+
+
 def _left_out(best, cols, v, keep, c, rcv):
     """Raise ``best`` (per position in ``cols``) to ``w - u`` of the pairs not in ``keep``."""
     rest = np.ones(len(c), dtype=bool)
@@ -219,6 +283,8 @@ def _left_out(best, cols, v, keep, c, rcv):
 def _selected(r, c, rcv, per_mentee, tol):
     """Positions of the ``per_mentee`` best pairs of each mentee and each mentor's worst violator."""
     idx = np.arange(len(r))
-    keep_c = topk_cols(idx, c, rcv, per_mentee)[0]
-    keep_r = topk_cols(idx, r, rcv, 1)[0]
+    # Ranked as float32 >= 0 (a sort of integer keys; rounding only reorders near-equal costs).
+    rank = (rcv - rcv.min()).astype(np.float32) if len(rcv) else rcv.astype(np.float32)
+    keep_c = topk_cols(idx, c, rank, per_mentee)[0]
+    keep_r = topk_cols(idx, r, rank, 1)[0]
     return np.union1d(keep_c, keep_r[rcv[keep_r] > tol])

@@ -191,9 +191,11 @@ def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right, start
     give ``u_i = max(0, d_i - d_o)`` and ``v_j = max(0, d_o - d_j)``: feasible for
     every unused edge, zero on free mentors and unmatched mentees, so the dual
     bound (with the positive reduced costs of used edges) equals the matched weight.
-    Shortest paths are not needed, any feasible potentials are: ``start`` (potentials
-    to start the label-correcting from, e.g. the last pricing round's duals as
-    ``[u, -v, 0]``) only makes it quicker.
+
+    Any feasible potentials do, not only shortest paths: ``start`` (``u``, ``v`` of these
+    mentors and mentees, e.g. the last pricing round's duals) seeds the labels as
+    ``d_i = u_i``, ``d_j = -v_j``, ``d_o = 0``, and the correction only repairs what the
+    new matching changed (a few passes instead of hundreds).
     """
     load = np.bincount(rows[chosen], minlength=n_left)
     matched = np.bincount(cols[chosen], minlength=n_right) > 0
@@ -209,7 +211,8 @@ def _residual_duals(capacity, rows, cols, weight, chosen, n_left, n_right, start
                           li[free], np.full(int(busy.sum()), o),
                           np.full(int((~matched).sum()), o), rj[matched]])
     cost = np.concatenate([np.where(chosen, weight, -weight), np.zeros(len(src) - len(rows))])
-    d = _bellman_ford(o + 1, src, dst, cost, start)
+    d0 = None if start is None else np.r_[start[0], -np.asarray(start[1], dtype=np.float64), 0.0]
+    d = _bellman_ford(o + 1, src, dst, cost, d0)
     u = np.maximum(0.0, d[:n_left] - d[o])
     v = np.maximum(0.0, d[o] - d[n_left:o])
     return u, v
@@ -293,7 +296,7 @@ def solve_bmatching_lap(capacity, rows, cols, weight):
     return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, len(left), n_r))
 
 
-def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0, duals=None):
+def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0, start=None):
     """Maximum-weight b-matching (each mentee at most once) by min-cost flow, with duals.
 
     Same contract as :func:`solve_bmatching_lap`. The capacitated graph
@@ -305,8 +308,8 @@ def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0, duals=None):
     is that of the scores alone; otherwise a free ``source -> sink`` bypass lets the
     flow stop where pairs stop paying. Duals come from shortest paths in the residual
     graph (:func:`_residual_duals`), as for LAPJVsp: the certificate does not depend
-    on the solver. ``duals`` (u per mentor, v per mentee: a previous solution's, as in
-    pricing rounds) is where the shortest paths start from: about half the passes.
+    on the solver. ``start``: duals ``(u, v)`` of a previous solve (all mentors, all
+    mentees) to start the shortest paths from.
 
     Examples
     --------
@@ -352,5 +355,8 @@ def solve_bmatching_flow(capacity, rows, cols, weight, big=0.0, duals=None):
         # nodes, which must stay within int64; LAPJVsp works in float64.
         return solve_bmatching_lap(capacity, rows, cols, weight)
     sub = flow.flows(arcs[nl:nl + len(rr)]) > 0
-    start = None if duals is None or duals[0] is None else np.r_[duals[0][left], -duals[1][sub_problem.right], 0.0]
+    if start is not None:
+        v0 = np.zeros(int(sub_problem.right.max()) + 1)
+        v0[:min(len(v0), len(start[1]))] = start[1][:len(v0)]
+        start = (np.asarray(start[0], dtype=np.float64)[left], v0[sub_problem.right])
     return sub_problem.result(sub, _residual_duals(cap, rr, cc, w, sub, nl, nr, start))
