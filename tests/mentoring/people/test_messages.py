@@ -170,11 +170,12 @@ def test_the_bell_comes_with_the_session_query_and_follows_reading(app, client, 
 
     client.get("/auth/account")
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", seen)
-        try:
-            page = client.get("/auth/account").get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", seen)
+        engine = db.engine  # (requests run outside this context: each has its own ``g``)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/auth/account").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
     assert "2 unread messages" in page and f'class="badge-count">{notices}<' in page
     bell = [s for s in statements if "from notification" in s]
     assert len(bell) == 1 and "from user_session" in bell[0], bell  # asked along with the session record
