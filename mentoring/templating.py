@@ -80,19 +80,18 @@ def local_time(moment: datetime, zone) -> str:
     A moment whose local time falls outside the calendar (stored before dates were checked, e.g.
     9999-12-31 23:30 UTC read in Paris) is shown in UTC rather than failing the page.
     """
-    return _local_time(moment, zone, str(get_locale() or "en"))
+    locale = str(get_locale() or "en")
+    try:
+        return _local_time(moment, zone, locale)
+    except (OverflowError, ValueError):  # (not kept: said in the log each time it is shown)
+        log.warning("%s cannot be shown in %s; shown in UTC", moment.isoformat(), zone)
+        return _local_time(moment, UTC, locale)
 
 
 @lru_cache(maxsize=4096)
 def _local_time(moment: datetime, zone, locale: str) -> str:
-    try:
-        local = moment.astimezone(zone)
-        day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=locale)
-    except (OverflowError, ValueError):
-        log.warning("%s cannot be shown in %s; shown in UTC", moment.isoformat(), zone)
-        local = moment.astimezone(UTC)
-        day = format_skeleton("yMMMEd", local, tzinfo=UTC, locale=locale)
-    return f"{day}, {local.strftime('%H:%M %Z')}"
+    local = moment.astimezone(zone)
+    return f"{format_skeleton('yMMMEd', local, tzinfo=zone, locale=locale)}, {local.strftime('%H:%M %Z')}"
 
 
 def duration_text(minutes: int) -> str:
