@@ -8,10 +8,12 @@ second time somewhere else will drift (it did: 5,000 vs 4,000 characters, three 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 
+from mentoring.cache import per_request
 from mentoring.database import write_intent
 from mentoring.extensions import db
 from mentoring.models import (
@@ -54,6 +56,26 @@ def represented_city_ids(user):
     return select(CityMember.city_id).where(
         CityMember.user_id == user.id, CityMember.role == "representative"
     )
+
+
+@cache
+def represents_a_city_column():
+    """Whether the user bound as ``user_id`` represents any city: a column, built once, that the session
+    query of a page asks along (see :func:`represents_a_city`)."""
+    return exists().where(CityMember.user_id == bindparam("user_id"), CityMember.role == "representative")
+
+
+def remember_represents_a_city(user_id: int, represents) -> None:
+    """Hold what the session query said for the rest of the request (until it writes)."""
+    per_request(("represents a city", user_id), lambda: bool(represents))
+
+
+def represents_a_city(user) -> bool:
+    """Whether ``user`` represents any city: brought by the session query of a page, else one query."""
+    if user is None or getattr(user, "id", None) is None:
+        return False
+    return per_request(("represents a city", user.id), lambda: bool(db.session.scalar(
+        select(represents_a_city_column()), {"user_id": user.id})))
 
 
 def is_representative(user, city_id: int) -> bool:

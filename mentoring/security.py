@@ -164,24 +164,40 @@ def end_session() -> None:
     g.remember_cookie = ""
 
 
-@lru_cache(maxsize=1)
-def _session_statement():
-    """A session record with its user, by id: built once (building it cost more than running it)."""
+@lru_cache(maxsize=2)
+def _session_statement(for_page: bool):
+    """A session record with its user, by id — and for a page, the bell's unread counts of the user
+    bound as ``user_id`` — built once (building it cost more than running it)."""
     from sqlalchemy import bindparam, select
 
     from mentoring.models.accounts import User, UserSession
+    from mentoring.rules import represents_a_city_column
+    from mentoring.services.messages import bell_columns
 
-    return (select(UserSession, User).join(User, User.id == UserSession.user_id)
-            .where(UserSession.id == bindparam("sid")))
+    page = (*bell_columns(), represents_a_city_column()) if for_page else ()
+    return (select(UserSession, User, *page)
+            .join(User, User.id == UserSession.user_id).where(UserSession.id == bindparam("sid")))
 
 
 def _live_session(sid, user_id: str) -> bool:
     # The session's user comes in the same query and is held for the request: :func:`load_user` then
-    # finds it in the session's (weak) identity map, so a signed-in page costs one query, not two.
-    row = db.session.execute(_session_statement(), {"sid": sid}).first() if isinstance(sid, str) else None
-    record, g.session_user = row if row is not None else (None, None)
+    # finds it in the session's (weak) identity map, so a signed-in page costs one query, not two. A page
+    # (a GET outside the API) has the bell's counts and whether the user represents a city brought along.
     owner = user_id.partition(":")[0]
-    return record is not None and record.ended_at is None and str(record.user_id) == owner
+    row = None
+    if isinstance(sid, str):
+        for_page = request.method == "GET" and owner.isdigit() and not request.path.startswith("/api/")
+        params = {"sid": sid, "user_id": int(owner)} if for_page else {"sid": sid}
+        row = db.session.execute(_session_statement(for_page), params).first()
+    record, g.session_user = row[:2] if row is not None else (None, None)
+    live = record is not None and record.ended_at is None and str(record.user_id) == owner
+    if live and len(row) == 5:
+        from mentoring.rules import remember_represents_a_city
+        from mentoring.services.messages import remember_unread_counts
+
+        remember_unread_counts(record.user_id, row[2], row[3])
+        remember_represents_a_city(record.user_id, row[4])
+    return live
 
 
 def remember_cookie_name(app: Flask) -> str:

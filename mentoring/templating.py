@@ -74,19 +74,24 @@ def url_endpoints():
 
 
 def local_time(moment: datetime, zone) -> str:
-    """A moment in a zone, in the reader's language, with the zone's abbreviation.
+    """A moment in a zone, in the reader's language, with the zone's abbreviation: formatted once per
+    moment, zone and language (a workspace shows each session's time in two zones on every request).
 
     A moment whose local time falls outside the calendar (stored before dates were checked, e.g.
     9999-12-31 23:30 UTC read in Paris) is shown in UTC rather than failing the page.
     """
+    locale = str(get_locale() or "en")
     try:
-        local = moment.astimezone(zone)
-        day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=str(get_locale() or "en"))
-    except (OverflowError, ValueError):
+        return _local_time(moment, zone, locale)
+    except (OverflowError, ValueError):  # (not kept: said in the log each time it is shown)
         log.warning("%s cannot be shown in %s; shown in UTC", moment.isoformat(), zone)
-        local = moment.astimezone(UTC)
-        day = format_skeleton("yMMMEd", local, tzinfo=UTC, locale=str(get_locale() or "en"))
-    return f"{day}, {local.strftime('%H:%M %Z')}"
+        return _local_time(moment, UTC, locale)
+
+
+@lru_cache(maxsize=4096)
+def _local_time(moment: datetime, zone, locale: str) -> str:
+    local = moment.astimezone(zone)
+    return f"{format_skeleton('yMMMEd', local, tzinfo=zone, locale=locale)}, {local.strftime('%H:%M %Z')}"
 
 
 def duration_text(minutes: int) -> str:

@@ -82,16 +82,8 @@ def index():
     overdue = request.args.get("overdue") == "1"
     if not current_user.is_coordinator:
         silent = overdue = False
-    statement = service.filtered_mentorships(current_user, state=state, silent=silent, overdue=overdue)
-    pagination = db.paginate(statement, per_page=25, error_out=False)
-    now = utcnow()
-    rows = [{
-        "mentorship": m,
-        "totals": service.totals(m),
-        "last": service.last_session_at(m),
-        "silent": service.is_silent(m, now),
-        "overdue": len(service.overdue_goals(m, now.date())),
-    } for m in pagination.items]
+    pagination = service.mentorship_page(current_user, state=state, silent=silent, overdue=overdue, now=utcnow())
+    rows = pagination.items
     return render_template("mentorships/index.html", rows=rows, pagination=pagination, state=state,
                            silent=silent, overdue=overdue, states=service.state_labels())
 

@@ -17,12 +17,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
 
 from mentoring import rules
 from mentoring.cache import per_request
@@ -307,10 +308,15 @@ def remind(proposal: Proposal) -> None:
 
 
 def expired_recently(days: int = 30) -> list[Proposal]:
-    """Pairs that expired without an answer (the coordinator's "Needs a nudge")."""
-    cutoff = utcnow() - timedelta(days=days)
-    return list(db.session.scalars(select(Proposal).where(
-        Proposal.state == "expired", Proposal.updated_at >= cutoff).order_by(Proposal.updated_at.desc())))
+    """Pairs that expired without an answer (the coordinator's "Needs a nudge"), with both cities."""
+    return list(db.session.scalars(_expired_statement(), {"cutoff": utcnow() - timedelta(days=days)}))
+
+
+@cache
+def _expired_statement():
+    return (select(Proposal).where(Proposal.state == "expired", Proposal.updated_at >= bindparam("cutoff"))
+            .options(selectinload(Proposal.mentor_city), selectinload(Proposal.mentee_city))
+            .order_by(Proposal.updated_at.desc()))
 
 
 # --- Who acts next -----------------------------------------------------------------------------

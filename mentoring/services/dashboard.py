@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, case, distinct, func, or_, select
@@ -302,7 +302,7 @@ def programme(user: User, now: datetime | None = None) -> Programme:
     silent = _listed(workspace.filtered_mentorships(user, state="active", silent=True, now=now))
     overdue = [
         Overdue(m, workspace.overdue_goals(m, now.date()))
-        for m in _listed(workspace.filtered_mentorships(user, overdue=True, now=now), Mentorship.goals)
+        for m in _listed(workspace.filtered_mentorships(user, overdue=True, now=now), "goals")
     ]
     figures = [regions[key] for key in regions]
     return Programme(
@@ -315,17 +315,21 @@ def programme(user: User, now: datetime | None = None) -> Programme:
     )
 
 
-def _listed(filtered, *also) -> list[Mentorship]:
-    """The mentorships of the workspace's ``filtered`` statement with what the home lists show: both
-    cities (joined: one row each, no query more) and ``also``, not every session and goal the statement
-    loads — a silent mentorship of a year has hundreds of sessions."""
+def _listed(filtered, *also: str) -> list[Mentorship]:
+    """The mentorships of the workspace's ``filtered`` (statement, parameters) with what the home lists
+    show: both cities (joined: one row each, no query more) and the relations named ``also``, not every
+    session and goal the mentorships have — a silent mentorship of a year has hundreds of sessions."""
+    statement, params = filtered
+    return list(db.session.scalars(_listed_statement(statement, also), params))
+
+
+@lru_cache(maxsize=16)
+def _listed_statement(filtered, also: tuple):
     ids = filtered.with_only_columns(Mentorship.id).order_by(None)
-    return list(db.session.scalars(
-        select(Mentorship).where(Mentorship.id.in_(ids))
-        .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
-                 *(selectinload(relation) for relation in also))
-        .order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
-    ))
+    return (select(Mentorship).where(Mentorship.id.in_(ids))
+            .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city),
+                     *(selectinload(getattr(Mentorship, name)) for name in also))
+            .order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc()))
 
 
 def region_chart_data(figures: list[RegionFigures], labels: dict[str, str], texts: dict[str, str]) -> dict:

@@ -213,26 +213,37 @@ def _unread_messages(user_id):
 
 
 @cache
-def _unread_counts_statement():
-    """Unread notifications and unread messages in the user's threads, as one statement built once."""
+def bell_columns() -> tuple:
+    """Unread notifications and unread messages in the threads of the user bound as ``user_id``: two
+    scalar subqueries, built once, that the session query of a page asks along (one query, not two)."""
     user_id = bindparam("user_id")
     notifications = (select(func.count()).select_from(Notification)
                      .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
     in_threads = _unread_messages(user_id).where(_own_threads(user_id))
-    return select(notifications.scalar_subquery(), in_threads.scalar_subquery())
+    return notifications.scalar_subquery(), in_threads.scalar_subquery()
+
+
+def _bell_key(user_id: int) -> tuple:
+    return ("unread counts", user_id)
+
+
+def remember_unread_counts(user_id: int, notifications, unread) -> None:
+    """Hold the bell's counts that the session query brought for the rest of the request (until it writes)."""
+    per_request(_bell_key(user_id), lambda: (int(notifications or 0), int(unread or 0)))
 
 
 def unread_counts(user) -> tuple[int, int]:
-    """``(unread notifications, unread messages in the user's threads)`` for the bell: one query,
-    asked once per request (a flush in the request — something read or posted — asks again)."""
+    """``(unread notifications, unread messages in the user's threads)`` for the bell: brought by the
+    session query of a page (:func:`bell_columns`), else one query, asked once per request (a flush in
+    the request — something read or posted — asks again)."""
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
         return (0, 0)
 
     def count() -> tuple[int, int]:
-        notifications, unread = db.session.execute(_unread_counts_statement(), {"user_id": user.id}).one()
+        notifications, unread = db.session.execute(select(*bell_columns()), {"user_id": user.id}).one()
         return int(notifications or 0), int(unread or 0)
 
-    return per_request(("unread counts", user.id), count)
+    return per_request(_bell_key(user.id), count)
 
 
 def unread_count(user, obj=None) -> int:

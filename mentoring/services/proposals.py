@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from mentoring import rules
@@ -116,16 +116,14 @@ def proposals_for_user(user) -> list[Proposal]:
 
 def waiting_for_endorsement(older_than: timedelta = STALE_AFTER) -> list[Proposal]:
     """Approved proposals still waiting for an endorsement after ``older_than`` (14 days)."""
-    cutoff = utcnow() - older_than
-    return list(
-        db.session.scalars(
-            select(Proposal)
-            .where(Proposal.state == "approved", Proposal.decided_at < cutoff)
-            .options(selectinload(Proposal.mentor_city), selectinload(Proposal.mentee_city))
-            .order_by(Proposal.decided_at)
-        )
-    )
+    return list(db.session.scalars(_waiting_statement(), {"cutoff": utcnow() - older_than}))
 
+
+@functools.cache
+def _waiting_statement():
+    return (select(Proposal).where(Proposal.state == "approved", Proposal.decided_at < bindparam("cutoff"))
+            .options(selectinload(Proposal.mentor_city), selectinload(Proposal.mentee_city))
+            .order_by(Proposal.decided_at))
 
 
 # --- Transitions ----------------------------------------------------------------------------

@@ -21,11 +21,12 @@ and ``flask requests expire`` records it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from mentoring import rules
@@ -33,6 +34,7 @@ from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
     City,
+    CityMember,
     MentorRequest,
     Mentorship,
     Proposal,
@@ -145,13 +147,20 @@ def can_view(user, request_: MentorRequest) -> bool:
 
 
 def requester_cities(user, mentor_city_id: int | None = None) -> list[City]:
-    """Verified cities ``user`` represents that could ask for a mentor (not the mentor itself)."""
-    if getattr(user, "id", None) is None:
+    """Verified cities ``user`` represents that could ask for a mentor (not the mentor itself): no
+    query for a user who represents no city (the session query of the page said so)."""
+    if getattr(user, "id", None) is None or not rules.represents_a_city(user):
         return []
-    query = select(City).where(City.id.in_(rules.represented_city_ids(user)), City.status == "verified")
-    if mentor_city_id is not None:
-        query = query.where(City.id != mentor_city_id)
-    return list(db.session.scalars(query.order_by(City.name)))
+    return list(db.session.scalars(_requester_statement(), {"user_id": user.id, "mentor": mentor_city_id or 0}))
+
+
+@cache
+def _requester_statement():
+    """:func:`requester_cities`, built once (``mentor`` 0 stands for no mentor city: ids start at 1)."""
+    represented = select(CityMember.city_id).where(
+        CityMember.user_id == bindparam("user_id"), CityMember.role == "representative")
+    return (select(City).where(City.id.in_(represented), City.status == "verified", City.id != bindparam("mentor"))
+            .order_by(City.name))
 
 
 # --- The rules ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from flask_babel import get_locale
@@ -74,8 +74,12 @@ def load_commissions() -> LoadReport:
 
 def _areas() -> tuple[CapabilityArea, ...]:
     """Every area in taxonomy order: one query per request, however many parts of the page ask."""
-    return per_request("capability areas", lambda: tuple(db.session.scalars(
-        select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id))))
+    return per_request("capability areas", lambda: tuple(db.session.scalars(_areas_statement())))
+
+
+@cache
+def _areas_statement():
+    return select(CapabilityArea).order_by(CapabilityArea.position, CapabilityArea.id)
 
 
 def active_areas() -> list[CapabilityArea]:
@@ -86,16 +90,19 @@ def active_areas() -> list[CapabilityArea]:
 def area_labels(language: str | None = None, *, active_only: bool = False) -> dict[str, str]:
     """``{area key: label}`` in the reader's language, or in ``language`` (the engine stores "en").
 
-    Built once per request and language (a round page asks three times); each caller gets its copy.
+    Built once per request and language for every area (a round page asks for the active ones and for
+    all); each caller gets its copy.
     """
     def build() -> dict[str, str]:
-        areas = [area for area in _areas() if area.active or not active_only]
         if language is None:
-            return {a.key: localized(a.labels, a.key) for a in areas}
-        return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in areas}
+            return {a.key: localized(a.labels, a.key) for a in _areas()}
+        return {a.key: (a.labels or {}).get(language) or (a.labels or {}).get("en") or a.key for a in _areas()}
 
     reader = str(get_locale()) if language is None else None
-    return dict(per_request(("area labels", language, active_only, reader), build))
+    labels = per_request(("area labels", language, reader), build)
+    if not active_only:
+        return dict(labels)
+    return {area.key: labels[area.key] for area in _areas() if area.active}
 
 
 def axis_label(axis_key: str) -> str:

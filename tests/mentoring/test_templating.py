@@ -59,3 +59,26 @@ def test_the_date_filter_writes_what_flask_babel_writes_in_each_language_and_tim
         g._flask_babel.babel_tzinfo = timezone("Europe/Paris")  # a reader in Paris (what a time zone selector gives)
         assert template.render(when=late) == f"{format_date(late)}|{format_date(late, 'long')}"
         assert template.render(when=late).startswith("15 mars 2026|")
+
+
+def test_a_session_time_is_written_in_the_readers_language_and_the_zone_asked(app):
+    """``local_time`` keeps each formatted time (per moment, zone and language), yet writes each right."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from mentoring.templating import local_time
+
+    moment = datetime(2026, 7, 1, 12, 30, tzinfo=UTC)
+    paris, santiago = ZoneInfo("Europe/Paris"), ZoneInfo("America/Santiago")
+    seen = {}
+    for _ in range(2):  # the second round comes from the cache: the same answers
+        for language in ("en", "fr", "es"):
+            with app.test_request_context("/", headers={"Accept-Language": language}):
+                for zone in (paris, santiago):
+                    seen.setdefault((language, zone.key), set()).add(local_time(moment, zone))
+    assert all(len(texts) == 1 for texts in seen.values())
+    (en_paris,), (fr_paris,), (es_santiago,) = seen["en", "Europe/Paris"], seen["fr", "Europe/Paris"], seen[
+        "es", "America/Santiago"]
+    assert en_paris.startswith("Wed, Jul 1, 2026") and en_paris.endswith("14:30 CEST")
+    assert fr_paris.startswith("mer. 1 juil. 2026") and fr_paris.endswith("14:30 CEST")
+    assert "jul" in es_santiago and es_santiago.endswith("08:30 -04")

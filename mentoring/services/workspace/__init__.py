@@ -43,6 +43,7 @@ from mentoring.services.workspace.labels import (
     state_labels,
     view_labels,
 )
+from mentoring.services.workspace.listing import ListedMentorship, mentorship_page
 from mentoring.services.workspace.mentors import (
     assign_mentor,
     assignable_by_side,
@@ -129,6 +130,8 @@ __all__ = [
     "draft_note",
     "feedback_overview",
     "filtered_mentorships",
+    "ListedMentorship",
+    "mentorship_page",
     "find_by_idempotency_key",
     "fit_labels",
     "give_feedback",

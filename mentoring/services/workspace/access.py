@@ -92,34 +92,21 @@ def viewer_zone(user: User, mentorship: Mentorship) -> tuple[ZoneInfo, City | No
 def visible_mentorships_query(user: User):
     """Mentorships the user may see (all for coordinators)."""
     statement = select(Mentorship)
-    if user.is_coordinator:
-        return statement
-    cities = select(CityMember.city_id).where(CityMember.user_id == user.id)
-    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
-    return statement.where(
-        or_(
-            Mentorship.mentor_city_id.in_(cities),
-            Mentorship.mentee_city_id.in_(cities),
-            Mentorship.id.in_(assigned),
-        )
-    )
+    return statement if user.is_coordinator else statement.where(visible_condition(user.id))
+
+
+def visible_condition(user_id):
+    """Mentorships of the cities the user is a member of, or the user is assigned to (``user_id`` a value
+    or a bound parameter)."""
+    cities = select(CityMember.city_id).where(CityMember.user_id == user_id)
+    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user_id)
+    return or_(Mentorship.mentor_city_id.in_(cities), Mentorship.mentee_city_id.in_(cities),
+               Mentorship.id.in_(assigned))
 
 
 def participant_mentorship_ids(user: User) -> list[int]:
     """Mentorships the user takes part in (coordinators included only where they take part)."""
-    cities = select(CityMember.city_id).where(CityMember.user_id == user.id)
-    assigned = select(MentorshipMentor.mentorship_id).where(MentorshipMentor.user_id == user.id)
-    return list(
-        db.session.scalars(
-            select(Mentorship.id).where(
-                or_(
-                    Mentorship.mentor_city_id.in_(cities),
-                    Mentorship.mentee_city_id.in_(cities),
-                    Mentorship.id.in_(assigned),
-                )
-            )
-        )
-    )
+    return list(db.session.scalars(select(Mentorship.id).where(visible_condition(user.id))))
 
 
 def require_active(mentorship: Mentorship) -> None:

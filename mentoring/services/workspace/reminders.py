@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +27,7 @@ from mentoring.services.cities.directory import display_name
 from mentoring.services.workspace.access import (
     city_of_side,
     viewer_zone,
-    visible_mentorships_query,
+    visible_condition,
 )
 
 SILENT_AFTER = timedelta(days=30)
@@ -38,37 +39,53 @@ def last_session_at(mentorship: Mentorship) -> datetime | None:
     return max(held) if held else None
 
 
-def _silent_condition(now: datetime):
-    cutoff = now - SILENT_AFTER
+def _silent_condition(cutoff, cutoff_day):
+    """Active since before ``cutoff_day`` and no session held since ``cutoff`` (values or bound parameters)."""
     last_held = (select(func.max(MentoringSession.starts_at))
                  .where(MentoringSession.mentorship_id == Mentorship.id, MentoringSession.held)
                  .scalar_subquery())
     return and_(
         Mentorship.state == "active",
-        Mentorship.start_date <= cutoff.date(),
+        Mentorship.start_date <= cutoff_day,
         or_(last_held.is_(None), last_held < cutoff),
     )
 
 
-def _overdue_condition(today: date):
+def _overdue_condition(today):
     return Mentorship.id.in_(select(Goal.mentorship_id).where(
         Goal.status == "open", Goal.target_date.is_not(None), Goal.target_date < today))
 
 
+@lru_cache(maxsize=32)
+def filtered_statement(coordinator: bool, by_state: bool, silent: bool, overdue: bool):
+    """The mentorships a user sees, filtered, newest first: built once per kind of filter, the user, state
+    and moment bound (``user_id``, ``state``, ``cutoff``, ``cutoff_day``, ``today``: :func:`filter_params`)."""
+    statement = select(Mentorship)
+    if not coordinator:
+        statement = statement.where(visible_condition(bindparam("user_id")))
+    if by_state:
+        statement = statement.where(Mentorship.state == bindparam("state"))
+    if silent:
+        statement = statement.where(_silent_condition(bindparam("cutoff"), bindparam("cutoff_day")))
+    if overdue:
+        statement = statement.where(Mentorship.state == "active", _overdue_condition(bindparam("today")))
+    return statement.order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
+
+
+def filter_params(user: User, state: str | None, now: datetime) -> dict:
+    cutoff = now - SILENT_AFTER
+    return {"user_id": user.id, "state": state, "cutoff": cutoff, "cutoff_day": cutoff.date(), "today": now.date()}
+
+
 def filtered_mentorships(user: User, *, state: str | None = None, silent: bool = False,
                          overdue: bool = False, now: datetime | None = None):
-    now = now or utcnow()
-    statement = visible_mentorships_query(user)
-    if state in ("active", "completed", "withdrawn"):
-        statement = statement.where(Mentorship.state == state)
-    if silent:
-        statement = statement.where(_silent_condition(now))
-    if overdue:
-        statement = statement.where(Mentorship.state == "active", _overdue_condition(now.date()))
-    return statement.options(
-        selectinload(Mentorship.mentor_city), selectinload(Mentorship.mentee_city),
-        selectinload(Mentorship.goals), selectinload(Mentorship.sessions),
-    ).order_by(Mentorship.state, Mentorship.start_date.desc(), Mentorship.id.desc())
+    """``(statement, parameters)`` of the mentorships ``user`` sees (all for coordinators), filtered."""
+    return filtered_statement(*filter_kind(user, state, silent, overdue)), filter_params(user, state, now or utcnow())
+
+
+def filter_kind(user: User, state: str | None, silent: bool, overdue: bool) -> tuple:
+    """The arguments of :func:`filtered_statement` for these filters (an unknown state filters nothing)."""
+    return bool(user.is_coordinator), state in ("active", "completed", "withdrawn"), silent, overdue
 
 
 def is_silent(mentorship: Mentorship, now: datetime | None = None) -> bool:
@@ -170,7 +187,7 @@ def send_reminders(now: datetime | None = None, *, done=None) -> RemindReport:
             report.messages += 1
         done()
     silent = db.session.scalars(
-        select(Mentorship).where(_silent_condition(now)).options(
+        select(Mentorship).where(_silent_condition(now - SILENT_AFTER, (now - SILENT_AFTER).date())).options(
             selectinload(Mentorship.sessions), selectinload(Mentorship.mentor_city),
             selectinload(Mentorship.mentee_city),
             selectinload(Mentorship.mentors).selectinload(MentorshipMentor.user))

@@ -294,6 +294,30 @@ def test_the_list_does_not_query_per_row(app, client, world, make_city):
     assert more() == few()
 
 
+
+def test_each_row_sums_only_the_held_sessions_and_counts_open_late_goals(app, client, world):
+    """Sessions held, hours and last session of a row: held sessions only (not planned or cancelled)."""
+    with app.app_context():
+        add_session(world.mentorship_id, days=-10, held=True, duration=90)
+        add_session(world.mentorship_id, days=-40, held=True, duration=60)
+        add_session(world.mentorship_id, days=-2, held=False, duration=600)  # to log: not held
+        add_session(world.mentorship_id, days=5, held=False, duration=600)  # planned
+        mentorship = db.session.get(Mentorship, world.mentorship_id)
+        last_held = utcnow() - timedelta(days=10)
+        for status, days in (("open", -1), ("open", -5), ("achieved", -5), ("open", 30)):
+            db.session.add(Goal(mentorship_id=mentorship.id, area_key=mentorship.areas[0], statement=status,
+                                status=status, target_date=utcnow().date() + timedelta(days=days)))
+        db.session.commit()
+    login(client, world.mentee_rep)
+    page = client.get("/mentorships/").get_data(as_text=True)
+    with app.test_request_context():
+        from mentoring.templating import day
+        last = day(last_held)
+    # 2 sessions held, 90 + 60 minutes, the last held 10 days ago; two open goals past their date
+    assert f"Lyon → Pune Active Jan 5, 2026 2 2.5 {last} 2 goals overdue" in visible_text(page)
+    assert "Silent for 30+ days" not in page
+
+
 PAYLOADS = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "{{7*7}}")
 
 

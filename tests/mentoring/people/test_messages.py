@@ -148,3 +148,36 @@ def test_messages_are_kept_with_the_mentorship_and_appear_in_its_export(app, cli
     outsider = app.test_client()
     login(outsider, world.outsider)
     assert outsider.get(f"/people/mentorships/{world.mentorship_id}/export.json").status_code == 404
+
+
+def test_the_bell_comes_with_the_session_query_and_follows_reading(app, client, world):
+    """A page's bell counts arrive with the session record (one query for both), and stay current."""
+    from sqlalchemy import event
+
+    login(client, world.mentee_rep)
+    with app.app_context():
+        mentorship = db.session.get(Mentorship, world.mentorship_id)
+        messages.post(world.get(world.mentor_rep), mentorship, "one")
+        messages.post(world.get(world.mentor_rep), mentorship, "two")
+        db.session.commit()
+        notices = len(db.session.scalars(select(Notification).where(
+            Notification.user_id == world.mentee_rep.id, Notification.read_at.is_(None))).all())
+    assert notices > 0
+    statements = []
+
+    def seen(conn, cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    client.get("/auth/account")
+    with app.app_context():
+        engine = db.engine  # (requests run outside this context: each has its own ``g``)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/auth/account").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert "2 unread messages" in page and f'class="badge-count">{notices}<' in page
+    bell = [s for s in statements if "from notification" in s]
+    assert len(bell) == 1 and "from user_session" in bell[0], bell  # asked along with the session record
+    assert client.get(f"/people/mentorships/{world.mentorship_id}/messages").status_code == 200  # read
+    assert "unread message" not in client.get("/auth/account").get_data(as_text=True)

@@ -98,3 +98,32 @@ def test_a_representative_states_preferences_on_the_city(app, world):
     other = app.test_client()
     login(other, world.reps["Lyon"])
     assert other.get(f"/requests/preferences/{dakar.id}").status_code == 403
+
+
+def test_the_directory_asks_which_cities_a_reader_represents_only_of_representatives(app, world, make_user):
+    """No ask links and no query for them for a reader who represents no city; a representative's links."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    stranger, rep = app.test_client(), app.test_client()
+    login(stranger, make_user())
+    login(rep, world.reps["Dakar"])
+    with app.app_context():
+        engine = db.engine  # (requests run outside this context: each has its own ``g``)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        stranger_page = parse(stranger.get("/cities/"))
+        stranger_queries, statements[:] = list(statements), []
+        rep_page = parse(rep.get("/cities/"))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    asks = [a for a in stranger_page.select("a") if "/requests/new/" in a.attrs.get("href", "")]
+    assert asks == []
+    assert not [s for s in stranger_queries if "from city_member" in s and "from user_session" not in s]
+    rep_asks = [a.attrs["href"] for a in rep_page.select("a") if "/requests/new/" in a.attrs.get("href", "")]
+    assert f"/requests/new/{world.cities['Lyon'].id}" in rep_asks, rep_asks
+    assert [s for s in statements if "from city_member" in s and "from user_session" not in s]
