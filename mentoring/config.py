@@ -24,6 +24,11 @@ SURVEY_BACKGROUND_ROWS = 1000
 # one transaction, so nothing was written). Keep it above the longest import (SQLite reports no progress
 # while it writes). A number is read as seconds.
 SURVEY_STALE_AFTER = timedelta(minutes=5)
+# On PostgreSQL, an import that creates or updates at least this many cities refreshes the planner's
+# statistics of the tables it wrote (ANALYZE, as PostgreSQL's "Populating a Database" advises): without
+# it, a server whose autovacuum is off or behind plans the directory and its joins for the table's old
+# size (a hash join over all 10,000 cities instead of two index lookups).
+SURVEY_ANALYZE_CITIES = 500
 
 # --- Sessions and cookies (SECURITY.md) -------------------------------------------------------
 # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.

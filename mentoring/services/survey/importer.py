@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from mentoring.extensions import db
 from mentoring.logs import current_request_id
@@ -90,7 +91,26 @@ def import_csv(data: bytes, actor, *, max_bytes: int | None = None, progress=Non
         raise
     savepoint.commit()
     db.session.flush()
+    if counts[0] + counts[1] >= current_app.config["SURVEY_ANALYZE_CITIES"]:
+        refresh_statistics()
     return ImportSummary(*counts, tuple(ids))
+
+
+#: The tables an import writes (their statistics are refreshed after a large one).
+WRITTEN = (City, CityLanguage, CityCommission, Assessment, AuditEvent)
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the tables an import writes, on PostgreSQL (SQLite plans without statistics of its own).
+
+    Runs in the import's transaction: ANALYZE counts the rows this transaction inserted, takes a lock
+    that blocks neither readers nor writers, and its figures are rolled back with the import if the
+    caller does not commit."""
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    quote = bind.dialect.identifier_preparer.quote
+    db.session.execute(text("ANALYZE " + ", ".join(quote(model.__table__.name) for model in WRITTEN)))
 
 
 def _refusal(errors: list[CellError]) -> SurveyError:
