@@ -51,18 +51,18 @@ def coordinators() -> list[User]:
     )
 
 
-def represented_city_ids(user):
-    """A subquery of the ids of the cities ``user`` is a representative of."""
-    return select(CityMember.city_id).where(
-        CityMember.user_id == user.id, CityMember.role == "representative"
-    )
+def represented_city_ids(user=None):
+    """A subquery of the ids of the cities ``user`` is a representative of (``None``: of the user bound
+    as ``user_id``, for statements built once)."""
+    who = bindparam("user_id") if user is None else user.id
+    return select(CityMember.city_id).where(CityMember.user_id == who, CityMember.role == "representative")
 
 
 @cache
 def represents_a_city_column():
     """Whether the user bound as ``user_id`` represents any city: a column, built once, that the session
     query of a page asks along (see :func:`represents_a_city`)."""
-    return exists().where(CityMember.user_id == bindparam("user_id"), CityMember.role == "representative")
+    return represented_city_ids().exists()
 
 
 def remember_represents_a_city(user_id: int, represents) -> None:
@@ -95,19 +95,29 @@ def is_representative(user, city_id: int) -> bool:
     )
 
 
+def _representatives_of(ids):
+    """Each active representative of the cities ``ids`` with the city, in a stable order."""
+    return (select(User, CityMember.city_id).join(CityMember, CityMember.user_id == User.id)
+            .where(CityMember.city_id.in_(ids), CityMember.role == "representative", User.active)
+            .order_by(User.id))
+
+
 def representatives(city_ids) -> list[User]:
     """The active representatives of the given cities, in a stable order."""
     ids = list(city_ids)
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CityMember, CityMember.user_id == User.id)
-            .where(CityMember.city_id.in_(ids), CityMember.role == "representative", User.active)
-            .order_by(User.id)
-        )
-    )
+    return [user for user, _city_id in db.session.execute(_representatives_of(ids))]
+
+
+def representatives_by_city(city_ids) -> dict[int, list[User]]:
+    """``{city id: its active representatives}`` for the given cities, in one query."""
+    ids = list(city_ids)
+    out: dict[int, list[User]] = {city_id: [] for city_id in ids}
+    if ids:
+        for user, city_id in db.session.execute(_representatives_of(ids)):
+            out[city_id].append(user)
+    return out
 
 
 # --- Mentor places ---------------------------------------------------------------------------------

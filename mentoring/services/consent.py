@@ -74,14 +74,8 @@ def _confirmed_by_city(city_ids) -> dict[int, list[User]]:
     ids = tuple(sorted(set(city_ids)))
 
     def read() -> dict[int, list[User]]:
-        out: dict[int, list[User]] = {city_id: [] for city_id in ids}
-        for user, city_id in db.session.execute(
-                select(User, CityMember.city_id).join(CityMember, CityMember.user_id == User.id)
-                .where(CityMember.city_id.in_(ids), CityMember.role == "representative", User.active)
-                .order_by(User.id)):
-            if user.is_confirmed:
-                out[city_id].append(user)
-        return out
+        return {city_id: [user for user in users if user.is_confirmed]
+                for city_id, users in rules.representatives_by_city(ids).items()}
 
     return per_request(("confirmed representatives", ids), read)
 

@@ -82,8 +82,7 @@ def representative_sides(user, proposal: Proposal) -> list[str]:
     """Which sides (``"mentor"``, ``"mentee"``) of the proposal ``user`` represents (one query)."""
     if user is None or getattr(user, "id", None) is None:
         return []
-    cities = set(db.session.scalars(select(CityMember.city_id).where(
-        CityMember.user_id == user.id, CityMember.role == "representative",
+    cities = set(db.session.scalars(represented_city_ids(user).where(
         CityMember.city_id.in_((proposal.mentor_city_id, proposal.mentee_city_id)))))
     return [side for side, city_id in (("mentor", proposal.mentor_city_id), ("mentee", proposal.mentee_city_id))
             if city_id in cities]

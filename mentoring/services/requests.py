@@ -34,7 +34,6 @@ from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
     City,
-    CityMember,
     MentorRequest,
     Mentorship,
     Proposal,
@@ -157,9 +156,8 @@ def requester_cities(user, mentor_city_id: int | None = None) -> list[City]:
 @cache
 def _requester_statement():
     """:func:`requester_cities`, built once (``mentor`` 0 stands for no mentor city: ids start at 1)."""
-    represented = select(CityMember.city_id).where(
-        CityMember.user_id == bindparam("user_id"), CityMember.role == "representative")
-    return (select(City).where(City.id.in_(represented), City.status == "verified", City.id != bindparam("mentor"))
+    return (select(City).where(City.id.in_(rules.represented_city_ids()), City.status == "verified",
+                               City.id != bindparam("mentor"))
             .order_by(City.name))
 
 
