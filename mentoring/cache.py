@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import g, has_app_context
+from flask_babel import get_locale
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,19 @@ def fingerprint(*models) -> tuple:
             columns.append(select(func.max(stamp)).scalar_subquery())
         if hasattr(model, "version"):
             columns.append(select(func.coalesce(func.sum(model.version), 0)).scalar_subquery())
-    return (str(db.engine.url), *db.session.execute(select(*columns)).one())
+    return (database_key(), *db.session.execute(select(*columns)).one())
+
+
+def database_key() -> str:
+    """Which database a kept result was computed from: every key of a result kept across requests holds
+    it, so that two applications of one process (tests, benchmarks) never see each other's results."""
+    return str(db.engine.url)
+
+
+def html_context() -> tuple:
+    """What every piece of HTML kept across requests is written in besides its own values: the database
+    and the reader's language."""
+    return database_key(), str(get_locale() or "en")
 
 
 class Memo:

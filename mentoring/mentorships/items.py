@@ -11,12 +11,11 @@ The HTML is the one ``templates/mentorships/_goals.html`` and ``_sessions.html``
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from mentoring import cache
-from mentoring.extensions import db
 from mentoring.templating import duration_text, label, local_time, percent, select_options
 
 _NONE = Markup("")
@@ -27,7 +26,7 @@ _kept = cache.Memo(maxsize=4096)
 def _context() -> tuple:
     """What every item is written in: the language and the time zone dates are shown in (and the database:
     items are kept apart per database, as the other kept results)."""
-    return str(db.engine.url), str(get_locale() or "en"), current_app.config.get("BABEL_DEFAULT_TIMEZONE")
+    return (*cache.html_context(), current_app.config.get("BABEL_DEFAULT_TIMEZONE"))
 
 
 # --- Goals -------------------------------------------------------------------------------------------

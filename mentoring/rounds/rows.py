@@ -11,12 +11,10 @@ one of those changes (:func:`proposal_rows`). The city cell's HTML is the macro'
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from mentoring import cache
-from mentoring.extensions import db
 from mentoring.services.cities.directory import display_name
 from mentoring.services.geography import REGION_LABELS
 from mentoring.services.proposals import state_label
@@ -100,7 +98,7 @@ def proposal_rows(proposals, explanations: dict, labels: dict[str, str], *, csrf
                 names[city.id] = name = display_name(city)
                 cities[city.id] = (city.id, name, city.is_demo, city.country, city.region, city.population,
                                    tuple(city.language_codes))
-    page = (str(db.engine.url), str(get_locale()), back, url_for("rounds.show", round_id=0))
+    page = (*cache.html_context(), back, url_for("rounds.show", round_id=0))
     writer: list[_Writer] = []
     out = []
     for p in proposals:

@@ -232,7 +232,7 @@ def explain_many(pairs, *, kept_with: tuple | None = None) -> dict:
     levels = load_levels(city_ids, area_keys)
     out = {}
     locale = _locale() if kept_with is not None else ""
-    database = str(db.engine.url)
+    database = cache.database_key()
     cities: dict[int, tuple] = {}  # each city's part of the key, once per city
 
     def city_key(city) -> tuple:

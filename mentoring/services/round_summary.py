@@ -57,7 +57,7 @@ def _key(round_: MatchRound) -> tuple:
     by_state = tuple(sorted(tuple(row) for row in db.session.execute(
         select(Proposal.state, func.count(), func.max(Proposal.id))
         .where(Proposal.round_id == round_.id).group_by(Proposal.state))))
-    return (str(db.engine.url), round_.id, round_.created_at, round_.version, by_state,
+    return (cache.database_key(), round_.id, round_.created_at, round_.version, by_state,
             cache.fingerprint(CityPreference))
 
 
