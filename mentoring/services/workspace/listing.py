@@ -16,7 +16,14 @@ from sqlalchemy.orm import joinedload
 
 from mentoring.extensions import db
 from mentoring.models import Goal, MentoringSession, Mentorship, User
-from mentoring.services.workspace.reminders import filter_kind, filter_params, filtered_statement, went_silent
+from mentoring.services.workspace.reminders import (
+    filter_kind,
+    filter_params,
+    filtered_statement,
+    last_held_column,
+    overdue_goal,
+    went_silent,
+)
 
 S = MentoringSession
 
@@ -38,10 +45,9 @@ def _page_statement(filters: tuple):
 
     held = select(func.count()).where(of_this(S.held)).scalar_subquery()
     minutes = select(func.coalesce(func.sum(S.duration_minutes), 0)).where(of_this(S.held)).scalar_subquery()
-    last = select(func.max(S.starts_at)).where(of_this(S.held)).scalar_subquery()
-    overdue = select(func.count()).where(
-        Goal.mentorship_id == Mentorship.id, Goal.status == "open", Goal.target_date.is_not(None),
-        Goal.target_date < bindparam("today")).scalar_subquery()
+    last = last_held_column()
+    overdue = select(func.count()).where(Goal.mentorship_id == Mentorship.id,
+                                         overdue_goal(bindparam("today"))).scalar_subquery()
     return (filtered_statement(*filters).add_columns(held, minutes, last, overdue)
             .options(joinedload(Mentorship.mentor_city), joinedload(Mentorship.mentee_city))
             .limit(bindparam("limit")).offset(bindparam("offset")))

@@ -39,11 +39,21 @@ def last_session_at(mentorship: Mentorship) -> datetime | None:
     return max(held) if held else None
 
 
+def last_held_column():
+    """The start of the mentorship's last held session (a correlated subquery; ``None`` without one)."""
+    return (select(func.max(MentoringSession.starts_at))
+            .where(MentoringSession.mentorship_id == Mentorship.id, MentoringSession.held)
+            .scalar_subquery())
+
+
+def overdue_goal(today):
+    """An open goal past its target date (``today``: a value or a bound parameter); see :func:`is_overdue`."""
+    return and_(Goal.status == "open", Goal.target_date.is_not(None), Goal.target_date < today)
+
+
 def _silent_condition(cutoff, cutoff_day):
     """Active since before ``cutoff_day`` and no session held since ``cutoff`` (values or bound parameters)."""
-    last_held = (select(func.max(MentoringSession.starts_at))
-                 .where(MentoringSession.mentorship_id == Mentorship.id, MentoringSession.held)
-                 .scalar_subquery())
+    last_held = last_held_column()
     return and_(
         Mentorship.state == "active",
         Mentorship.start_date <= cutoff_day,
@@ -52,8 +62,7 @@ def _silent_condition(cutoff, cutoff_day):
 
 
 def _overdue_condition(today):
-    return Mentorship.id.in_(select(Goal.mentorship_id).where(
-        Goal.status == "open", Goal.target_date.is_not(None), Goal.target_date < today))
+    return Mentorship.id.in_(select(Goal.mentorship_id).where(overdue_goal(today)))
 
 
 @lru_cache(maxsize=32)
