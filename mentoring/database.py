@@ -43,6 +43,17 @@ def _sqlite_on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+#: The escape character of :func:`contains_pattern`'s LIKE patterns (``like(pattern, escape=LIKE_ESCAPE)``).
+LIKE_ESCAPE = "/"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching every value that contains ``text`` as written: its wildcards (``%``, ``_``)
+    and :data:`LIKE_ESCAPE` escaped. For a bound value (``contains(…, autoescape=True)`` escapes only
+    literals) or several columns sharing one pattern."""
+    return "%" + "".join(LIKE_ESCAPE + c if c in ("%", "_", LIKE_ESCAPE) else c for c in text) + "%"
+
+
 def write_intent() -> bool:
     """Whether the current transaction began (or will begin) as a write (``BEGIN IMMEDIATE``)."""
     return _write_intent.get()

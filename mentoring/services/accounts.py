@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from mentoring.database import LIKE_ESCAPE, contains_pattern
 from mentoring.extensions import db
 from mentoring.links import external_url
 from mentoring.models import AuditEvent, Notification, User, utcnow
@@ -385,9 +386,9 @@ def search_users(query: str | None = None, role: str | None = None):
     statement = select(User).order_by(func.lower(User.name), User.id)
     query = (query or "").strip()
     if query:
-        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(query.lower())
         statement = statement.where(or_(
-            func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")
+            func.lower(User.name).like(pattern, escape=LIKE_ESCAPE), User.email.like(pattern, escape=LIKE_ESCAPE)
         ))
     if role == "none":
         statement = statement.where(User.role.is_(None))

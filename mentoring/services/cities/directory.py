@@ -7,6 +7,7 @@ from functools import lru_cache
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import String, bindparam, cast, func, inspect, literal, select, union_all
 
+from mentoring.database import LIKE_ESCAPE, contains_pattern
 from mentoring.extensions import db
 from mentoring.models import (
     Assessment,
@@ -49,7 +50,7 @@ def directory_query(filters: dict, *, coordinator: bool):
     status = filters.get("status")
     values = {
         "status": (status if status in CITY_STATUSES else None) if coordinator else "verified",
-        "name_like": f"%{_like_escaped(filters['q'])}%" if filters.get("q") else None,
+        "name_like": contains_pattern(filters["q"]) if filters.get("q") else None,
         "region": filters.get("region") if filters.get("region") in REGIONS else None,
         "country": (filters.get("country") or "").upper() or None,
         "subdivision": (filters.get("subdivision") or "").upper() or None,
@@ -62,14 +63,6 @@ def directory_query(filters: dict, *, coordinator: bool):
     return _query(shape), {key: value for key, value in values.items() if value is not None}
 
 
-_LIKE_ESCAPE = "/"
-
-
-def _like_escaped(text: str) -> str:
-    """``text`` as a LIKE pattern matching itself: its wildcards and the escape character escaped."""
-    return "".join(_LIKE_ESCAPE + c if c in ("%", "_", _LIKE_ESCAPE) else c for c in text)
-
-
 @lru_cache(maxsize=512)
 def _query(shape: tuple[tuple[str, ...], str]):
     """The directory's SELECT for the filters named in ``shape``, their values as parameters of those names."""
@@ -78,7 +71,7 @@ def _query(shape: tuple[tuple[str, ...], str]):
     if "status" in present:
         stmt = stmt.where(City.status == bindparam("status"))
     if "name_like" in present:  # (as ``icontains`` with autoescape: the pattern is escaped in Python)
-        stmt = stmt.where(func.lower(City.name).like(func.lower(bindparam("name_like")), escape=_LIKE_ESCAPE))
+        stmt = stmt.where(func.lower(City.name).like(func.lower(bindparam("name_like")), escape=LIKE_ESCAPE))
     for key, column in (("region", City.region), ("country", City.country), ("subdivision", City.subdivision)):
         if key in present:
             stmt = stmt.where(column == bindparam(key))
